@@ -1,0 +1,155 @@
+package dev.flowmatch.javabackend;
+
+import dev.flowmatch.tensor.AffineSpec;
+import dev.flowmatch.tensor.Availability;
+import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Shape;
+import dev.flowmatch.tensor.Tensor;
+import dev.flowmatch.tensor.TensorBackend;
+import dev.flowmatch.tensor.Tensors;
+import java.util.Objects;
+
+/**
+ * The pure-Java reference backend ({@code java}): plain arrays, no native code, always available.
+ *
+ * <p>Every other backend is tested against this one. Java never contracts {@code a*b+c} into a fused
+ * multiply-add, so these loops give PyTorch's eager CPU results bit for bit. The hot loops live in
+ * {@link AffineKernels}, one small method per dtype combination so the JIT compiles each well.
+ */
+public final class JavaBackend implements TensorBackend {
+    public static final String NAME = "java";
+
+    /** Public for {@link java.util.ServiceLoader}; prefer {@link dev.flowmatch.tensor.Backends#named(String)}. */
+    public JavaBackend() {}
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public int priority() {
+        return 50;
+    }
+
+    @Override
+    public Availability availability() {
+        return Availability.available("cpu");
+    }
+
+    /** Wraps a float32 array without copying; the caller must not change it afterwards. */
+    public Tensor wrapFloat32(float[] data, Shape shape) {
+        Tensors.requireLength(data.length, shape, "data");
+        return JavaTensor.ofFloats(this, shape, data);
+    }
+
+    /** Wraps 16-bit patterns (bfloat16 or float16) without copying; the caller must not change them afterwards. */
+    public Tensor wrapBits16(short[] data, DType dtype, Shape shape) {
+        Tensors.requireLength(data.length, shape, "data");
+        return JavaTensor.ofHalves(this, shape, dtype, data);
+    }
+
+    @Override
+    public Tensor fromFloats(float[] values, DType dtype, Shape shape) {
+        Objects.requireNonNull(values, "values");
+        Objects.requireNonNull(dtype, "dtype");
+        Tensors.requireLength(values.length, shape, "values");
+        return switch (dtype) {
+            case FLOAT32 -> JavaTensor.ofFloats(this, shape, values.clone());
+            case BFLOAT16, FLOAT16 -> {
+                short[] halves = new short[values.length];
+                for (int i = 0; i < values.length; i++) {
+                    halves[i] = (short) dtype.floatToBits(values[i]);
+                }
+                yield JavaTensor.ofHalves(this, shape, dtype, halves);
+            }
+        };
+    }
+
+    @Override
+    public Tensor fromBits(int[] bits, DType dtype, Shape shape) {
+        Objects.requireNonNull(bits, "bits");
+        Objects.requireNonNull(dtype, "dtype");
+        Tensors.requireLength(bits.length, shape, "bits");
+        Tensors.requireSixteenBitPatterns(bits, dtype);
+        if (dtype == DType.FLOAT32) {
+            float[] floats = new float[bits.length];
+            for (int i = 0; i < bits.length; i++) {
+                floats[i] = Float.intBitsToFloat(bits[i]);
+            }
+            return JavaTensor.ofFloats(this, shape, floats);
+        }
+        short[] halves = new short[bits.length];
+        for (int i = 0; i < bits.length; i++) {
+            halves[i] = (short) bits[i];
+        }
+        return JavaTensor.ofHalves(this, shape, dtype, halves);
+    }
+
+    @Override
+    public float[] toFloats(Tensor tensor) {
+        JavaTensor t = own(tensor, "tensor");
+        if (t.dtype() == DType.FLOAT32) {
+            return t.floats("tensor").clone();
+        }
+        short[] halves = t.halves("tensor");
+        float[] values = new float[halves.length];
+        for (int i = 0; i < halves.length; i++) {
+            values[i] = t.dtype().bitsToFloat(halves[i]);
+        }
+        return values;
+    }
+
+    @Override
+    public int[] toBits(Tensor tensor) {
+        JavaTensor t = own(tensor, "tensor");
+        if (t.dtype() == DType.FLOAT32) {
+            float[] floats = t.floats("tensor");
+            int[] bits = new int[floats.length];
+            for (int i = 0; i < floats.length; i++) {
+                bits[i] = Float.floatToRawIntBits(floats[i]);
+            }
+            return bits;
+        }
+        short[] halves = t.halves("tensor");
+        int[] bits = new int[halves.length];
+        for (int i = 0; i < halves.length; i++) {
+            bits[i] = halves[i] & 0xFFFF;
+        }
+        return bits;
+    }
+
+    @Override
+    public Tensor convert(Tensor tensor, DType dtype) {
+        Objects.requireNonNull(dtype, "dtype");
+        JavaTensor t = own(tensor, "tensor");
+        if (t.dtype() == dtype) {
+            return t.dtype() == DType.FLOAT32
+                    ? JavaTensor.ofFloats(this, t.shape(), t.floats("tensor").clone())
+                    : JavaTensor.ofHalves(this, t.shape(), dtype, t.halves("tensor").clone());
+        }
+        return fromFloats(toFloats(t), dtype, t.shape());
+    }
+
+    @Override
+    public Tensor affine(float a, Tensor x, float b, Tensor y, AffineSpec spec) {
+        Objects.requireNonNull(spec, "spec");
+        JavaTensor tx = own(x, "x");
+        JavaTensor ty = own(y, "y");
+        Tensors.requireSameShape("x", tx, "y", ty);
+        int n = tx.size();
+        if (spec.out() == DType.FLOAT32) {
+            float[] out = new float[n];
+            AffineKernels.intoFloat32(a, tx, b, ty, spec, out);
+            return JavaTensor.ofFloats(this, tx.shape(), out);
+        }
+        short[] out = new short[n];
+        AffineKernels.intoBits16(a, tx, b, ty, spec, out);
+        return JavaTensor.ofHalves(this, tx.shape(), spec.out(), out);
+    }
+
+    private JavaTensor own(Tensor tensor, String role) {
+        return (JavaTensor) Tensors.requireOwned(this, tensor, role);
+    }
+
+}

@@ -1,0 +1,85 @@
+package dev.flowmatch.schedule;
+
+/**
+ * What the FLUX.2 pipelines of diffusers compute around the scheduler ({@code pipeline_flux2_klein.py}).
+ */
+public final class Flux2 {
+    /** VAE downsampling (8) times the 2x2 patch packing. */
+    public static final int PIXELS_PER_TOKEN_SIDE = 16;
+    /** Packed latent channels: 32 VAE channels x 2 x 2 patch. */
+    public static final int LATENT_CHANNELS = 128;
+
+    private Flux2() {}
+
+    /**
+     * The pipeline's sigmas before the shift: {@code np.linspace(1.0, 1 / n, n)} (float64; the scheduler casts
+     * them to float32).
+     */
+    public static double[] pipelineSigmas(int numSteps) {
+        if (numSteps < 1) {
+            throw new IllegalArgumentException("numSteps: " + numSteps + " must be >= 1");
+        }
+        return Spacings.linspace(1.0, 1.0 / numSteps, numSteps);
+    }
+
+    /**
+     * The image sequence length of a {@code width x height} image: {@code (height/16) * (width/16)} tokens,
+     * dividing with floor as the pipeline's {@code prepare_latents} does.
+     */
+    public static int imageSeqLen(int width, int height) {
+        if (width <= 0) {
+            throw new IllegalArgumentException("width: " + width + " must be > 0");
+        }
+        if (height <= 0) {
+            throw new IllegalArgumentException("height: " + height + " must be > 0");
+        }
+        long tokens = (long) (height / PIXELS_PER_TOKEN_SIDE) * (width / PIXELS_PER_TOKEN_SIDE);
+        if (tokens == 0) {
+            throw new IllegalArgumentException("width x height: " + width + "x" + height
+                    + " is smaller than one 16x16 token");
+        }
+        return Math.toIntExact(tokens);
+    }
+
+    /**
+     * diffusers' {@code compute_empirical_mu} (Ollama's {@code CalculateShift}), in float64 exactly as Python
+     * evaluates it: above 4300 tokens a line in the sequence length; otherwise the lines fitted at 10 and 200
+     * steps, interpolated linearly in the step count.
+     */
+    public static double computeEmpiricalMu(int imageSeqLen, int numSteps) {
+        if (imageSeqLen < 1) {
+            throw new IllegalArgumentException("imageSeqLen: " + imageSeqLen + " must be >= 1");
+        }
+        if (numSteps < 1) {
+            throw new IllegalArgumentException("numSteps: " + numSteps + " must be >= 1");
+        }
+        double a1 = 8.73809524e-05, b1 = 1.89833333;
+        double a2 = 0.00016927, b2 = 0.45666666;
+        if (imageSeqLen > 4300) {
+            return a2 * imageSeqLen + b2;
+        }
+        double m200 = a2 * imageSeqLen + b2;
+        double m10 = a1 * imageSeqLen + b1;
+        double a = (m200 - m10) / 190.0;
+        double b = m200 - 200.0 * a;
+        return a * numSteps + b;
+    }
+
+    /**
+     * The FLUX.1-style linear mu ({@code calculate_shift} in diffusers' Flux pipelines): the line through
+     * {@code (base_image_seq_len, base_shift)} and {@code (max_image_seq_len, max_shift)} of the config.
+     */
+    public static double linearMu(SchedulerConfig config, int imageSeqLen) {
+        if (config.baseShift() == null || config.maxShift() == null) {
+            throw new IllegalArgumentException("base_shift / max_shift: both must be set for the linear mu, got "
+                    + config.baseShift() + " / " + config.maxShift());
+        }
+        if (config.maxImageSeqLen() == config.baseImageSeqLen()) {
+            throw new IllegalArgumentException("max_image_seq_len: " + config.maxImageSeqLen()
+                    + " must differ from base_image_seq_len for the linear mu");
+        }
+        double m = (config.maxShift() - config.baseShift()) / (config.maxImageSeqLen() - config.baseImageSeqLen());
+        double b = config.baseShift() - m * config.baseImageSeqLen();
+        return imageSeqLen * m + b;
+    }
+}

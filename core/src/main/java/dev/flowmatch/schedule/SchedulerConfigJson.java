@@ -1,0 +1,176 @@
+package dev.flowmatch.schedule;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * Reads and writes diffusers' {@code scheduler_config.json} for {@link SchedulerConfig}.
+ *
+ * <p>As diffusers' {@code ConfigMixin.from_config} does: keys are snake_case; keys starting with {@code _}
+ * ({@code _class_name}, {@code _diffusers_version}) are bookkeeping and ignored; unknown keys are ignored with
+ * a logged warning; absent keys take diffusers' defaults. An explicit {@code null} means what Python's
+ * {@code None} means in diffusers: "unset" for {@code base_shift}, {@code max_shift}, {@code shift_terminal},
+ * false for the boolean flags (diffusers tests them for truth), and an error for the other keys, which
+ * diffusers would fail on later.
+ */
+public final class SchedulerConfigJson {
+    private static final System.Logger LOG = System.getLogger(SchedulerConfigJson.class.getName());
+    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** diffusers' class name, written as {@code _class_name}. */
+    public static final String CLASS_NAME = "FlowMatchEulerDiscreteScheduler";
+
+    private SchedulerConfigJson() {}
+
+    /** Parses a config from a file. */
+    public static SchedulerConfig read(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read scheduler config " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            return parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Parses a config from JSON text. Malformed JSON is an error with the parser's line and column. */
+    public static SchedulerConfig parse(String json) {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            throw new IllegalArgumentException("malformed scheduler config JSON" + where + ": " + e.getOriginalMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException("scheduler config JSON must be an object, got "
+                    + (root == null ? "nothing" : root.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
+        }
+        return fromTree(root);
+    }
+
+    /** Builds a config from a parsed JSON object (for embedding in larger documents such as golden files). */
+    public static SchedulerConfig fromTree(JsonNode object) {
+        SchedulerConfig.Builder b = SchedulerConfig.builder();
+        Iterator<Map.Entry<String, JsonNode>> fields = object.properties().iterator();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            String key = field.getKey();
+            JsonNode v = field.getValue();
+            if (key.startsWith("_")) {
+                continue;
+            }
+            switch (key) {
+                case "num_train_timesteps" -> b.numTrainTimesteps(integer(key, v));
+                case "shift" -> b.shift(number(key, v));
+                case "use_dynamic_shifting" -> b.useDynamicShifting(flag(key, v));
+                case "base_shift" -> b.baseShift(nullableNumber(key, v));
+                case "max_shift" -> b.maxShift(nullableNumber(key, v));
+                case "base_image_seq_len" -> b.baseImageSeqLen(integer(key, v));
+                case "max_image_seq_len" -> b.maxImageSeqLen(integer(key, v));
+                case "invert_sigmas" -> b.invertSigmas(flag(key, v));
+                case "shift_terminal" -> b.shiftTerminal(nullableNumber(key, v));
+                case "use_karras_sigmas" -> b.useKarrasSigmas(flag(key, v));
+                case "use_exponential_sigmas" -> b.useExponentialSigmas(flag(key, v));
+                case "use_beta_sigmas" -> b.useBetaSigmas(flag(key, v));
+                case "time_shift_type" -> b.timeShiftType(TimeShiftType.parse(text(key, v)));
+                case "stochastic_sampling" -> b.stochasticSampling(flag(key, v));
+                default -> LOG.log(System.Logger.Level.WARNING,
+                        "scheduler config key ''{0}'' is not used by {1}; ignored", key, CLASS_NAME);
+            }
+        }
+        return b.build();
+    }
+
+    /** The config as diffusers writes it: {@code _class_name} first, then every key. */
+    public static ObjectNode toTree(SchedulerConfig c) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("_class_name", CLASS_NAME);
+        o.put("num_train_timesteps", c.numTrainTimesteps());
+        o.put("shift", c.shift());
+        o.put("use_dynamic_shifting", c.useDynamicShifting());
+        o.put("base_shift", c.baseShift());
+        o.put("max_shift", c.maxShift());
+        o.put("base_image_seq_len", c.baseImageSeqLen());
+        o.put("max_image_seq_len", c.maxImageSeqLen());
+        o.put("invert_sigmas", c.invertSigmas());
+        o.put("shift_terminal", c.shiftTerminal());
+        o.put("use_karras_sigmas", c.useKarrasSigmas());
+        o.put("use_exponential_sigmas", c.useExponentialSigmas());
+        o.put("use_beta_sigmas", c.useBetaSigmas());
+        o.put("time_shift_type", c.timeShiftType().configValue());
+        o.put("stochastic_sampling", c.stochasticSampling());
+        return o;
+    }
+
+    /** The config as pretty-printed JSON text. */
+    public static String write(SchedulerConfig c) {
+        try {
+            return MAPPER.writeValueAsString(toTree(c));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise a scheduler config", e);
+        }
+    }
+
+    /** Writes the config to a file. */
+    public static void write(SchedulerConfig c, Path file) {
+        try {
+            Files.writeString(file, write(c) + System.lineSeparator());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write scheduler config " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static double number(String key, JsonNode v) {
+        if (v.isNumber()) {
+            return v.doubleValue();
+        }
+        throw new IllegalArgumentException(key + ": " + v + " must be a number");
+    }
+
+    private static Double nullableNumber(String key, JsonNode v) {
+        return v.isNull() ? null : number(key, v);
+    }
+
+    private static int integer(String key, JsonNode v) {
+        if (v.isIntegralNumber() && v.canConvertToInt()) {
+            return v.intValue();
+        }
+        if (v.isNumber() && v.doubleValue() == Math.rint(v.doubleValue()) && Math.abs(v.doubleValue()) < Integer.MAX_VALUE) {
+            return (int) v.doubleValue();
+        }
+        throw new IllegalArgumentException(key + ": " + v + " must be an integer");
+    }
+
+    private static boolean flag(String key, JsonNode v) {
+        if (v.isNull()) {
+            return false; // diffusers tests these with `if config.x:`; None is false
+        }
+        if (v.isBoolean()) {
+            return v.booleanValue();
+        }
+        throw new IllegalArgumentException(key + ": " + v + " must be true or false");
+    }
+
+    private static String text(String key, JsonNode v) {
+        if (v.isTextual()) {
+            return v.textValue();
+        }
+        throw new IllegalArgumentException(key + ": " + v + " must be a string");
+    }
+}

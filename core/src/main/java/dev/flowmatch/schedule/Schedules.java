@@ -1,0 +1,149 @@
+package dev.flowmatch.schedule;
+
+/**
+ * diffusers' {@code FlowMatchEulerDiscreteScheduler.set_timesteps}, float32 bit for bit.
+ *
+ * <p>The reference mixes precisions, and each is reproduced:
+ * <ul>
+ *   <li>The constructor builds the training sigmas {@code (N..1) / N} as a float32 torch tensor and, when
+ *       dynamic shifting is off, applies the fixed shift in float32; {@code sigma_min} / {@code sigma_max} are
+ *       read from it. So the default path shifts {@code sigma_min} twice: once here, once in set_timesteps.</li>
+ *   <li>Default spacing: {@code linspace(sigma_max * T, sigma_min * T, n) / T} in float64 numpy; the shift
+ *       and any Karras / exponential / beta conversion stay in float64; the cast to float32 comes last.</li>
+ *   <li>Custom sigmas are cast to float32 first and shifted in float32; custom timesteps are cast to float32
+ *       and divided by {@code T} in float32.</li>
+ *   <li>Timesteps are {@code sigmas * T} in float32; inversion is {@code 1 - sigma} in float32.</li>
+ * </ul>
+ */
+public final class Schedules {
+    private Schedules() {}
+
+    /** {@code set_timesteps} with the config's own {@code shift}. */
+    public static Schedule compute(SchedulerConfig config, ScheduleRequest request) {
+        return compute(config, config.shift(), request);
+    }
+
+    /**
+     * {@code set_timesteps} where {@code shift} is the scheduler's current shift ({@code set_shift} changes it;
+     * the constructor's training sigmas always use {@code config.shift}).
+     */
+    public static Schedule compute(SchedulerConfig config, double shift, ScheduleRequest request) {
+        if (config.useDynamicShifting() && request.mu() == null) {
+            throw new IllegalArgumentException("mu: must be passed when use_dynamic_shifting is true");
+        }
+        if (!Double.isFinite(shift) || shift <= 0) {
+            throw new IllegalArgumentException("shift: " + shift + " must be finite and > 0");
+        }
+        int n = request.resolvedSteps();
+        double[] customSigmas = request.sigmas();
+        double[] customTimesteps = request.timesteps();
+
+        float[] sigmas32;
+        if (customSigmas != null || customTimesteps != null) {
+            sigmas32 = customSigmas != null ? toFloat32(customSigmas) : timestepsToSigmas(config, customTimesteps);
+            shiftInPlace(config, shift, request.mu(), sigmas32);
+            if (config.shiftTerminal() != null) {
+                Shifts.stretchToTerminal(sigmas32, config.shiftTerminal());
+            }
+            double[] converted = convertSpacing(config, sigmas32[sigmas32.length - 1], sigmas32[0], sigmas32.length);
+            if (converted != null) {
+                sigmas32 = toFloat32(converted);
+            }
+        } else {
+            double[] sigmas64 = defaultSpacing(config, n);
+            for (int i = 0; i < n; i++) {
+                sigmas64[i] = config.useDynamicShifting()
+                        ? Shifts.timeShift(config.timeShiftType(), request.mu(), sigmas64[i])
+                        : Shifts.fixed(shift, sigmas64[i]);
+            }
+            if (config.shiftTerminal() != null) {
+                Shifts.stretchToTerminal(sigmas64, config.shiftTerminal());
+            }
+            double[] converted = convertSpacing(config, sigmas64[n - 1], sigmas64[0], n);
+            sigmas32 = toFloat32(converted != null ? converted : sigmas64);
+        }
+        return finish(config, sigmas32);
+    }
+
+    /**
+     * The constructor's training sigmas: {@code linspace(1, T, T)[::-1] / T} in float32, with the fixed shift in
+     * float32 unless dynamic shifting is on. Returns {@code [sigma_max, sigma_min]}.
+     */
+    static float[] trainingSigmaRange(SchedulerConfig config) {
+        float t = (float) config.numTrainTimesteps();
+        float max = (float) config.numTrainTimesteps() / t;
+        float min = 1f / t;
+        if (!config.useDynamicShifting()) {
+            max = Shifts.fixed(config.shift(), max);
+            min = Shifts.fixed(config.shift(), min);
+        }
+        return new float[] {max, min};
+    }
+
+    /** Step 1 without custom values: {@code linspace(sigma_to_t(sigma_max), sigma_to_t(sigma_min), n) / T}. */
+    private static double[] defaultSpacing(SchedulerConfig config, int n) {
+        float[] range = trainingSigmaRange(config);
+        int t = config.numTrainTimesteps();
+        double[] timesteps = Spacings.linspace((double) range[0] * t, (double) range[1] * t, n);
+        for (int i = 0; i < n; i++) {
+            timesteps[i] = timesteps[i] / t;
+        }
+        return timesteps;
+    }
+
+    /** {@code np.array(timesteps).astype(np.float32) / T}: a float32 division. */
+    private static float[] timestepsToSigmas(SchedulerConfig config, double[] timesteps) {
+        float t = (float) config.numTrainTimesteps();
+        float[] sigmas = toFloat32(timesteps);
+        for (int i = 0; i < sigmas.length; i++) {
+            sigmas[i] = sigmas[i] / t;
+        }
+        return sigmas;
+    }
+
+    /** Step 2 on float32 values: the dynamic time shift with {@code mu}, or the fixed shift. */
+    private static void shiftInPlace(SchedulerConfig config, double shift, Double mu, float[] sigmas) {
+        for (int i = 0; i < sigmas.length; i++) {
+            sigmas[i] = config.useDynamicShifting()
+                    ? Shifts.timeShift(config.timeShiftType(), mu, sigmas[i])
+                    : Shifts.fixed(shift, sigmas[i]);
+        }
+    }
+
+    /** Step 4: Karras / exponential / beta spacing between the shifted end points, or null for none. */
+    private static double[] convertSpacing(SchedulerConfig config, double sigmaMin, double sigmaMax, int n) {
+        if (config.useKarrasSigmas()) {
+            return Spacings.karras(sigmaMin, sigmaMax, n);
+        }
+        if (config.useExponentialSigmas()) {
+            return Spacings.exponential(sigmaMin, sigmaMax, n);
+        }
+        if (config.useBetaSigmas()) {
+            return Spacings.beta(sigmaMin, sigmaMax, n);
+        }
+        return null;
+    }
+
+    /** Steps 5 and 6: timesteps {@code sigmas * T} in float32, optional inversion, and the terminal sigma. */
+    private static Schedule finish(SchedulerConfig config, float[] sigmas) {
+        float t = (float) config.numTrainTimesteps();
+        int n = sigmas.length;
+        float[] withTerminal = new float[n + 1];
+        float[] timesteps = new float[n];
+        for (int i = 0; i < n; i++) {
+            float sigma = config.invertSigmas() ? 1f - sigmas[i] : sigmas[i];
+            withTerminal[i] = sigma;
+            timesteps[i] = sigma * t;
+        }
+        withTerminal[n] = config.invertSigmas() ? 1f : 0f;
+        return new Schedule(withTerminal, timesteps);
+    }
+
+    private static float[] toFloat32(double[] values) {
+        float[] out = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (float) values[i];
+        }
+        return out;
+    }
+}

@@ -1,0 +1,90 @@
+package dev.flowmatch.schedule;
+
+import org.apache.commons.statistics.distribution.BetaDistribution;
+
+/**
+ * Evenly spaced values and the alternative sigma spacings of diffusers, computed in float64 exactly as numpy
+ * computes them.
+ */
+public final class Spacings {
+    /** Karras et al. (2022) use rho = 7 ({@code _convert_to_karras}: "7.0 is the value used in the paper"). */
+    public static final double KARRAS_RHO = 7.0;
+    /** {@code _convert_to_beta} defaults: alpha = beta = 0.6 ("Beta Sampling is All You Need"). */
+    public static final double BETA_ALPHA = 0.6;
+    public static final double BETA_BETA = 0.6;
+
+    private Spacings() {}
+
+    /**
+     * {@code numpy.linspace(start, stop, num)} (endpoint included) in float64, reproducing numpy 1.24's
+     * arithmetic ({@code numpy/core/function_base.py}): {@code step = (stop - start) / (num - 1)},
+     * {@code y[i] = i * step + start}, and the last value set to {@code stop}. With {@code num == 1} the single
+     * value is {@code start}.
+     */
+    public static double[] linspace(double start, double stop, int num) {
+        if (num < 0) {
+            throw new IllegalArgumentException("num: " + num + " must be >= 0");
+        }
+        double[] y = new double[num];
+        int div = num - 1;
+        double delta = stop - start;
+        if (div > 0) {
+            double step = delta / div;
+            if (step == 0) {
+                // numpy: "if any_step_zero: y /= div; y = y * delta"
+                for (int i = 0; i < num; i++) {
+                    y[i] = (i / (double) div) * delta + start;
+                }
+            } else {
+                for (int i = 0; i < num; i++) {
+                    y[i] = i * step + start;
+                }
+            }
+            y[num - 1] = stop;
+        } else if (num == 1) {
+            y[0] = 0 * delta + start;
+        }
+        return y;
+    }
+
+    /**
+     * Karras et al. sigmas ({@code _convert_to_karras}):
+     * {@code (max^(1/rho) + ramp * (min^(1/rho) - max^(1/rho)))^rho} with {@code ramp = linspace(0, 1, n)}.
+     */
+    public static double[] karras(double sigmaMin, double sigmaMax, int n) {
+        double[] ramp = linspace(0, 1, n);
+        double minInvRho = StrictMath.pow(sigmaMin, 1 / KARRAS_RHO);
+        double maxInvRho = StrictMath.pow(sigmaMax, 1 / KARRAS_RHO);
+        double[] sigmas = new double[n];
+        for (int i = 0; i < n; i++) {
+            sigmas[i] = StrictMath.pow(maxInvRho + ramp[i] * (minInvRho - maxInvRho), KARRAS_RHO);
+        }
+        return sigmas;
+    }
+
+    /** Log-linear sigmas ({@code _convert_to_exponential}): {@code exp(linspace(log(max), log(min), n))}. */
+    public static double[] exponential(double sigmaMin, double sigmaMax, int n) {
+        double[] logs = linspace(StrictMath.log(sigmaMax), StrictMath.log(sigmaMin), n);
+        double[] sigmas = new double[n];
+        for (int i = 0; i < n; i++) {
+            sigmas[i] = StrictMath.exp(logs[i]);
+        }
+        return sigmas;
+    }
+
+    /**
+     * Beta-quantile sigmas ({@code _convert_to_beta}):
+     * {@code min + ppf(1 - linspace(0, 1, n)[i]; 0.6, 0.6) * (max - min)}. The quantile comes from Apache
+     * Commons Statistics (scipy's {@code beta.ppf} in the reference).
+     */
+    public static double[] beta(double sigmaMin, double sigmaMax, int n) {
+        BetaDistribution distribution = BetaDistribution.of(BETA_ALPHA, BETA_BETA);
+        double[] ramp = linspace(0, 1, n);
+        double[] sigmas = new double[n];
+        for (int i = 0; i < n; i++) {
+            double ppf = distribution.inverseCumulativeProbability(1 - ramp[i]);
+            sigmas[i] = sigmaMin + (ppf * (sigmaMax - sigmaMin));
+        }
+        return sigmas;
+    }
+}

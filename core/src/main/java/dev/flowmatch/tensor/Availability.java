@@ -1,0 +1,39 @@
+package dev.flowmatch.tensor;
+
+import java.util.Optional;
+
+/**
+ * Whether a backend can be used on this machine, on which device, and if not, why (the Netty
+ * {@code Epoll.unavailabilityCause()} pattern: the cause is the real error, kept for the user).
+ *
+ * @param available whether the backend works here
+ * @param device    the device it computes on when available (e.g. {@code cpu}, {@code gpu:0}), or {@code none}
+ * @param cause     why it is unavailable; {@code null} when available
+ */
+public record Availability(boolean available, String device, Throwable cause) {
+
+    public static Availability available(String device) {
+        return new Availability(true, device, null);
+    }
+
+    public static Availability unavailable(Throwable cause) {
+        return new Availability(false, "none", cause);
+    }
+
+    public static Availability unavailable(String reason) {
+        return unavailable(new UnsupportedOperationException(reason));
+    }
+
+    public Optional<Throwable> unavailabilityCause() {
+        return Optional.ofNullable(cause);
+    }
+
+    /** One line: {@code available on cpu} or {@code unavailable: <cause message>}. */
+    public String describe() {
+        if (available) {
+            return "available on " + device;
+        }
+        String message = cause == null ? "unknown cause" : cause.getMessage();
+        return "unavailable: " + (message == null ? cause.getClass().getName() : message);
+    }
+}

@@ -1,0 +1,92 @@
+package dev.flowmatch.tensor;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.ServiceLoader;
+
+/**
+ * Finds {@link TensorBackend}s with {@link ServiceLoader} and picks one.
+ *
+ * <p>Selection: a backend named by the system property {@value #PROPERTY} or else the environment variable
+ * {@value #ENVIRONMENT}; with neither, the available backend of highest {@link TensorBackend#priority()}. The
+ * pure-Java backend in core is always available, so automatic selection always succeeds. Asking for a backend
+ * by name that is missing or unavailable raises {@link IllegalStateException} listing every backend and why.
+ */
+public final class Backends {
+    public static final String PROPERTY = "flowmatch.backend";
+    public static final String ENVIRONMENT = "FLOWMATCH_BACKEND";
+
+    private Backends() {}
+
+    /**
+     * Every backend on the class path or module path, available or not, highest priority first. Loaded once:
+     * each backend is a single instance for the life of the JVM, so tensors can be checked against it.
+     */
+    public static List<TensorBackend> all() {
+        return Loaded.ALL;
+    }
+
+    private static final class Loaded {
+        static final List<TensorBackend> ALL = load();
+    }
+
+    private static List<TensorBackend> load() {
+        List<TensorBackend> found = new ArrayList<>();
+        for (TensorBackend backend : ServiceLoader.load(TensorBackend.class, Backends.class.getClassLoader())) {
+            found.add(backend);
+        }
+        found.sort(Comparator.comparingInt(TensorBackend::priority).reversed()
+                .thenComparing(TensorBackend::name));
+        return List.copyOf(found);
+    }
+
+    /** The available backends, highest priority first. */
+    public static List<TensorBackend> available() {
+        return all().stream().filter(TensorBackend::isAvailable).toList();
+    }
+
+    /** The backend with this name, available or not. */
+    public static Optional<TensorBackend> find(String name) {
+        String wanted = name.trim().toLowerCase(Locale.ROOT);
+        return all().stream().filter(b -> b.name().equals(wanted)).findFirst();
+    }
+
+    /** The named backend; {@link IllegalStateException} with every backend's status if it is missing or unavailable. */
+    public static TensorBackend named(String name) {
+        TensorBackend backend = find(name).orElseThrow(() -> new IllegalStateException(
+                "backend '" + name + "' was not found. " + report()));
+        Availability availability = backend.availability();
+        if (!availability.available()) {
+            throw new IllegalStateException("backend '" + backend.name() + "' is " + availability.describe() + ". "
+                    + report(), availability.cause());
+        }
+        return backend;
+    }
+
+    /** The backend named by {@value #PROPERTY} / {@value #ENVIRONMENT}, else the best available one. */
+    public static TensorBackend select() {
+        String requested = System.getProperty(PROPERTY);
+        if (requested == null || requested.isBlank()) {
+            requested = System.getenv(ENVIRONMENT);
+        }
+        if (requested != null && !requested.isBlank()) {
+            return named(requested);
+        }
+        return available().stream().findFirst()
+                .orElseThrow(() -> new IllegalStateException("no backend is available. " + report()));
+    }
+
+    /** One line per backend: name, priority, availability and cause. */
+    public static String report() {
+        StringBuilder text = new StringBuilder("Backends found:");
+        for (TensorBackend backend : all()) {
+            text.append(System.lineSeparator()).append("  ").append(backend.name())
+                    .append(" (priority ").append(backend.priority()).append("): ")
+                    .append(backend.availability().describe());
+        }
+        return text.toString();
+    }
+}

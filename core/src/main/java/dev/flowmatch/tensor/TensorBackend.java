@@ -1,0 +1,76 @@
+package dev.flowmatch.tensor;
+
+/**
+ * The service interface a tensor runtime implements to run flowmatch: found with {@link java.util.ServiceLoader}
+ * (see {@link Backends}).
+ *
+ * <p>A backend only moves numbers: it creates tensors from host data, reads them back, converts dtypes and
+ * evaluates one primitive, {@link #affine}. All schedule math and all step logic live in core.
+ *
+ * <p>Implementations must be thread-safe: one backend instance serves every scheduler in the JVM. Tensors are
+ * immutable values; concurrent reads of one tensor are allowed.
+ *
+ * <p>Every method that takes a tensor checks that it belongs to this backend and is open, and throws
+ * {@link IllegalArgumentException} / {@link IllegalStateException} naming the argument otherwise. Native failures
+ * surface as {@link BackendException}; no input may crash the JVM.
+ */
+public interface TensorBackend {
+
+    /** The name used to select this backend ({@code java}, {@code djl}, {@code mlx}, ...). */
+    String name();
+
+    /**
+     * Preference when no backend is named: the available backend with the highest priority wins. Guide: a
+     * backend computing on a GPU 100+, the pure-Java backend 50, a native backend computing on the CPU below 50
+     * (the pure-Java step is as fast on a CPU and starts instantly; see bench/RESULTS.md).
+     */
+    int priority();
+
+    /** Whether this backend works here, on which device, or why not. Must not throw. */
+    Availability availability();
+
+    default boolean isAvailable() {
+        return availability().available();
+    }
+
+    /**
+     * Whether {@link #affine} may fuse a multiply and an add (one rounding instead of two). A fusing backend
+     * is held to one ulp of the output dtype by the conformance suite instead of bit equality.
+     */
+    default boolean fusesMultiplyAdd() {
+        return false;
+    }
+
+    /** A new tensor holding {@code values} rounded to {@code dtype} (to nearest, ties to even). */
+    Tensor fromFloats(float[] values, DType dtype, Shape shape);
+
+    /**
+     * A new tensor holding exactly these raw bits: int32 patterns for float32, and for bfloat16 / float16 the
+     * 16-bit patterns in the low half of each int (0..65535; anything else is rejected).
+     */
+    Tensor fromBits(int[] bits, DType dtype, Shape shape);
+
+    /** The tensor's values as float32 (exact: every dtype here widens to float32 without rounding). */
+    float[] toFloats(Tensor tensor);
+
+    /** The tensor's raw bits, in the layout {@link #fromBits} takes. */
+    int[] toBits(Tensor tensor);
+
+    /** A new tensor with this tensor's values in another dtype (rounded to nearest, ties to even). */
+    Tensor convert(Tensor tensor, DType dtype);
+
+    /**
+     * {@code a*x + b*y}, elementwise, rounded as {@code spec} says. {@code x} and {@code y} must have the same
+     * shape; their dtypes may differ (each is widened exactly to float32 before its product).
+     */
+    Tensor affine(float a, Tensor x, float b, Tensor y, AffineSpec spec);
+
+    /**
+     * Standard normal noise from this runtime's own generator ({@code NATIVE} noise): deterministic for a
+     * seed on one backend, but not portable between backends. Backends without one throw
+     * {@link UnsupportedOperationException}.
+     */
+    default Tensor nativeNormal(long seed, DType dtype, Shape shape) {
+        throw new UnsupportedOperationException("backend '" + name() + "' has no native random generator");
+    }
+}

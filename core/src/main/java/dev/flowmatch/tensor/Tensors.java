@@ -1,0 +1,59 @@
+package dev.flowmatch.tensor;
+
+import java.util.Objects;
+
+/** Argument checks shared by every backend, so each message is written once. */
+public final class Tensors {
+    private Tensors() {}
+
+    /** Checks that {@code tensor} is non-null, open, and owned by {@code backend}; returns it. */
+    public static Tensor requireOwned(TensorBackend backend, Tensor tensor, String role) {
+        Objects.requireNonNull(tensor, role);
+        tensor.requireOpen(role);
+        if (tensor.backend() != backend) {
+            throw new IllegalArgumentException(role + ": tensor belongs to backend '" + tensor.backend().name()
+                    + "' but was passed to backend '" + backend.name() + "'; convert it with "
+                    + "Tensors.transfer(tensor, target) first");
+        }
+        return tensor;
+    }
+
+    /** Checks that two tensors have the same shape, naming both sides. */
+    public static void requireSameShape(String roleA, Tensor a, String roleB, Tensor b) {
+        if (!a.shape().equals(b.shape())) {
+            throw new IllegalArgumentException("shape mismatch: " + roleA + " is " + a.shape() + " but " + roleB
+                    + " is " + b.shape());
+        }
+    }
+
+    /** Checks that a host array has as many elements as the shape. */
+    public static void requireLength(int length, Shape shape, String role) {
+        Objects.requireNonNull(shape, "shape");
+        if (length != shape.numelAsInt()) {
+            throw new IllegalArgumentException(role + ": " + length + " values given for shape " + shape + " ("
+                    + shape.numel() + " elements)");
+        }
+    }
+
+    /** Checks 16-bit patterns are in 0..65535 (the layout of {@link TensorBackend#fromBits}). */
+    public static void requireSixteenBitPatterns(int[] bits, DType dtype) {
+        if (dtype == DType.FLOAT32) {
+            return;
+        }
+        for (int i = 0; i < bits.length; i++) {
+            if ((bits[i] & ~0xFFFF) != 0) {
+                throw new IllegalArgumentException("bits[" + i + "] = " + bits[i] + " is not a 16-bit pattern for "
+                        + dtype.torchName() + " (expected 0..65535)");
+            }
+        }
+    }
+
+    /** Copies a tensor to another backend (through the host, bit-exact). Returns a new tensor. */
+    public static Tensor transfer(Tensor tensor, TensorBackend target) {
+        tensor.requireOpen("tensor");
+        if (tensor.backend() == target) {
+            return target.convert(tensor, tensor.dtype());
+        }
+        return target.fromBits(tensor.backend().toBits(tensor), tensor.dtype(), tensor.shape());
+    }
+}
