@@ -1,0 +1,291 @@
+package dev.flowmatch;
+
+import dev.flowmatch.noise.NoiseSource;
+import dev.flowmatch.schedule.Flux2;
+import dev.flowmatch.schedule.Schedule;
+import dev.flowmatch.schedule.ScheduleRequest;
+import dev.flowmatch.schedule.SchedulerConfig;
+import dev.flowmatch.schedule.Schedules;
+import dev.flowmatch.tensor.AffineSpec;
+import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Tensor;
+import dev.flowmatch.tensor.TensorBackend;
+import dev.flowmatch.tensor.Tensors;
+import java.util.Objects;
+
+/**
+ * The flow-matching Euler scheduler: diffusers' {@code FlowMatchEulerDiscreteScheduler} (the reference, bit
+ * for bit) with the seed's API (Ollama's {@code flux2.FlowMatchScheduler}).
+ *
+ * <pre>{@code
+ * FlowMatchScheduler scheduler = new FlowMatchScheduler(SchedulerConfig.flux2Klein());
+ * scheduler.setTimestepsWithMu(4, Flux2.computeEmpiricalMu(Flux2.imageSeqLen(1024, 1024), 4));
+ * for (int i = 0; i < scheduler.numSteps(); i++) {
+ *     try (Tensor v = model.velocity(latents, scheduler.timestep(i) / 1000f);
+ *          Tensor previous = latents) {
+ *         latents = scheduler.step(v, previous, i);
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p><b>Thread safety:</b> an instance holds the state of one generation (the schedule, the step index, the
+ * begin index) and is not thread-safe; use one instance per concurrent generation. Backends and tensors are
+ * thread-safe, and the schedule math is pure.
+ */
+public final class FlowMatchScheduler {
+    private final SchedulerConfig config;
+    private Precision precision = Precision.DIFFUSERS;
+    private double shift;
+    private Schedule schedule;
+    private Integer stepIndex;
+    private Integer beginIndex;
+
+    public FlowMatchScheduler(SchedulerConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.shift = config.shift();
+    }
+
+    public SchedulerConfig config() {
+        return config;
+    }
+
+    /** The step precision (default {@link Precision#DIFFUSERS}). */
+    public Precision precision() {
+        return precision;
+    }
+
+    public FlowMatchScheduler setPrecision(Precision precision) {
+        this.precision = Objects.requireNonNull(precision, "precision");
+        return this;
+    }
+
+    /** The fixed shift used by the next {@code setTimesteps} (diffusers' {@code scheduler.shift}). */
+    public double shift() {
+        return shift;
+    }
+
+    /** diffusers' {@code set_shift}: changes the fixed shift of later {@code setTimesteps} calls. */
+    public void setShift(double shift) {
+        if (!Double.isFinite(shift) || shift <= 0) {
+            throw new IllegalArgumentException("shift: " + shift + " must be finite and > 0");
+        }
+        this.shift = shift;
+    }
+
+    // ---- schedules -----------------------------------------------------------------------------------------
+
+    /**
+     * The seed's {@code SetTimesteps(numSteps)}: the FLUX.2 pipeline sigmas {@code linspace(1, 1/N, N)} with the
+     * fixed {@code shift}, computed as diffusers computes custom sigmas with dynamic shifting off.
+     */
+    public void setTimesteps(int numSteps) {
+        setTimestepsWithMu(numSteps, 0);
+    }
+
+    /**
+     * The seed's {@code SetTimestepsWithMu}: diffusers' {@code set_timesteps(sigmas=linspace(1, 1/N, N), mu=mu)}
+     * as the FLUX.2 pipelines call it. As in the seed, {@code mu == 0} means the fixed shift.
+     */
+    public void setTimestepsWithMu(int numSteps, double mu) {
+        if (numSteps < 1) {
+            throw new IllegalArgumentException("numSteps: " + numSteps + " must be >= 1");
+        }
+        if (!Double.isFinite(mu)) {
+            throw new IllegalArgumentException("mu: " + mu + " must be finite");
+        }
+        ScheduleRequest request = ScheduleRequest.ofSigmas(Flux2.pipelineSigmas(numSteps));
+        if (mu != 0 && config.useDynamicShifting()) {
+            install(Schedules.compute(config, shift, request.withMu(mu)));
+        } else {
+            SchedulerConfig fixed = config.toBuilder().useDynamicShifting(false).build();
+            install(Schedules.compute(fixed, shift, request));
+        }
+    }
+
+    /**
+     * diffusers' {@code set_timesteps(num_inference_steps, sigmas=..., mu=..., timesteps=...)}, any argument
+     * may be absent; see {@link ScheduleRequest} and {@link Schedules}.
+     */
+    public void setTimesteps(ScheduleRequest request) {
+        install(Schedules.compute(config, shift, Objects.requireNonNull(request, "request")));
+    }
+
+    private void install(Schedule computed) {
+        schedule = computed;
+        stepIndex = null;
+        beginIndex = null;
+    }
+
+    /** The current schedule; {@link IllegalStateException} before a {@code setTimesteps} call. */
+    public Schedule schedule() {
+        if (schedule == null) {
+            throw new IllegalStateException("no schedule: call setTimesteps(...) before using the scheduler");
+        }
+        return schedule;
+    }
+
+    /** N + 1 sigmas (terminal 0, or 1 when inverted). */
+    public float[] sigmas() {
+        return schedule().sigmas();
+    }
+
+    /** N timesteps. */
+    public float[] timesteps() {
+        return schedule().timesteps();
+    }
+
+    public float timestep(int i) {
+        return schedule().timestep(i);
+    }
+
+    public int numSteps() {
+        return schedule().numSteps();
+    }
+
+    /** The seed's {@code CalculateShift}: diffusers' {@code compute_empirical_mu}, exact in float64. */
+    public static double calculateShift(int imageSeqLen, int numSteps) {
+        return Flux2.computeEmpiricalMu(imageSeqLen, numSteps);
+    }
+
+    // ---- step index (diffusers' rules) ---------------------------------------------------------------------
+
+    /** The index of the next diffusers-form {@code step}, or null before the first one. */
+    public Integer stepIndex() {
+        return stepIndex;
+    }
+
+    public Integer beginIndex() {
+        return beginIndex;
+    }
+
+    /** diffusers' {@code set_begin_index}: the first step uses this index instead of looking up its timestep. */
+    public void setBeginIndex(int beginIndex) {
+        int n = numSteps();
+        if (beginIndex < 0 || beginIndex >= n) {
+            throw new IllegalArgumentException("beginIndex: " + beginIndex + " is outside 0.." + (n - 1));
+        }
+        this.beginIndex = beginIndex;
+    }
+
+    /** diffusers' {@code index_for_timestep}; see {@link Schedule#indexForTimestep}. */
+    public int indexForTimestep(float timestep) {
+        return schedule().indexForTimestep(timestep);
+    }
+
+    private int currentIndex(float timestep) {
+        if (stepIndex == null) {
+            stepIndex = beginIndex != null ? beginIndex : indexForTimestep(timestep);
+        }
+        return stepIndex;
+    }
+
+    // ---- steps ---------------------------------------------------------------------------------------------
+
+    /**
+     * The seed's {@code Step(modelOutput, sample, i)}: one Euler step from sigma {@code i} to sigma {@code i+1}.
+     * Does not touch the diffusers step counter. Returns a new tensor of the model output's dtype; the inputs
+     * stay open (the caller owns them).
+     */
+    public Tensor step(Tensor modelOutput, Tensor sample, int stepIndex) {
+        return eulerStep(modelOutput, sample, checkIndex(stepIndex));
+    }
+
+    /**
+     * diffusers' {@code step(model_output, timestep, sample)}: the first call finds its index from the begin
+     * index or the timestep, later calls advance by one. With {@code stochastic_sampling} on, use
+     * {@link #step(Tensor, float, Tensor, NoiseSource)}.
+     */
+    public Tensor step(Tensor modelOutput, float timestep, Tensor sample) {
+        if (config.stochasticSampling()) {
+            throw new IllegalStateException("stochastic_sampling is on: pass a NoiseSource to step(...)");
+        }
+        int i = checkIndex(currentIndex(timestep));
+        Tensor out = eulerStep(modelOutput, sample, i);
+        stepIndex = i + 1;
+        return out;
+    }
+
+    /**
+     * diffusers' {@code step} with a generator: with {@code stochastic_sampling} on,
+     * {@code x0 = x - sigma * v} and {@code prev = (1 - sigma_next) * x0 + sigma_next * noise}, the noise drawn
+     * from {@code noise} in float32 (diffusers draws it in the upcast sample's dtype); otherwise the Euler step.
+     */
+    public Tensor step(Tensor modelOutput, float timestep, Tensor sample, NoiseSource noise) {
+        Objects.requireNonNull(noise, "noise");
+        int i = checkIndex(currentIndex(timestep));
+        Tensor out = config.stochasticSampling()
+                ? stochasticStep(modelOutput, sample, i, noise)
+                : eulerStep(modelOutput, sample, i);
+        stepIndex = i + 1;
+        return out;
+    }
+
+    private Tensor eulerStep(Tensor modelOutput, Tensor sample, int i) {
+        TensorBackend backend = checkPair(modelOutput, sample);
+        float[] sigmas = schedule.sigmas();
+        // diffusers: dt = sigma_next - sigma, a float32 0-dim tensor difference.
+        float dt = sigmas[i + 1] - sigmas[i];
+        return backend.affine(1f, sample, dt, modelOutput, precision.stepSpec(modelOutput.dtype()));
+    }
+
+    private Tensor stochasticStep(Tensor modelOutput, Tensor sample, int i, NoiseSource noiseSource) {
+        TensorBackend backend = checkPair(modelOutput, sample);
+        float sigma = schedule.sigma(i);
+        float sigmaNext = schedule.sigma(i + 1);
+        // x0 = sample - current_sigma * model_output: the same rounding as the Euler step, output float32.
+        AffineSpec x0Spec = new AffineSpec(DType.FLOAT32, precision.stepSpec(modelOutput.dtype()).productY(),
+                DType.FLOAT32, DType.FLOAT32);
+        try (Tensor x0 = backend.affine(1f, sample, -sigma, modelOutput, x0Spec);
+             Tensor noise = noiseSource.normal(backend, sample.shape(), DType.FLOAT32)) {
+            // prev = (1.0 - next_sigma) * x0 + next_sigma * noise, all float32, cast to the model output dtype.
+            return backend.affine(1f - sigmaNext, x0, sigmaNext, noise, AffineSpec.float32(modelOutput.dtype()));
+        }
+    }
+
+    /**
+     * diffusers' {@code scale_noise}, the flow-matching forward process used by img2img:
+     * {@code sigma * noise + (1 - sigma) * sample} at the sigma of {@code timestep}. The index follows
+     * diffusers: looked up from the timestep when no begin index is set, else the current step index, else the
+     * begin index. In {@link Precision#DIFFUSERS} mode the arithmetic is PyTorch's: sigma is cast to the
+     * sample's dtype and each operation rounds to the promoted dtype; in {@link Precision#FP32} mode it is
+     * float32, rounded once to the sample's dtype.
+     */
+    public Tensor scaleNoise(Tensor sample, float timestep, Tensor noise) {
+        TensorBackend backend = checkPair(noise, sample);
+        int index = beginIndex == null ? indexForTimestep(timestep) : stepIndex != null ? stepIndex : beginIndex;
+        float sigma = schedule.sigma(index);
+        DType d = sample.dtype();
+        if (precision == Precision.FP32) {
+            return backend.affine(sigma, noise, 1f - sigma, sample, AffineSpec.float32(d));
+        }
+        // sigmas.to(sample.dtype); (1.0 - sigma) is computed in that dtype too.
+        float sigmaD = d.round(sigma);
+        float oneMinusSigmaD = d.round(1f - sigmaD);
+        DType result = DType.promote(d, noise.dtype());
+        DType noiseProduct = DType.promote(d, noise.dtype());
+        return backend.affine(sigmaD, noise, oneMinusSigmaD, sample,
+                new AffineSpec(noiseProduct, d, result, result));
+    }
+
+    private int checkIndex(int i) {
+        int n = numSteps();
+        if (i < 0 || i >= n) {
+            throw new IllegalArgumentException("step index " + i + " is outside 0.." + (n - 1) + " (a schedule of "
+                    + n + " steps; call setTimesteps again to start a new generation)");
+        }
+        return i;
+    }
+
+    private static TensorBackend checkPair(Tensor modelOutput, Tensor sample) {
+        Objects.requireNonNull(modelOutput, "modelOutput");
+        Objects.requireNonNull(sample, "sample");
+        modelOutput.requireOpen("modelOutput");
+        sample.requireOpen("sample");
+        if (modelOutput.backend() != sample.backend()) {
+            throw new IllegalArgumentException("modelOutput is on backend '" + modelOutput.backend().name()
+                    + "' but sample is on backend '" + sample.backend().name() + "'; move one with Tensors.transfer");
+        }
+        Tensors.requireSameShape("modelOutput", modelOutput, "sample", sample);
+        return sample.backend();
+    }
+}

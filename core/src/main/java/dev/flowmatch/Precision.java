@@ -1,0 +1,29 @@
+package dev.flowmatch;
+
+import dev.flowmatch.tensor.AffineSpec;
+import dev.flowmatch.tensor.DType;
+
+/**
+ * How the Euler step {@code x + dt * v} is rounded. Both modes compute in float32 and return a tensor of the
+ * model output's dtype; they differ only when the model output is bfloat16 or float16.
+ */
+public enum Precision {
+    /**
+     * The seed's arithmetic (Ollama's {@code Step}): sample and model output upcast to float32,
+     * {@code x + dt*v} in float32, the result rounded to the output dtype.
+     */
+    FP32,
+    /**
+     * What diffusers' {@code step} computes under PyTorch's type promotion: the sample is upcast to float32,
+     * {@code dt * model_output} is computed in the model output's dtype ({@code dt}, a 0-dim float32 tensor,
+     * is first cast to that dtype, then the product is rounded to it), the sum is float32, and the result is
+     * cast to the model output's dtype. The default: diffusers is the reference.
+     */
+    DIFFUSERS;
+
+    /** The rounding of {@code x + c * v} for a model output of dtype {@code v} ({@code x} upcast to float32). */
+    AffineSpec stepSpec(DType v) {
+        DType product = this == DIFFUSERS ? v : DType.FLOAT32;
+        return new AffineSpec(DType.FLOAT32, product, DType.FLOAT32, v);
+    }
+}
