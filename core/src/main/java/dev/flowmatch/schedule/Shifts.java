@@ -70,6 +70,7 @@ public final class Shifts {
      * it back to float32.
      */
     public static void stretchToTerminal(float[] t, double shiftTerminal) {
+        requireStretchable(t[t.length - 1], shiftTerminal);
         float lastOneMinus = 1f - t[t.length - 1];
         float scale = (float) (lastOneMinus / (1 - shiftTerminal));
         for (int i = 0; i < t.length; i++) {
@@ -79,9 +80,21 @@ public final class Shifts {
 
     /** {@code stretch_shift_to_terminal} on a float64 array, in place. */
     public static void stretchToTerminal(double[] t, double shiftTerminal) {
+        requireStretchable(t[t.length - 1], shiftTerminal);
         double scale = (1 - t[t.length - 1]) / (1 - shiftTerminal);
         for (int i = 0; i < t.length; i++) {
             t[i] = 1 - ((1 - t[i]) / scale);
+        }
+    }
+
+    /**
+     * The stretch divides by {@code 1 - t[-1]}: when the last shifted sigma is 1 (a one-step schedule) diffusers
+     * returns NaN sigmas; flowmatch refuses instead of returning a wrong number.
+     */
+    private static void requireStretchable(double last, double shiftTerminal) {
+        if (last == 1) {
+            throw new IllegalArgumentException("shift_terminal: " + shiftTerminal + " cannot stretch a schedule whose"
+                    + " last sigma is 1 (one step, or all sigmas 1): diffusers would return NaN sigmas");
         }
     }
 }
