@@ -1,0 +1,156 @@
+package dev.flowmatch.javabackend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.flowmatch.tensor.AffineSpec;
+import dev.flowmatch.tensor.Backends;
+import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Shape;
+import dev.flowmatch.tensor.Tensor;
+import dev.flowmatch.tensor.TensorBackend;
+import org.junit.jupiter.api.Test;
+
+class JavaBackendTest {
+    private final JavaBackend backend = new JavaBackend();
+
+    @Test
+    void isDiscoveredAndAlwaysAvailable() {
+        TensorBackend found = Backends.named("java");
+        assertEquals("java", found.name());
+        assertTrue(found.isAvailable());
+        assertSame(found, Backends.named("JAVA"));
+        assertTrue(Backends.report().contains("java (priority 50): available on cpu"), Backends.report());
+    }
+
+    @Test
+    void unknownBackendErrorListsEveryBackend() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Backends.named("tpu"));
+        assertTrue(e.getMessage().contains("'tpu' was not found"), e.getMessage());
+        assertTrue(e.getMessage().contains("java (priority 50)"), e.getMessage());
+    }
+
+    @Test
+    void selectionHonoursTheSystemProperty() {
+        String old = System.getProperty(Backends.PROPERTY);
+        try {
+            System.setProperty(Backends.PROPERTY, "java");
+            assertEquals("java", Backends.select().name());
+            System.setProperty(Backends.PROPERTY, "nope");
+            assertThrows(IllegalStateException.class, Backends::select);
+        } finally {
+            if (old == null) {
+                System.clearProperty(Backends.PROPERTY);
+            } else {
+                System.setProperty(Backends.PROPERTY, old);
+            }
+        }
+    }
+
+    @Test
+    void bitsRoundTripForEveryDtype() {
+        int[] f32 = {0, 0x80000000, 0x7FC00001, 0x7F800000, 1, 0x3F800000};
+        int[] h16 = {0, 0x8000, 0x7FC1, 0x7C00, 1, 0xFFFF};
+        try (Tensor a = backend.fromBits(f32, DType.FLOAT32, Shape.of(2, 3));
+             Tensor b = backend.fromBits(h16, DType.BFLOAT16, Shape.of(6));
+             Tensor c = backend.fromBits(h16, DType.FLOAT16, Shape.of(3, 2))) {
+            assertArrayEquals(f32, backend.toBits(a));
+            assertArrayEquals(h16, backend.toBits(b));
+            assertArrayEquals(h16, backend.toBits(c));
+        }
+    }
+
+    @Test
+    void fromFloatsRoundsAndConvertRoundsToNearestEven() {
+        float[] values = {1.00390625f, 1.01171875f, 65520f, -0.0f};
+        try (Tensor f32 = backend.fromFloats(values, DType.FLOAT32, Shape.of(4));
+             Tensor bf = backend.convert(f32, DType.BFLOAT16);
+             Tensor h = backend.convert(f32, DType.FLOAT16);
+             Tensor direct = backend.fromFloats(values, DType.BFLOAT16, Shape.of(4))) {
+            assertArrayEquals(new float[] {1f, 1.015625f, 65536f, -0.0f}, backend.toFloats(bf));
+            assertArrayEquals(backend.toBits(bf), backend.toBits(direct));
+            // 65520 is the float16 overflow threshold: it rounds to infinity.
+            assertEquals(Float.POSITIVE_INFINITY, backend.toFloats(h)[2]);
+        }
+    }
+
+    @Test
+    void affineFollowsTheSpecOnEveryDtypeCombination() {
+        float[] xs = {0.1f, -2.5f, 3.14159f, 1e-3f, 7.75f, -0.0f};
+        float[] ys = {1.7f, 0.333f, -9.5f, 2e-4f, -0.125f, 5.5f};
+        float a = 0.9f;
+        float b = -0.0326f;
+        for (DType dx : DType.values()) {
+            for (DType dy : DType.values()) {
+                for (DType px : DType.values()) {
+                    for (DType py : DType.values()) {
+                        for (DType out : DType.values()) {
+                            AffineSpec spec = new AffineSpec(px, py, DType.promote(px, py), out);
+                            try (Tensor x = backend.fromFloats(xs, dx, Shape.of(2, 3));
+                                 Tensor y = backend.fromFloats(ys, dy, Shape.of(2, 3));
+                                 Tensor r = backend.affine(a, x, b, y, spec)) {
+                                float[] fx = backend.toFloats(x);
+                                float[] fy = backend.toFloats(y);
+                                float[] got = backend.toFloats(r);
+                                assertEquals(out, r.dtype());
+                                for (int i = 0; i < xs.length; i++) {
+                                    assertEquals(spec.apply(a, fx[i], b, fy[i]), got[i], spec + " at " + i);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void badInputIsAClearError() {
+        assertMessage(IllegalArgumentException.class, "3 values given for shape [2, 2]",
+                () -> backend.fromFloats(new float[3], DType.FLOAT32, Shape.of(2, 2)));
+        assertMessage(IllegalArgumentException.class, "not a 16-bit pattern",
+                () -> backend.fromBits(new int[] {70000}, DType.BFLOAT16, Shape.of(1)));
+        assertMessage(IllegalArgumentException.class, "dimension 1 is -2",
+                () -> Shape.of(3, -2));
+        try (Tensor a = backend.fromFloats(new float[4], DType.FLOAT32, Shape.of(4));
+             Tensor b = backend.fromFloats(new float[4], DType.FLOAT32, Shape.of(2, 2))) {
+            assertMessage(IllegalArgumentException.class, "x is [4] but y is [2, 2]",
+                    () -> backend.affine(1, a, 1, b, AffineSpec.float32(DType.FLOAT32)));
+            Tensor closed = backend.fromFloats(new float[4], DType.FLOAT32, Shape.of(4));
+            closed.close();
+            closed.close(); // idempotent
+            assertMessage(IllegalStateException.class, "y: tensor [4] float32 on backend 'java' is closed",
+                    () -> backend.affine(1, a, 1, closed, AffineSpec.float32(DType.FLOAT32)));
+            assertMessage(IllegalStateException.class, "closed", () -> backend.toFloats(closed));
+            JavaBackend other = new JavaBackend();
+            assertMessage(IllegalArgumentException.class, "belongs to backend 'java' but was passed to backend 'java'",
+                    () -> other.toBits(a));
+        }
+    }
+
+    @Test
+    void hugeShapesAreRejectedBeforeAllocating() {
+        assertMessage(IllegalArgumentException.class, "elements, more than one Java array can hold",
+                () -> backend.fromFloats(new float[0], DType.FLOAT32, Shape.of(65536, 65536)));
+        assertMessage(IllegalArgumentException.class, "more elements than a long can count",
+                () -> backend.fromFloats(new float[0], DType.FLOAT32, Shape.of(1L << 40, 1L << 40)));
+    }
+
+    @Test
+    void wrapDoesNotCopy() {
+        float[] data = {1, 2, 3};
+        try (Tensor t = backend.wrapFloat32(data, Shape.of(3))) {
+            data[1] = 42;
+            assertEquals(42f, backend.toFloats(t)[1]);
+        }
+    }
+
+    private static void assertMessage(Class<? extends Throwable> type, String expected,
+                                      org.junit.jupiter.api.function.Executable call) {
+        Throwable e = assertThrows(type, call);
+        assertTrue(e.getMessage().contains(expected), () -> "'" + e.getMessage() + "' lacks '" + expected + "'");
+    }
+}
