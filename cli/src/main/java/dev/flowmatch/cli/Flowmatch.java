@@ -1,0 +1,60 @@
+package dev.flowmatch.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code flowmatch} command. Each subcommand is a thin user of the library; bad input prints one line and
+ * exits with status 2, never a stack trace.
+ */
+@Command(name = "flowmatch", mixinStandardHelpOptions = true, version = "flowmatch 0.1.0",
+        description = "Bit-exact flow-matching Euler scheduler (FLUX.2 [klein]) with pluggable tensor backends.",
+        subcommands = {ScheduleCommand.class, CommandLine.HelpCommand.class})
+public final class Flowmatch implements Runnable {
+    /** Exit status for bad input (picocli's convention for usage errors). */
+    public static final int USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /** Runs the command with the given output streams and returns the exit status (used by tests). */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Flowmatch());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setParameterExceptionHandler((e, a) -> {
+            e.getCommandLine().getErr().println("flowmatch: " + e.getMessage());
+            return USAGE;
+        });
+        cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
+            commandLine.getErr().println("flowmatch: " + oneLine(e));
+            return isBadInput(e) ? USAGE : 1;
+        });
+        return cli.execute(args);
+    }
+
+    /** Errors the user can fix by changing the command (bad values, missing files, unavailable backends). */
+    static boolean isBadInput(Throwable e) {
+        return e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                || e instanceof java.io.UncheckedIOException || e instanceof java.io.IOException;
+    }
+
+    /** The message, on one line. */
+    static String oneLine(Throwable e) {
+        String message = e.getMessage();
+        if (message == null || message.isBlank()) {
+            message = e.getClass().getSimpleName();
+        }
+        return message.replaceAll("\\s*\\R\\s*", "; ");
+    }
+}

@@ -1,0 +1,167 @@
+package dev.flowmatch.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flowmatch.schedule.Flux2;
+import dev.flowmatch.schedule.Schedule;
+import dev.flowmatch.schedule.ScheduleRequest;
+import dev.flowmatch.schedule.SchedulerConfig;
+import dev.flowmatch.schedule.SchedulerConfigJson;
+import dev.flowmatch.schedule.Schedules;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code flowmatch schedule}: the sigmas and timesteps a FLUX.2 pipeline would use, computed as diffusers
+ * computes them.
+ */
+@Command(name = "schedule", mixinStandardHelpOptions = true,
+        description = {"Prints the schedule (sigmas, timesteps) a pipeline would use.",
+                "Default: the FLUX.2 [klein] scheduler, the pipeline's sigmas linspace(1, 1/N, N) and the",
+                "empirical mu of a --width x --height image, exactly as diffusers computes them."})
+final class ScheduleCommand implements Callable<Integer> {
+
+    enum Format { table, json, csv }
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "A diffusers scheduler_config.json (default: the FLUX.2 [klein] preset).")
+    Path config;
+
+    @Option(names = "--steps", paramLabel = "N",
+            description = "Inference steps (default 4, or the length of --sigmas / --timesteps).")
+    Integer steps;
+
+    @Option(names = "--width", paramLabel = "PX", defaultValue = "1024", description = "Image width (default ${DEFAULT-VALUE}).")
+    int width;
+
+    @Option(names = "--height", paramLabel = "PX", defaultValue = "1024", description = "Image height (default ${DEFAULT-VALUE}).")
+    int height;
+
+    @Option(names = "--mu", paramLabel = "X",
+            description = "The dynamic-shift mu (default: FLUX.2's empirical mu for width, height and steps).")
+    Double mu;
+
+    @Option(names = "--sigmas", paramLabel = "a,b,...", split = ",", description = "Custom sigmas.")
+    List<Double> sigmas;
+
+    @Option(names = "--timesteps", paramLabel = "a,b,...", split = ",", description = "Custom timesteps.")
+    List<Double> timesteps;
+
+    @Option(names = "--default-spacing",
+            description = "Use the scheduler's own spacing (set_timesteps(N)) instead of the FLUX.2 pipeline sigmas.")
+    boolean defaultSpacing;
+
+    @Option(names = "--format", defaultValue = "table", paramLabel = "FORMAT",
+            description = "table, json or csv (default ${DEFAULT-VALUE}).")
+    Format format;
+
+    @Override
+    public Integer call() {
+        SchedulerConfig cfg = config == null ? SchedulerConfig.flux2Klein() : SchedulerConfigJson.read(config);
+        if (defaultSpacing && (sigmas != null || timesteps != null)) {
+            throw new IllegalArgumentException("--default-spacing cannot be combined with --sigmas or --timesteps");
+        }
+        double[] customSigmas = sigmas == null ? null : sigmas.stream().mapToDouble(Double::doubleValue).toArray();
+        double[] customTimesteps = timesteps == null ? null : timesteps.stream().mapToDouble(Double::doubleValue).toArray();
+        int n = steps != null ? steps
+                : customSigmas != null ? customSigmas.length
+                : customTimesteps != null ? customTimesteps.length : 4;
+        if (n < 1) {
+            throw new IllegalArgumentException("--steps: " + n + " must be >= 1");
+        }
+        if (customSigmas == null && customTimesteps == null && !defaultSpacing) {
+            customSigmas = Flux2.pipelineSigmas(n);
+        }
+        Double usedMu = null;
+        if (cfg.useDynamicShifting()) {
+            usedMu = mu != null ? mu : Flux2.computeEmpiricalMu(imageSeqLen(), n);
+        }
+        ScheduleRequest request = new ScheduleRequest(steps != null || defaultSpacing ? n : null, customSigmas,
+                usedMu, customTimesteps);
+        Schedule schedule = Schedules.compute(cfg, request);
+        PrintWriter out = spec.commandLine().getOut();
+        switch (format) {
+            case json -> out.println(json(cfg, schedule, usedMu));
+            case csv -> csv(out, schedule);
+            case table -> table(out, cfg, schedule, usedMu);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private int imageSeqLen() {
+        if (width % 16 != 0 || height % 16 != 0) {
+            spec.commandLine().getErr().printf("flowmatch: warning: %dx%d is not a multiple of 16; the pipeline rounds"
+                    + " down to %dx%d%n", width, height, width / 16 * 16, height / 16 * 16);
+        }
+        return Flux2.imageSeqLen(width, height);
+    }
+
+    static String json(SchedulerConfig cfg, Schedule schedule, Double mu) {
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = mapper.createObjectNode();
+        root.set("config", SchedulerConfigJson.toTree(cfg));
+        root.put("num_inference_steps", schedule.numSteps());
+        if (mu == null) {
+            root.putNull("mu");
+        } else {
+            root.put("mu", mu);
+        }
+        // Jackson prints a float with Float.toString's shortest digits: parsing them as float32 gives the value back.
+        ArrayNode s = root.putArray("sigmas");
+        for (float v : schedule.sigmas()) {
+            s.add(v);
+        }
+        ArrayNode t = root.putArray("timesteps");
+        for (float v : schedule.timesteps()) {
+            t.add(v);
+        }
+        try {
+            return mapper.writeValueAsString(root);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void csv(PrintWriter out, Schedule schedule) {
+        out.println("step,sigma,timestep");
+        float[] sigmas = schedule.sigmas();
+        float[] timesteps = schedule.timesteps();
+        for (int i = 0; i < sigmas.length; i++) {
+            out.println(i + "," + sigmas[i] + "," + (i < timesteps.length ? Float.toString(timesteps[i]) : ""));
+        }
+    }
+
+    private static void table(PrintWriter out, SchedulerConfig cfg, Schedule schedule, Double mu) {
+        out.printf(Locale.ROOT, "%d steps, %s, mu %s%n", schedule.numSteps(), describe(cfg),
+                mu == null ? "none (fixed shift)" : Double.toString(mu));
+        out.printf(Locale.ROOT, "%5s  %-12s  %-12s%n", "step", "sigma", "timestep");
+        float[] sigmas = schedule.sigmas();
+        float[] timesteps = schedule.timesteps();
+        for (int i = 0; i < sigmas.length; i++) {
+            out.printf(Locale.ROOT, "%5d  %-12s  %-12s%n", i, sigmas[i],
+                    i < timesteps.length ? Float.toString(timesteps[i]) : "(terminal)");
+        }
+    }
+
+    private static String describe(SchedulerConfig c) {
+        String shift = c.useDynamicShifting() ? "dynamic " + c.timeShiftType().configValue() + " shift"
+                : "fixed shift " + c.shift();
+        String spacing = c.useKarrasSigmas() ? ", karras" : c.useExponentialSigmas() ? ", exponential sigmas"
+                : c.useBetaSigmas() ? ", beta sigmas" : "";
+        String terminal = c.shiftTerminal() == null ? "" : ", shift_terminal " + c.shiftTerminal();
+        return shift + spacing + terminal + (c.invertSigmas() ? ", inverted" : "");
+    }
+}
