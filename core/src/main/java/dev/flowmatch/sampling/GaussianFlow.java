@@ -1,0 +1,106 @@
+package dev.flowmatch.sampling;
+
+import dev.flowmatch.tensor.Shape;
+import dev.flowmatch.tensor.Tensor;
+import java.util.Objects;
+
+/**
+ * An exact velocity model: data distributed as {@code N(m, s^2 I)} under the rectified flow
+ * {@code x_t = (1 - t) x0 + t * eps}, so the sampler can run without model weights and its result can be
+ * compared with the exact answer.
+ *
+ * <p>Derivation, per element (all Gaussian): {@code Cov(x0, x_t) = (1-t) s^2},
+ * {@code Var(x_t) = (1-t)^2 s^2 + t^2}, hence
+ * {@code E[x0 | x_t = x] = m + (1-t) s^2 / ((1-t)^2 s^2 + t^2) * (x - (1-t) m)}. The flow's velocity target is
+ * {@code eps - x0 = (x_t - x0) / t}, so the exact (marginal) velocity is {@code v(x, t) = (x - E[x0 | x]) / t}.
+ * The ODE {@code dx/dt = v} transports {@code z ~ N(0, I)} at {@code t = 1} along
+ * {@code x_t = (1-t) m + sqrt((1-t)^2 s^2 + t^2) z} (substitute: both sides give
+ * {@code -m + z (t - (1-t) s^2) / sqrt(...)}), so the exact endpoint from noise {@code z} is {@code m + s z}.
+ *
+ * <p>The model computes in float64 on the host and returns a tensor of the latents' dtype on their backend.
+ * The mean pattern {@code m} covers one batch item and repeats over the batch.
+ */
+public final class GaussianFlow implements VelocityModel {
+    private final float[] mean;
+    private final double std;
+
+    /**
+     * @param mean the data mean {@code m} of one batch item, in the latents' memory order
+     * @param std  the data standard deviation {@code s > 0}
+     */
+    public GaussianFlow(float[] mean, double std) {
+        Objects.requireNonNull(mean, "mean");
+        if (mean.length == 0) {
+            throw new IllegalArgumentException("mean: must not be empty");
+        }
+        if (!(std > 0) || !Double.isFinite(std)) {
+            throw new IllegalArgumentException("std: " + std + " must be finite and > 0");
+        }
+        this.mean = mean.clone();
+        this.std = std;
+    }
+
+    public double std() {
+        return std;
+    }
+
+    /** {@code E[x0 | x_t = x]}, the model's prediction of the clean data. */
+    public double expectedX0(double x, double t, int element) {
+        double m = mean[element % mean.length];
+        double s2 = std * std;
+        double oneMinusT = 1 - t;
+        double gain = oneMinusT * s2 / (oneMinusT * oneMinusT * s2 + t * t);
+        return m + gain * (x - oneMinusT * m);
+    }
+
+    /** The exact velocity {@code (x - E[x0 | x]) / t} at one element, {@code t > 0}. */
+    public double velocity(double x, double t, int element) {
+        return (x - expectedX0(x, t, element)) / t;
+    }
+
+    @Override
+    public Tensor velocity(Tensor latents, float t) {
+        if (!(t > 0 && t <= 1)) {
+            throw new IllegalArgumentException("t: " + t + " must lie in (0, 1]");
+        }
+        float[] x = latents.backend().toFloats(latents);
+        requireWhole(latents.shape(), x.length);
+        float[] v = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            v[i] = (float) velocity(x[i], t, i);
+        }
+        return latents.backend().fromFloats(v, latents.dtype(), latents.shape());
+    }
+
+    /** The exact ODE endpoint {@code m + s z} for starting noise {@code z} (float64). */
+    public double[] exactEndpoint(float[] noise) {
+        requireWhole(null, noise.length);
+        double[] out = new double[noise.length];
+        for (int i = 0; i < noise.length; i++) {
+            out[i] = mean[i % mean.length] + std * noise[i];
+        }
+        return out;
+    }
+
+    /** {@code ||a - b|| / ||b||}. */
+    public static double relativeL2(float[] a, double[] b) {
+        if (a.length != b.length) {
+            throw new IllegalArgumentException("lengths differ: " + a.length + " vs " + b.length);
+        }
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d = a[i] - b[i];
+            diff += d * d;
+            norm += b[i] * b[i];
+        }
+        return Math.sqrt(diff / norm);
+    }
+
+    private void requireWhole(Shape shape, int length) {
+        if (length % mean.length != 0) {
+            throw new IllegalArgumentException("latents" + (shape == null ? "" : " " + shape) + " have " + length
+                    + " elements, not a whole number of mean patterns of " + mean.length);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.flowmatch.sampling;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.flowmatch.FlowMatchScheduler;
+import dev.flowmatch.javabackend.JavaBackend;
+import dev.flowmatch.schedule.Flux2;
+import dev.flowmatch.schedule.ScheduleRequest;
+import dev.flowmatch.schedule.SchedulerConfig;
+import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Shape;
+import dev.flowmatch.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class SamplerTest {
+    private final JavaBackend backend = new JavaBackend();
+    private final GaussianFlow flow = new GaussianFlow(new float[] {0.5f, -1f, 0.25f, 2f}, 0.3);
+
+    @Test
+    void loopIsThePipelinesStepForStep() {
+        float[] noise = {0.3f, -1.2f, 0.8f, 0.05f, 1.1f, -0.4f, 0.0f, 2.2f};
+        List<Float> modelTimes = new ArrayList<>();
+        VelocityModel recording = (latents, t) -> {
+            modelTimes.add(t);
+            return flow.velocity(latents, t);
+        };
+        Sampler sampler = Sampler.builder().numSteps(4).imageSize(512, 768).build();
+        float[] viaSampler;
+        try (Tensor z = backend.fromFloats(noise, DType.BFLOAT16, Shape.of(1, 2, 4));
+             Tensor out = sampler.run(z, recording)) {
+            viaSampler = backend.toFloats(out);
+            assertEquals(DType.BFLOAT16, out.dtype());
+        }
+        // The same loop written out from diffusers' pipeline.
+        FlowMatchScheduler scheduler = new FlowMatchScheduler(SchedulerConfig.flux2Klein());
+        double mu = Flux2.computeEmpiricalMu(Flux2.imageSeqLen(512, 768), 4);
+        scheduler.setTimesteps(ScheduleRequest.ofSigmas(Flux2.pipelineSigmas(4)).withMu(mu));
+        scheduler.setBeginIndex(0);
+        Tensor latents = backend.fromFloats(noise, DType.BFLOAT16, Shape.of(1, 2, 4));
+        for (int i = 0; i < 4; i++) {
+            float t = scheduler.timestep(i);
+            float modelTime = DType.BFLOAT16.round(DType.BFLOAT16.round(t) / 1000f);
+            assertEquals(modelTime, modelTimes.get(i));
+            try (Tensor v = flow.velocity(latents, modelTime); Tensor previous = latents) {
+                latents = scheduler.step(v, t, previous);
+            }
+        }
+        assertArrayEquals(backend.toFloats(latents), viaSampler);
+        latents.close();
+    }
+
+    @Test
+    void listenerSeesEveryStepAndInputStaysOpen() {
+        List<StepEvent> events = new ArrayList<>();
+        Sampler sampler = Sampler.builder().numSteps(3).listener(events::add).build();
+        try (Tensor z = backend.fromFloats(new float[] {1, 2, 3, 4}, DType.FLOAT32, Shape.of(4));
+             Tensor out = sampler.run(z, flow)) {
+            assertFalse(z.isClosed());
+            assertFalse(out.isClosed());
+            assertEquals(3, events.size());
+            for (int i = 0; i < 3; i++) {
+                assertEquals(i, events.get(i).index());
+                assertEquals(events.get(i).sigmaNext(), i == 2 ? 0f : events.get(i + 1).sigma());
+                // The input is the caller's; every intermediate the loop made is closed once used.
+                assertEquals(i > 0, events.get(i).sample().isClosed(), "sample of step " + i);
+                assertTrue(events.get(i).velocity().isClosed());
+            }
+            assertTrue(events.get(2).next() == out);
+        }
+    }
+
+    @Test
+    void cancellationStopsBeforeTheNextStep() {
+        AtomicInteger calls = new AtomicInteger();
+        Sampler sampler = Sampler.builder().numSteps(4).cancelWhen(() -> calls.get() >= 2).build();
+        VelocityModel counting = (latents, t) -> {
+            calls.incrementAndGet();
+            return flow.velocity(latents, t);
+        };
+        try (Tensor z = backend.fromFloats(new float[] {1, 2, 3, 4}, DType.FLOAT32, Shape.of(4))) {
+            CancellationException e = assertThrows(CancellationException.class, () -> sampler.run(z, counting));
+            assertTrue(e.getMessage().contains("before step 2"), e.getMessage());
+        }
+        assertEquals(2, calls.get());
+    }
+
+    @Test
+    void nanGuardNamesTheStep() {
+        java.util.function.Supplier<VelocityModel> breaksAtStepTwo = () -> new VelocityModel() {
+            int step;
+
+            @Override
+            public Tensor velocity(Tensor latents, float t) {
+                float value = step++ == 2 ? Float.NaN : 0.1f;
+                return backend.fromFloats(new float[] {value, 0.1f, 0.1f, 0.1f}, latents.dtype(), latents.shape());
+            }
+        };
+        try (Tensor z = backend.fromFloats(new float[] {1, 2, 3, 4}, DType.FLOAT32, Shape.of(4))) {
+            NonFiniteLatentsException e = assertThrows(NonFiniteLatentsException.class,
+                    () -> Sampler.builder().numSteps(4).nanGuard(true).build().run(z, breaksAtStepTwo.get()));
+            assertEquals(2, e.stepIndex());
+            assertTrue(e.getMessage().contains("model output at step 2"), e.getMessage());
+            // Without the guard the NaN flows through (the hot path does not scan values).
+            try (Tensor out = Sampler.builder().numSteps(4).build().run(z, breaksAtStepTwo.get())) {
+                assertTrue(Float.isNaN(backend.toFloats(out)[0]));
+            }
+        }
+    }
+}
