@@ -9,34 +9,18 @@ import static org.quicktheories.generators.SourceDSL.doubles;
 import static org.quicktheories.generators.SourceDSL.integers;
 
 import org.junit.jupiter.api.Test;
-import org.quicktheories.core.Gen;
+import dev.flowmatch.testing.Generators;
 
 /** Properties of the pure schedule math, over random configs, step counts, shifts and mu. */
 class SchedulePropertiesTest {
 
-    /** Random valid configs: every spacing, shift type, fixed or dynamic, with or without a terminal stretch. */
-    static Gen<SchedulerConfig> configs() {
-        Gen<Integer> spacing = integers().between(0, 3);
-        return doubles().between(0.2, 12).zip(booleans().all(), spacing, integers().between(0, 1),
-                (shift, dynamic, sp, linear) -> SchedulerConfig.builder().shift(shift).useDynamicShifting(dynamic)
-                        .useKarrasSigmas(sp == 1).useExponentialSigmas(sp == 2).useBetaSigmas(sp == 3)
-                        .timeShiftType(linear == 1 ? TimeShiftType.LINEAR : TimeShiftType.EXPONENTIAL).build())
-                .zip(integers().between(0, 2), doubles().between(0.01, 0.5), (c, terminal, value) ->
-                        terminal == 0 ? c.toBuilder().shiftTerminal(value).build() : c);
-    }
-
-    private static double muFor(SchedulerConfig c, double raw) {
-        // The linear time shift needs mu > 0 to stay in [0, 1]; the exponential one takes any mu.
-        return c.timeShiftType() == TimeShiftType.LINEAR ? Math.abs(raw) + 0.05 : raw;
-    }
-
     @Test
     void sigmasAreNonIncreasingInUnitIntervalWithTerminalZero() {
-        qt().forAll(configs(), integers().between(1, 60), doubles().between(-3, 4), booleans().all())
+        qt().forAll(Generators.configs(), integers().between(1, 60), doubles().between(-3, 4), booleans().all())
                 .checkAssert((c, n, rawMu, custom) -> {
                     ScheduleRequest r = custom ? ScheduleRequest.ofSigmas(Flux2.pipelineSigmas(n))
                             : ScheduleRequest.steps(n);
-                    ScheduleRequest call = c.useDynamicShifting() ? r.withMu(muFor(c, rawMu)) : r;
+                    ScheduleRequest call = c.useDynamicShifting() ? r.withMu(Generators.muFor(c, rawMu)) : r;
                     Schedule s;
                     try {
                         s = Schedules.compute(c, call);

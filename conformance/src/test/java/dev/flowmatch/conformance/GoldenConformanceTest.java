@@ -1,0 +1,102 @@
+package dev.flowmatch.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.flowmatch.FlowMatchScheduler;
+import dev.flowmatch.golden.Goldens;
+import dev.flowmatch.schedule.Flux2;
+import dev.flowmatch.schedule.Schedule;
+import dev.flowmatch.schedule.SchedulerConfig;
+import dev.flowmatch.schedule.Schedules;
+import dev.flowmatch.tensor.AffineSpec;
+import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Shape;
+import dev.flowmatch.tensor.Tensor;
+import dev.flowmatch.tensor.TensorBackend;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Every case of every golden file (the bundled one and {@code -Dflowmatch.goldens=PATH[,PATH...]}) on every
+ * backend, with one summary line per file at the end of the run.
+ */
+class GoldenConformanceTest {
+
+    @TestFactory
+    Stream<DynamicNode> goldenFiles() {
+        List<DynamicNode> files = new ArrayList<>();
+        for (Goldens.GoldenFile file : Goldens.all()) {
+            List<DynamicNode> sections = new ArrayList<>();
+            sections.add(section(file, "schedules", file.schedules(), GoldenConformanceTest::schedule));
+            sections.add(section(file, "empirical_mu", file.empiricalMu(), GoldenConformanceTest::empiricalMu));
+            sections.add(section(file, "steps", file.steps(), GoldenConformanceTest::step));
+            sections.add(section(file, "torch_randn", file.torchRandn(), NoiseGoldens::randn));
+            sections.add(section(file, "flux2_latents", file.flux2Latents(), NoiseGoldens::latents));
+            files.add(DynamicContainer.dynamicContainer(file.name(), sections));
+        }
+        return files.stream();
+    }
+
+    private static <T> DynamicNode section(Goldens.GoldenFile file, String name, List<T> cases,
+                                           BiConsumer<T, TensorBackend> check) {
+        GoldenTally.register(file.name(), name, cases.size());
+        List<DynamicNode> caseNodes = new ArrayList<>();
+        for (int i = 0; i < cases.size(); i++) {
+            int index = i;
+            T c = cases.get(i);
+            List<DynamicNode> perBackend = Conformance.backends().map(backend ->
+                    (DynamicNode) DynamicTest.dynamicTest(backend.name(), () -> {
+                        Conformance.use(backend);
+                        boolean passed = false;
+                        try {
+                            check.accept(c, backend);
+                            passed = true;
+                        } finally {
+                            GoldenTally.record(file.name(), name, index, passed);
+                        }
+                    })).toList();
+            caseNodes.add(DynamicContainer.dynamicContainer(i + ": " + c, perBackend));
+        }
+        return DynamicContainer.dynamicContainer(name, caseNodes);
+    }
+
+    /** The schedule carried through the backend: sigmas placed on it, timesteps computed by it (T * sigma). */
+    static void schedule(Goldens.ScheduleCase c, TensorBackend backend) {
+        Schedule schedule = Schedules.compute(c.config(), c.request());
+        float[] sigmas = schedule.sigmas();
+        float[] withoutTerminal = Arrays.copyOf(sigmas, sigmas.length - 1);
+        float t = (float) c.config().numTrainTimesteps();
+        try (Tensor s = backend.fromFloats(sigmas, DType.FLOAT32, Shape.of(sigmas.length));
+             Tensor head = backend.fromFloats(withoutTerminal, DType.FLOAT32, Shape.of(withoutTerminal.length));
+             Tensor timesteps = backend.affine(t, head, 0f, head, AffineSpec.float32(DType.FLOAT32))) {
+            assertArrayEquals(c.sigmasBits(), backend.toBits(s), "sigmas");
+            assertArrayEquals(c.timestepsBits(), backend.toBits(timesteps), "timesteps");
+        }
+    }
+
+    static void empiricalMu(Goldens.EmpiricalMuCase c, TensorBackend backend) {
+        assertEquals(c.mu(), Flux2.computeEmpiricalMu(c.imageSeqLen(), c.numSteps()), 0.0);
+    }
+
+    static void step(Goldens.StepCase c, TensorBackend backend) {
+        FlowMatchScheduler scheduler = new FlowMatchScheduler(SchedulerConfig.flux2Klein());
+        scheduler.setTimestepsWithMu(c.numSteps(), c.mu());
+        assertEquals(c.sigma(), scheduler.sigmas()[c.stepIndex()], "sigma");
+        assertEquals(c.sigmaNext(), scheduler.sigmas()[c.stepIndex() + 1], "sigma_next");
+        try (Tensor sample = backend.fromBits(c.sample().bits(), c.sample().dtype(), c.sample().shape());
+             Tensor modelOutput = backend.fromBits(c.modelOutput().bits(), c.modelOutput().dtype(),
+                     c.modelOutput().shape());
+             Tensor out = scheduler.step(modelOutput, sample, c.stepIndex())) {
+            assertEquals(c.expected().dtype(), out.dtype());
+            Conformance.assertConforms(backend, out.dtype(), c.expected().bits(), backend.toBits(out), "step");
+        }
+    }
+}
