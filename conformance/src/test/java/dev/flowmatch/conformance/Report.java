@@ -35,7 +35,7 @@ public final class Report {
         }
         StringBuilder out = new StringBuilder("flowmatch conformance report");
         Map<String, String> lines = new TreeMap<>();
-        RAN.forEach((name, count) -> lines.put(name, "ran " + count.get() + " checks, max "
+        RAN.forEach((name, count) -> lines.put(name, "ran " + count.get() + " tests, max "
                 + MAX_ULPS.getOrDefault(name, new AtomicLong()).get() + " ulp from the java backend"));
         SKIPPED.forEach((name, why) -> lines.putIfAbsent(name, "SKIPPED: " + why));
         lines.forEach((name, line) -> out.append(System.lineSeparator()).append("  backend ").append(name)

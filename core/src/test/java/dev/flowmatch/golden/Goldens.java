@@ -150,7 +150,7 @@ public final class Goldens {
             if (in == null) {
                 throw new IllegalStateException("golden file " + BUNDLED + " is not on the class path");
             }
-            return new GoldenFile("diffusers-goldens.json (bundled)", MAPPER.readTree(in));
+            return new GoldenFile("diffusers-goldens.json", MAPPER.readTree(in));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
