@@ -1,0 +1,86 @@
+package dev.flowmatch.noise;
+
+/**
+ * The 32-bit Mersenne Twister exactly as PyTorch's CPU generator runs it: {@code at::mt19937_engine} in
+ * {@code aten/src/ATen/core/MT19937RNGEngine.h} (torch 1.13 through 2.x; the same sequence as
+ * {@code std::mt19937}). Not thread-safe; {@link TorchGenerator} guards it.
+ */
+final class Mt19937 {
+    static final int N = 624; // MERSENNE_STATE_N
+    private static final int M = 397; // MERSENNE_STATE_M
+    private static final int MATRIX_A = 0x9908b0df;
+    private static final int UMASK = 0x80000000;
+    private static final int LMASK = 0x7fffffff;
+
+    private final int[] state = new int[N];
+    private long seed;
+    private int left;
+    private int next;
+
+    Mt19937(long seed) {
+        seed(seed);
+    }
+
+    private Mt19937(Mt19937 other) {
+        System.arraycopy(other.state, 0, state, 0, N);
+        seed = other.seed;
+        left = other.left;
+        next = other.next;
+    }
+
+    Mt19937 copy() {
+        return new Mt19937(this);
+    }
+
+    /**
+     * {@code init_with_uint32}: keeps the whole 64-bit seed for {@code initial_seed()}, but only its low 32 bits
+     * enter the state ({@code state_[0] = seed & 0xffffffff}).
+     */
+    void seed(long seed) {
+        this.seed = seed;
+        state[0] = (int) seed;
+        for (int j = 1; j < N; j++) {
+            int prev = state[j - 1];
+            state[j] = 1812433253 * (prev ^ (prev >>> 30)) + j; // uint32 arithmetic wraps like Java int
+        }
+        left = 1;
+        next = 0;
+    }
+
+    long seedValue() {
+        return seed;
+    }
+
+    /** {@code operator()}: the next 32 random bits (an unsigned value held in an int). */
+    int nextInt() {
+        if (--left == 0) {
+            nextState();
+        }
+        int y = state[next++];
+        y ^= y >>> 11;
+        y ^= (y << 7) & 0x9d2c5680;
+        y ^= (y << 15) & 0xefc60000;
+        y ^= y >>> 18;
+        return y;
+    }
+
+    /** {@code next_state()}: regenerates all 624 words. */
+    private void nextState() {
+        int[] s = state;
+        left = N;
+        next = 0;
+        int k = 0;
+        for (; k < N - M; k++) {
+            s[k] = s[k + M] ^ twist(s[k], s[k + 1]);
+        }
+        for (; k < N - 1; k++) {
+            s[k] = s[k + M - N] ^ twist(s[k], s[k + 1]);
+        }
+        s[N - 1] = s[M - 1] ^ twist(s[N - 1], s[0]);
+    }
+
+    private static int twist(int u, int v) {
+        int mixed = (u & UMASK) | (v & LMASK);
+        return (mixed >>> 1) ^ ((v & 1) != 0 ? MATRIX_A : 0);
+    }
+}

@@ -1,0 +1,19 @@
+package dev.flowmatch.noise;
+
+/** Where initial noise comes from. */
+public enum NoiseGenerator {
+    /**
+     * PyTorch's CPU generator ({@code torch.Generator().manual_seed(seed)} then {@code torch.randn}), computed in
+     * plain Java and copied to the backend: the same seed gives the same bits on every backend and machine, and
+     * the same latents as a diffusers pipeline run with a CPU generator. The default.
+     */
+    TORCH_CPU,
+
+    /**
+     * The backend's own generator ({@link dev.flowmatch.tensor.TensorBackend#nativeNormal}): MLX's
+     * {@code random.normal} with {@code random.key(seed)}, DJL's engine generator. Deterministic for a seed on one
+     * backend, but <em>not portable</em>: other backends, and other versions of the same runtime, may draw other
+     * values. Backends without a generator throw {@link UnsupportedOperationException}.
+     */
+    NATIVE
+}

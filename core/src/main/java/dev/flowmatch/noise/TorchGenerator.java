@@ -1,0 +1,182 @@
+package dev.flowmatch.noise;
+
+import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Shape;
+import dev.flowmatch.tensor.Tensor;
+import dev.flowmatch.tensor.TensorBackend;
+import java.util.Objects;
+
+/**
+ * A {@code torch.Generator()} on the CPU ({@code at::CPUGeneratorImpl}, {@code aten/src/ATen/CPUGeneratorImpl.cpp}),
+ * reproduced bit for bit: a 32-bit Mersenne Twister plus the cached second Box-Muller value, so consecutive
+ * {@link #randnBits} calls continue the stream exactly as consecutive
+ * {@code torch.randn(shape, generator=g, dtype=dtype)} calls do.
+ *
+ * <p>{@code new TorchGenerator(seed)} is {@code torch.Generator().manual_seed(seed)}. Draws run in plain Java;
+ * {@link #normal} then places the bits on a backend, so every backend receives identical values. Methods are
+ * synchronized, as torch holds the generator's mutex for a whole draw.
+ */
+public final class TorchGenerator implements NoiseSource {
+    private final TorchCpuKernel kernel;
+    private final Mt19937 engine;
+    /** {@code next_double_normal_sample_}: the sine half of the last {@code normal_distribution<double>} draw. */
+    private double nextDoubleNormal;
+    private boolean hasNextDoubleNormal;
+
+    /** {@code torch.Generator().manual_seed(seed)} with the {@linkplain TorchCpuKernel#standard() standard} kernel. */
+    public TorchGenerator(long seed) {
+        this(seed, TorchCpuKernel.standard());
+    }
+
+    /** {@code torch.Generator().manual_seed(seed)}, reproducing {@code kernel}'s float32 values. */
+    public TorchGenerator(long seed, TorchCpuKernel kernel) {
+        this.kernel = Objects.requireNonNull(kernel, "kernel");
+        this.engine = new Mt19937(seed);
+    }
+
+    private TorchGenerator(TorchGenerator other) {
+        this.kernel = other.kernel;
+        this.engine = other.engine.copy();
+        this.nextDoubleNormal = other.nextDoubleNormal;
+        this.hasNextDoubleNormal = other.hasNextDoubleNormal;
+    }
+
+    /**
+     * {@code g.manual_seed(seed)} ({@code CPUGeneratorImpl::set_current_seed}): forgets the cached normal and
+     * re-seeds the twister. The seed is torch's {@code uint64}: a negative {@code long} is the same 64 bits
+     * Python's {@code manual_seed(-1)} stores (two's complement, 2^64 - 1); only the low 32 bits enter the state,
+     * so seeds equal modulo 2^32 draw the same stream.
+     */
+    public synchronized TorchGenerator manualSeed(long seed) {
+        hasNextDoubleNormal = false;
+        nextDoubleNormal = 0;
+        engine.seed(seed);
+        return this;
+    }
+
+    /** {@code g.initial_seed()} as a signed long; {@link Long#toUnsignedString} gives what Python prints. */
+    public synchronized long initialSeed() {
+        return engine.seedValue();
+    }
+
+    /** The CPU kernel whose float32 values this generator reproduces. */
+    public TorchCpuKernel kernel() {
+        return kernel;
+    }
+
+    /** An independent copy of this generator's whole state (like {@code g.clone_state()}). */
+    public synchronized TorchGenerator copy() {
+        return new TorchGenerator(this);
+    }
+
+    /** {@code CPUGeneratorImpl::random()}: the next 32 random bits, an unsigned value held in an int. */
+    public synchronized int random() {
+        return engine.nextInt();
+    }
+
+    /** {@code CPUGeneratorImpl::random64()}: two 32-bit draws, the first one high. */
+    public synchronized long random64() {
+        return nextLong();
+    }
+
+    private long nextLong() {
+        long hi = engine.nextInt() & 0xffffffffL;
+        long lo = engine.nextInt() & 0xffffffffL;
+        return (hi << 32) | lo;
+    }
+
+    /**
+     * The next {@code torch.randn(shape, generator=this, dtype=dtype)} on the CPU as raw bits: int32 patterns
+     * for float32, 16-bit patterns (0..65535) for bfloat16 and float16, in row-major order.
+     *
+     * @throws IllegalArgumentException if the shape has more elements than {@link Noise#maxElements()}
+     */
+    public int[] randnBits(Shape shape, DType dtype) {
+        Objects.requireNonNull(shape, "shape");
+        Objects.requireNonNull(dtype, "dtype");
+        int n = Noise.checkedNumel(shape);
+        float[] values = randnValues(n, dtype);
+        int[] bits = new int[n];
+        toBits(values, bits, dtype);
+        return bits;
+    }
+
+    /**
+     * The next {@code randn} values as floats (each exactly representable in {@code dtype}). Same stream as
+     * {@link #randnBits}.
+     */
+    public float[] randn(Shape shape, DType dtype) {
+        Objects.requireNonNull(shape, "shape");
+        Objects.requireNonNull(dtype, "dtype");
+        return randnValues(Noise.checkedNumel(shape), dtype);
+    }
+
+    /** {@inheritDoc} The values are {@link #randnBits}, placed on {@code backend} with {@code fromBits}. */
+    @Override
+    public Tensor normal(TensorBackend backend, Shape shape, DType dtype) {
+        Objects.requireNonNull(backend, "backend");
+        return backend.fromBits(randnBits(shape, dtype), dtype, shape);
+    }
+
+    /**
+     * {@code normal_kernel}'s dispatch (DistributionTemplates.h): float32 with {@code size >= 16} goes to the
+     * vectorised / scalar block kernel; bfloat16 and float16 with {@code size >= 16} to {@code normal_fill};
+     * everything smaller to {@code at::normal_distribution<double>} element by element.
+     */
+    private synchronized float[] randnValues(int n, DType dtype) {
+        float[] out = new float[n];
+        if (n >= 16) {
+            switch (dtype) {
+                case FLOAT32 -> TorchRandn.float32Blocks(engine, out, kernel);
+                case BFLOAT16 -> TorchRandn.bfloat16Blocks(engine, out);
+                case FLOAT16 -> TorchRandn.float16Blocks(engine, out);
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                // static_cast<scalar_t>(double): to float first (c10::BFloat16 / c10::Half are built from float)
+                out[i] = dtype.round((float) nextDoubleNormal());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code at::normal_distribution<double>(0, 1)} (DistributionsHelper.h): returns the cached value if there is
+     * one; otherwise draws {@code u1}, {@code u2} (53-bit uniforms from {@code random64()}), caches
+     * {@code r * sin(theta)} and returns {@code r * cos(theta)} with {@code r = sqrt(-2 log(1 - u2))},
+     * {@code theta = 2 pi u1}; {@code transformation::normal} adds mean 0 after multiplying by std 1.
+     */
+    double nextDoubleNormal() {
+        if (hasNextDoubleNormal) {
+            hasNextDoubleNormal = false;
+            return nextDoubleNormal * 1.0 + 0.0;
+        }
+        double u1 = uniformDouble53();
+        double u2 = uniformDouble53();
+        double r = Math.sqrt(-2.0 * StrictMath.log(1.0 - u2));
+        double theta = 2.0 * Math.PI * u1;
+        nextDoubleNormal = r * StrictMath.sin(theta);
+        hasNextDoubleNormal = true;
+        return r * StrictMath.cos(theta) * 1.0 + 0.0;
+    }
+
+    /** {@code uniform_real_distribution<double>(0, 1)}: {@code (random64() & (2^53 - 1)) * 2^-53}. */
+    private double uniformDouble53() {
+        return (nextLong() & ((1L << 53) - 1)) * 0x1p-53;
+    }
+
+    static void toBits(float[] values, int[] bits, DType dtype) {
+        switch (dtype) {
+            case FLOAT32 -> {
+                for (int i = 0; i < values.length; i++) {
+                    bits[i] = Float.floatToRawIntBits(values[i]);
+                }
+            }
+            case BFLOAT16, FLOAT16 -> {
+                for (int i = 0; i < values.length; i++) {
+                    bits[i] = dtype.floatToBits(values[i]);
+                }
+            }
+        }
+    }
+}
