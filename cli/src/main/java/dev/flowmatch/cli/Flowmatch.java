@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "flowmatch", mixinStandardHelpOptions = true, version = "flowmatch 0.1.0",
         description = "Bit-exact flow-matching Euler scheduler (FLUX.2 [klein]) with pluggable tensor backends.",
-        subcommands = {ScheduleCommand.class, BackendsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ScheduleCommand.class, SampleCommand.class, BackendsCommand.class, CommandLine.HelpCommand.class})
 public final class Flowmatch implements Runnable {
     /** Exit status for bad input (picocli's convention for usage errors). */
     public static final int USAGE = 2;
@@ -24,6 +24,7 @@ public final class Flowmatch implements Runnable {
     }
 
     public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
         System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 

@@ -19,8 +19,14 @@ import java.util.Objects;
 public final class JavaBackend implements TensorBackend {
     public static final String NAME = "java";
 
+    private final BufferPool pool = new BufferPool();
+
     /** Public for {@link java.util.ServiceLoader}; prefer {@link dev.flowmatch.tensor.Backends#named(String)}. */
     public JavaBackend() {}
+
+    BufferPool pool() {
+        return pool;
+    }
 
     @Override
     public String name() {
@@ -40,13 +46,13 @@ public final class JavaBackend implements TensorBackend {
     /** Wraps a float32 array without copying; the caller must not change it afterwards. */
     public Tensor wrapFloat32(float[] data, Shape shape) {
         Tensors.requireLength(data.length, shape, "data");
-        return JavaTensor.ofFloats(this, shape, data);
+        return JavaTensor.wrapFloats(this, shape, data);
     }
 
     /** Wraps 16-bit patterns (bfloat16 or float16) without copying; the caller must not change them afterwards. */
     public Tensor wrapBits16(short[] data, DType dtype, Shape shape) {
         Tensors.requireLength(data.length, shape, "data");
-        return JavaTensor.ofHalves(this, shape, dtype, data);
+        return JavaTensor.wrapHalves(this, shape, dtype, data);
     }
 
     @Override
@@ -55,9 +61,13 @@ public final class JavaBackend implements TensorBackend {
         Objects.requireNonNull(dtype, "dtype");
         Tensors.requireLength(values.length, shape, "values");
         return switch (dtype) {
-            case FLOAT32 -> JavaTensor.ofFloats(this, shape, values.clone());
+            case FLOAT32 -> {
+                float[] copy = pool.floats(values.length);
+                System.arraycopy(values, 0, copy, 0, values.length);
+                yield JavaTensor.ofFloats(this, shape, copy);
+            }
             case BFLOAT16, FLOAT16 -> {
-                short[] halves = new short[values.length];
+                short[] halves = pool.shorts(values.length);
                 for (int i = 0; i < values.length; i++) {
                     halves[i] = (short) dtype.floatToBits(values[i]);
                 }
@@ -73,13 +83,13 @@ public final class JavaBackend implements TensorBackend {
         Tensors.requireLength(bits.length, shape, "bits");
         Tensors.requireSixteenBitPatterns(bits, dtype);
         if (dtype == DType.FLOAT32) {
-            float[] floats = new float[bits.length];
+            float[] floats = pool.floats(bits.length);
             for (int i = 0; i < bits.length; i++) {
                 floats[i] = Float.intBitsToFloat(bits[i]);
             }
             return JavaTensor.ofFloats(this, shape, floats);
         }
-        short[] halves = new short[bits.length];
+        short[] halves = pool.shorts(bits.length);
         for (int i = 0; i < bits.length; i++) {
             halves[i] = (short) bits[i];
         }
@@ -124,9 +134,16 @@ public final class JavaBackend implements TensorBackend {
         Objects.requireNonNull(dtype, "dtype");
         JavaTensor t = own(tensor, "tensor");
         if (t.dtype() == dtype) {
-            return t.dtype() == DType.FLOAT32
-                    ? JavaTensor.ofFloats(this, t.shape(), t.floats("tensor").clone())
-                    : JavaTensor.ofHalves(this, t.shape(), dtype, t.halves("tensor").clone());
+            if (dtype == DType.FLOAT32) {
+                float[] source = t.floats("tensor");
+                float[] copy = pool.floats(source.length);
+                System.arraycopy(source, 0, copy, 0, source.length);
+                return JavaTensor.ofFloats(this, t.shape(), copy);
+            }
+            short[] source = t.halves("tensor");
+            short[] copy = pool.shorts(source.length);
+            System.arraycopy(source, 0, copy, 0, source.length);
+            return JavaTensor.ofHalves(this, t.shape(), dtype, copy);
         }
         return fromFloats(toFloats(t), dtype, t.shape());
     }
@@ -139,11 +156,11 @@ public final class JavaBackend implements TensorBackend {
         Tensors.requireSameShape("x", tx, "y", ty);
         int n = tx.size();
         if (spec.out() == DType.FLOAT32) {
-            float[] out = new float[n];
+            float[] out = pool.floats(n);
             AffineKernels.intoFloat32(a, tx, b, ty, spec, out);
             return JavaTensor.ofFloats(this, tx.shape(), out);
         }
-        short[] out = new short[n];
+        short[] out = pool.shorts(n);
         AffineKernels.intoBits16(a, tx, b, ty, spec, out);
         return JavaTensor.ofHalves(this, tx.shape(), spec.out(), out);
     }

@@ -13,26 +13,45 @@ final class JavaTensor implements Tensor {
     private final JavaBackend backend;
     private final Shape shape;
     private final DType dtype;
+    /** Whether the array came from the backend (and goes back to its pool on close) or from a caller's wrap. */
+    private final boolean owned;
     private volatile float[] floats;
     private volatile short[] halves;
 
-    private JavaTensor(JavaBackend backend, Shape shape, DType dtype, float[] floats, short[] halves) {
+    private JavaTensor(JavaBackend backend, Shape shape, DType dtype, float[] floats, short[] halves, boolean owned) {
         this.backend = backend;
         this.shape = shape;
         this.dtype = dtype;
         this.floats = floats;
         this.halves = halves;
+        this.owned = owned;
     }
 
+    /** A float32 tensor over an array the backend allocated. */
     static JavaTensor ofFloats(JavaBackend backend, Shape shape, float[] data) {
-        return new JavaTensor(backend, shape, DType.FLOAT32, data, null);
+        return new JavaTensor(backend, shape, DType.FLOAT32, data, null, true);
     }
 
+    /** A 16-bit tensor over an array the backend allocated. */
     static JavaTensor ofHalves(JavaBackend backend, Shape shape, DType dtype, short[] data) {
+        return new JavaTensor(backend, shape, require16(dtype), null, data, true);
+    }
+
+    /** A float32 tensor over a caller's array (never pooled). */
+    static JavaTensor wrapFloats(JavaBackend backend, Shape shape, float[] data) {
+        return new JavaTensor(backend, shape, DType.FLOAT32, data, null, false);
+    }
+
+    /** A 16-bit tensor over a caller's array (never pooled). */
+    static JavaTensor wrapHalves(JavaBackend backend, Shape shape, DType dtype, short[] data) {
+        return new JavaTensor(backend, shape, require16(dtype), null, data, false);
+    }
+
+    private static DType require16(DType dtype) {
         if (dtype == DType.FLOAT32) {
             throw new IllegalArgumentException("dtype: 16-bit storage cannot hold float32");
         }
-        return new JavaTensor(backend, shape, dtype, null, data);
+        return dtype;
     }
 
     /** The float32 storage; only valid for float32 tensors. */
@@ -71,10 +90,24 @@ final class JavaTensor implements Tensor {
         return floats == null && halves == null;
     }
 
+    /**
+     * Drops the array so a closed tensor cannot be read, and gives a backend-allocated array back to the pool.
+     * Closing a tensor while another thread still reads it is a bug in the caller.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        float[] f = floats;
+        short[] h = halves;
         floats = null;
         halves = null;
+        if (owned) {
+            if (f != null) {
+                backend.pool().recycle(f);
+            }
+            if (h != null) {
+                backend.pool().recycle(h);
+            }
+        }
     }
 
     @Override

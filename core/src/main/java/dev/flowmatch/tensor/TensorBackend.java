@@ -66,6 +66,15 @@ public interface TensorBackend {
     Tensor affine(float a, Tensor x, float b, Tensor y, AffineSpec spec);
 
     /**
+     * Waits until {@code tensor}'s value has been computed. Lazy runtimes (MLX builds a graph; CUDA queues
+     * kernels) compute here; eager backends return at once. Only timing code needs this: reading a tensor
+     * ({@link #toFloats}, {@link #toBits}) always evaluates it.
+     */
+    default void evaluate(Tensor tensor) {
+        Tensors.requireOwned(this, tensor, "tensor");
+    }
+
+    /**
      * Standard normal noise from this runtime's own generator ({@code NATIVE} noise): deterministic for a
      * seed on one backend, but not portable between backends. Backends without one throw
      * {@link UnsupportedOperationException}.

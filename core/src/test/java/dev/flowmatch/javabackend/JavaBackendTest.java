@@ -148,6 +148,35 @@ class JavaBackendTest {
         }
     }
 
+    @Test
+    void closedOutputsAreRecycledButWrappedArraysNeverAre() {
+        int n = BufferPool.MIN_LENGTH * 2;
+        float[] user = new float[n];
+        java.util.Arrays.fill(user, 7f);
+        Tensor wrapped = backend.wrapFloat32(user, Shape.of(n));
+        wrapped.close();
+        try (Tensor a = backend.fromFloats(new float[n], DType.FLOAT32, Shape.of(n));
+             Tensor b = backend.affine(1f, a, 1f, a, AffineSpec.float32(DType.FLOAT32))) {
+            // The user's array was not handed out: it still holds its values.
+            assertEquals(7f, user[0]);
+            assertEquals(7f, user[n - 1]);
+            float[] before = backend.toFloats(b);
+            b.close();
+            // b's array goes back to the pool; the next result reuses it and overwrites every element.
+            try (Tensor x = backend.fromFloats(filled(n, 1.5f), DType.FLOAT32, Shape.of(n));
+                 Tensor c = backend.affine(2f, x, 0f, x, AffineSpec.float32(DType.FLOAT32))) {
+                assertArrayEquals(filled(n, 3f), backend.toFloats(c));
+                assertArrayEquals(new float[n], before);
+            }
+        }
+    }
+
+    private static float[] filled(int n, float value) {
+        float[] out = new float[n];
+        java.util.Arrays.fill(out, value);
+        return out;
+    }
+
     private static void assertMessage(Class<? extends Throwable> type, String expected,
                                       org.junit.jupiter.api.function.Executable call) {
         Throwable e = assertThrows(type, call);

@@ -1,0 +1,257 @@
+package dev.flowmatch.cli;
+
+import dev.flowmatch.Precision;
+import dev.flowmatch.noise.Flux2Latents;
+import dev.flowmatch.sampling.GaussianFlow;
+import dev.flowmatch.sampling.Sampler;
+import dev.flowmatch.sampling.StepEvent;
+import dev.flowmatch.schedule.SchedulerConfig;
+import dev.flowmatch.tensor.Backends;
+import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Tensor;
+import dev.flowmatch.tensor.TensorBackend;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code flowmatch sample}: the FLUX.2 [klein] pipeline loop, end to end, on an exact analytic model (data
+ * {@code N(m, s^2 I)} with a picture as {@code m}), so the result can be compared with the exact ODE endpoint.
+ */
+@Command(name = "sample", mixinStandardHelpOptions = true,
+        description = {"Runs the FLUX.2 [klein] denoising loop on an exact analytic velocity model and writes a PNG",
+                "strip (noise, each step's x0 prediction, result, exact target). The last line is the relative",
+                "L2 error of the result against the exact ODE endpoint."})
+final class SampleCommand implements Callable<Integer> {
+    /** Pixels above which a request is refused (4 megapixels, the FLUX.2 [klein] range). */
+    static final long MAX_PIXELS = 4L * 1024 * 1024;
+    /** The analytic data's standard deviation around the picture. */
+    static final double DATA_STD = 0.5;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--width", defaultValue = "1024", paramLabel = "PX", description = "Image width (default ${DEFAULT-VALUE}).")
+    int width;
+
+    @Option(names = "--height", defaultValue = "1024", paramLabel = "PX", description = "Image height (default ${DEFAULT-VALUE}).")
+    int height;
+
+    @Option(names = "--steps", defaultValue = "4", paramLabel = "N", description = "Inference steps (default ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Noise seed: torch.manual_seed semantics (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--backend", paramLabel = "NAME", description = "java, djl or mlx (default: the best available).")
+    String backend;
+
+    @Option(names = "--dtype", defaultValue = "bf16", paramLabel = "bf16|f32", description = "Latent dtype (default ${DEFAULT-VALUE}).")
+    String dtype;
+
+    @Option(names = "--precision", defaultValue = "diffusers", paramLabel = "fp32|diffusers",
+            description = "Step precision (default ${DEFAULT-VALUE}).")
+    String precision;
+
+    @Option(names = "--out", defaultValue = "sample.png", paramLabel = "FILE", description = "The PNG strip (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--plot", paramLabel = "FILE.png",
+            description = "Also plot the error against step count (1..50) for no shift, fixed shift 3 and FLUX.2's dynamic shift.")
+    Path plot;
+
+    @Override
+    public Integer call() {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter stderr = spec.commandLine().getErr();
+        int w = roundedDimension("--width", width, stderr);
+        int h = roundedDimension("--height", height, stderr);
+        if ((long) w * h > MAX_PIXELS) {
+            throw new IllegalArgumentException("--width x --height: " + w + "x" + h + " is above 4 megapixels");
+        }
+        if (steps < 1) {
+            throw new IllegalArgumentException("--steps: " + steps + " must be >= 1");
+        }
+        DType latentType = parseDtype(dtype);
+        Precision stepPrecision = parsePrecision(precision);
+        requireWritable("--out", out);
+        if (plot != null) {
+            requireWritable("--plot", plot);
+        }
+        TensorBackend chosen = backend == null ? Backends.select() : Backends.named(backend);
+        int gridW = w / 16;
+        int gridH = h / 16;
+        GaussianFlow flow = new GaussianFlow(LatentPictures.pattern(gridW, gridH), DATA_STD);
+
+        stdout.printf(Locale.ROOT, "flowmatch sample: %dx%d (%d tokens), %d steps, seed %d, %s %s, precision %s%n",
+                w, h, gridW * gridH, steps, seed, chosen.name(), latentType.torchName(), stepPrecision);
+        SampleStrip strip = new SampleStrip();
+        List<String> rows = new ArrayList<>();
+        Progress progress = new Progress(stderr, steps);
+        double error;
+        try (Tensor noise = Flux2Latents.packed(chosen, 1, w, h, seed, latentType)) {
+            float[] z = chosen.toFloats(noise);
+            double[] exact = flow.exactEndpoint(z);
+            strip.add(LatentPictures.picture(z, gridW, gridH), "noise (seed " + seed + ")");
+            Sampler sampler = Sampler.builder().config(SchedulerConfig.flux2Klein()).numSteps(steps).imageSize(w, h)
+                    .precision(stepPrecision).listener(event -> {
+                        rows.add(String.format(Locale.ROOT, "%5d  %-11s  %-11s  %8.2f", event.index(), event.sigma(),
+                                event.timestep(), event.nanos() / 1e6));
+                        if (steps <= 12 || event.index() == steps - 1 || event.index() % (steps / 8 + 1) == 0) {
+                            strip.add(LatentPictures.picture(x0Prediction(event), gridW, gridH),
+                                    String.format(Locale.ROOT, "x0 @ step %d (sigma %.3f)", event.index(), event.sigma()));
+                        }
+                        progress.step(event);
+                    }).build();
+            try (Tensor result = sampler.run(noise, flow)) {
+                float[] values = chosen.toFloats(result);
+                error = GaussianFlow.relativeL2(values, exact);
+                strip.add(LatentPictures.picture(values, gridW, gridH), "result");
+                strip.add(LatentPictures.picture(toFloats(exact), gridW, gridH), "exact target");
+            }
+        }
+        progress.done();
+        stdout.printf(Locale.ROOT, "%5s  %-11s  %-11s  %8s%n", "step", "sigma", "timestep", "ms");
+        rows.forEach(stdout::println);
+        strip.write(out, String.format(Locale.ROOT, "flowmatch: FLUX.2 [klein] schedule, %d steps, %s, %s, rel. L2 error %.4g",
+                steps, chosen.name(), latentType.torchName(), error));
+        stdout.println("wrote " + out);
+        if (plot != null) {
+            plotErrors(chosen, w, h, latentType, stepPrecision, flow, stderr);
+            stdout.println("wrote " + plot);
+        }
+        stdout.printf(Locale.ROOT, "relative L2 error vs exact: %.6g%n", error);
+        stdout.flush();
+        return 0;
+    }
+
+    /** {@code x0 = x - sigma * v}, the model's prediction of the clean latents at this step. */
+    private static float[] x0Prediction(StepEvent event) {
+        TensorBackend b = event.sample().backend();
+        float[] x = b.toFloats(event.sample());
+        float[] v = b.toFloats(event.velocity());
+        float[] x0 = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            x0[i] = x[i] - event.sigma() * v[i];
+        }
+        return x0;
+    }
+
+    private void plotErrors(TensorBackend chosen, int w, int h, DType latentType, Precision p, GaussianFlow flow,
+                            PrintWriter stderr) {
+        SchedulerConfig noShift = SchedulerConfig.builder().shift(1.0).build();
+        SchedulerConfig fixed3 = SchedulerConfig.builder().shift(3.0).build();
+        SchedulerConfig dynamic = SchedulerConfig.flux2Klein();
+        ErrorPlot chart = new ErrorPlot();
+        String[] names = {"no shift", "fixed shift 3", "FLUX.2 dynamic shift"};
+        SchedulerConfig[] configs = {noShift, fixed3, dynamic};
+        try (Tensor noise = Flux2Latents.packed(chosen, 1, w, h, seed, latentType)) {
+            double[] exact = flow.exactEndpoint(chosen.toFloats(noise));
+            for (int k = 0; k < configs.length; k++) {
+                double[] counts = new double[50];
+                double[] errors = new double[50];
+                for (int n = 1; n <= 50; n++) {
+                    stderr.printf(Locale.ROOT, "\rplot: %s, %d/50 steps   ", names[k], n);
+                    stderr.flush();
+                    Sampler sampler = Sampler.builder().config(configs[k]).numSteps(n).imageSize(w, h).precision(p).build();
+                    try (Tensor result = sampler.run(noise, flow)) {
+                        counts[n - 1] = n;
+                        errors[n - 1] = GaussianFlow.relativeL2(chosen.toFloats(result), exact);
+                    }
+                }
+                chart.add(names[k], counts, errors);
+            }
+        }
+        stderr.println();
+        chart.write(plot, String.format(Locale.ROOT, "Euler on the exact Gaussian flow, %dx%d, %s", w, h, latentType.torchName()));
+    }
+
+    private static float[] toFloats(double[] values) {
+        float[] out = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (float) values[i];
+        }
+        return out;
+    }
+
+    /** Rounds down to a multiple of 16 with a warning, as diffusers' FLUX.2 pipelines do. */
+    private static int roundedDimension(String option, int value, PrintWriter stderr) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(option + ": " + value + " must be > 0");
+        }
+        int rounded = value / 16 * 16;
+        if (rounded == 0) {
+            throw new IllegalArgumentException(option + ": " + value + " is below 16, the size of one latent token");
+        }
+        if (rounded != value) {
+            stderr.printf("flowmatch: warning: %s %d is not a multiple of 16; rounded down to %d%n", option, value, rounded);
+        }
+        return rounded;
+    }
+
+    static DType parseDtype(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "bf16", "bfloat16" -> DType.BFLOAT16;
+            case "f32", "fp32", "float32" -> DType.FLOAT32;
+            default -> throw new IllegalArgumentException("--dtype: '" + value + "' must be bf16 or f32");
+        };
+    }
+
+    static Precision parsePrecision(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "fp32" -> Precision.FP32;
+            case "diffusers" -> Precision.DIFFUSERS;
+            default -> throw new IllegalArgumentException("--precision: '" + value + "' must be fp32 or diffusers");
+        };
+    }
+
+    /** Fails before any work when the file cannot be written. */
+    static void requireWritable(String option, Path file) {
+        Path absolute = file.toAbsolutePath();
+        Path parent = absolute.getParent();
+        if (Files.isDirectory(absolute)) {
+            throw new IllegalArgumentException(option + ": " + file + " is a directory");
+        }
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new IllegalArgumentException(option + ": cannot write " + file + ": no directory " + parent);
+        }
+        if (Files.exists(absolute) ? !Files.isWritable(absolute) : !Files.isWritable(parent)) {
+            throw new IllegalArgumentException(option + ": cannot write " + file + ": permission denied");
+        }
+    }
+
+    /** A one-line progress bar with the step rate, redrawn on stderr. */
+    private static final class Progress {
+        private final PrintWriter err;
+        private final int total;
+        private final long start = System.nanoTime();
+
+        Progress(PrintWriter err, int total) {
+            this.err = err;
+            this.total = total;
+        }
+
+        void step(StepEvent event) {
+            int done = event.index() + 1;
+            int width = 30;
+            int filled = done * width / total;
+            double seconds = (System.nanoTime() - start) / 1e9;
+            err.printf(Locale.ROOT, "\r[%s%s] %d/%d steps, %.2f steps/s", "#".repeat(filled), ".".repeat(width - filled),
+                    done, total, done / Math.max(seconds, 1e-9));
+            err.flush();
+        }
+
+        void done() {
+            err.println();
+            err.flush();
+        }
+    }
+}
