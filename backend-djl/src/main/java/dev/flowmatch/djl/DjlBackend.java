@@ -120,8 +120,8 @@ public final class DjlBackend implements TensorBackend {
         Objects.requireNonNull(dtype, "dtype");
         DataType type = requireWrappable(array);
         if (type != Kernels.storage(dtype)) {
-            throw new IllegalArgumentException("array: a " + type + " NDArray cannot hold a " + dtype.torchName()
-                    + " tensor of backend 'djl' (it needs " + Kernels.storage(dtype) + ")");
+            throw new IllegalArgumentException("array: a " + type.name() + " NDArray cannot hold a "
+                    + dtype.torchName() + " tensor of backend 'djl' (it needs " + Kernels.storage(dtype).name() + ")");
         }
         Shape shape = Shape.of(array.getShape().getShape());
         return new DjlTensor(this, array, shape, dtype, false);
@@ -151,13 +151,13 @@ public final class DjlBackend implements TensorBackend {
         }
         DataType type = array.getDataType();
         if (type == DataType.UNKNOWN || type == DataType.BFLOAT16) {
-            throw new IllegalArgumentException("array: dtype " + type + " is not supported. DJL 0.36 reports a"
+            throw new IllegalArgumentException("array: dtype " + type.name() + " is not supported. DJL 0.36 reports a"
                     + " PyTorch bfloat16 tensor as UNKNOWN and aborts the JVM on any bfloat16 operation, so backend"
                     + " 'djl' does not touch it: have the model return float32 (or float16), e.g. add"
                     + " .to(torch.float32) to its output");
         }
         if (type != DataType.FLOAT32 && type != DataType.FLOAT16) {
-            throw new IllegalArgumentException("array: dtype " + type + " is not supported (backend 'djl' takes"
+            throw new IllegalArgumentException("array: dtype " + type.name() + " is not supported (backend 'djl' takes"
                     + " FLOAT32 and FLOAT16 NDArrays)");
         }
         if (array.isSparse()) {
