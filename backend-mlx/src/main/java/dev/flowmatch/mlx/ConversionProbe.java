@@ -1,0 +1,187 @@
+package dev.flowmatch.mlx;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import dev.flowmatch.mlx.Conversions.Mode;
+import dev.flowmatch.tensor.DType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Checks MLX's dtype conversions against Java's on the device, once at load, and picks the {@link Conversions}
+ * that reproduce Java bit for bit: every float32 conversion of the 65,536 values of each 16-bit type, the
+ * rounding ties and the halfway points around them, subnormals, overflow, NaNs with every kind of payload, and
+ * random bit patterns; and every one of the 65,536 patterns of each 16-bit type widened to float32.
+ *
+ * <p>A conversion that differs only on NaN inputs gets the NaN fix; bfloat16 conversions that differ elsewhere
+ * get the integer path. What still differs after that is reported in {@link Report#problems()} (and the tests
+ * fail on it): float16 has no integer path here.
+ */
+final class ConversionProbe {
+    private ConversionProbe() {}
+
+    /**
+     * @param chosen   the modes in use
+     * @param problems one line per conversion that still differs from Java with its chosen mode (none expected)
+     * @param native_  what MLX's plain {@code astype} got wrong, per conversion (for the record)
+     */
+    record Report(Conversions chosen, List<String> problems, List<String> native_) {
+        String describe() {
+            return "conversions: " + chosen + (problems.isEmpty() ? " (all match Java)" : "; MISMATCHES: " + problems)
+                    + (native_.isEmpty() ? "" : "; plain astype differs: " + native_);
+        }
+    }
+
+    /** Float32 inputs: the corner values, every 16-bit value widened, their ties and neighbours, random bits. */
+    static int[] float32Inputs() {
+        List<Integer> v = new ArrayList<>();
+        int[] corners = {
+            0x00000000, 0x80000000, 0x3F800000, 0xBF800000, 0x00000001, 0x80000001, 0x007FFFFF, 0x00800000,
+            0x7F7FFFFF, 0xFF7FFFFF, 0x7F7F8000, 0x7F7F7FFF, 0x7F800000, 0xFF800000,
+            0x7FC00000, 0xFFC00000, 0x7F800001, 0xFF800001, 0x7FA00000, 0x7FBFFFFF, 0x7FFFFFFF, 0xFFFFFFFF,
+            0x7FC00001, 0x7F802000, 0x7FC01FF0, 0xFF80000F, 0x7FE00000, 0x7F810000, 0x7F808000,
+            0x477FE000, 0x477FEFFF, 0x477FF000, 0x33800000, 0x33000000, 0x33000001, 0x387FC000, 0x38800000,
+        };
+        for (int c : corners) {
+            v.add(c);
+        }
+        for (int h = 0; h < 65536; h++) {
+            v.add(h << 16);                                                  // every bfloat16 value
+            v.add((h << 16) | 0x8000);                                       // bfloat16 ties
+            v.add(Float.floatToRawIntBits(Float.float16ToFloat((short) h)) | 0x1000); // float16 ties (normal range)
+            v.add(Float.floatToRawIntBits(Float.float16ToFloat((short) h)));
+        }
+        SplittableRandom random = new SplittableRandom(0x5EED_F10D_2026L);
+        for (int i = 0; i < 65536; i++) {
+            v.add(random.nextInt());
+        }
+        return v.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    static Report run(MlxRuntime runtime) {
+        int[] inputs = float32Inputs();
+        int[] halves = new int[65536];
+        for (int i = 0; i < halves.length; i++) {
+            halves[i] = i;
+        }
+        Mode toBf16 = pick(runtime, "float32->bfloat16", inputs, DType.FLOAT32, DType.BFLOAT16,
+                Mode.NATIVE, Mode.NAN_FIX, Mode.BITS);
+        Mode toF16 = pick(runtime, "float32->float16", inputs, DType.FLOAT32, DType.FLOAT16,
+                Mode.NATIVE, Mode.NAN_FIX, Mode.NAN_FIX);
+        Mode fromBf16 = pick(runtime, "bfloat16->float32", halves, DType.BFLOAT16, DType.FLOAT32,
+                Mode.NATIVE, Mode.BITS, Mode.BITS);
+        Mode fromF16 = pick(runtime, "float16->float32", halves, DType.FLOAT16, DType.FLOAT32,
+                Mode.NATIVE, Mode.NAN_FIX, Mode.NAN_FIX);
+        Conversions chosen = new Conversions(toBf16, toF16, fromBf16, fromF16);
+        List<String> problems = new ArrayList<>();
+        List<String> nativeDiffs = new ArrayList<>();
+        check(runtime, Conversions.NATIVE, inputs, halves, nativeDiffs);
+        check(runtime, chosen, inputs, halves, problems);
+        runtime.conversions(chosen);
+        return new Report(chosen, List.copyOf(problems), List.copyOf(nativeDiffs));
+    }
+
+    /** Mismatches of {@code modes} for each conversion, one line each, into {@code out}. */
+    static void check(MlxRuntime runtime, Conversions modes, int[] inputs, int[] halves, List<String> out) {
+        Conversions saved = runtime.conversions();
+        runtime.conversions(modes);
+        try {
+            addIfAny(out, "float32->bfloat16", compare(runtime, inputs, DType.FLOAT32, DType.BFLOAT16));
+            addIfAny(out, "float32->float16", compare(runtime, inputs, DType.FLOAT32, DType.FLOAT16));
+            addIfAny(out, "bfloat16->float32", compare(runtime, halves, DType.BFLOAT16, DType.FLOAT32));
+            addIfAny(out, "float16->float32", compare(runtime, halves, DType.FLOAT16, DType.FLOAT32));
+            addIfAny(out, "bfloat16->float16", compare(runtime, halves, DType.BFLOAT16, DType.FLOAT16));
+            addIfAny(out, "float16->bfloat16", compare(runtime, halves, DType.FLOAT16, DType.BFLOAT16));
+        } finally {
+            runtime.conversions(saved);
+        }
+    }
+
+    private static void addIfAny(List<String> out, String name, Mismatch m) {
+        if (m.count > 0) {
+            out.add(name + ": " + m);
+        }
+    }
+
+    /** The first of {@code candidates} (native, NaN fix, fallback) whose results match Java. */
+    private static Mode pick(MlxRuntime runtime, String name, int[] inputs, DType from, DType to,
+                             Mode nativeMode, Mode nanMode, Mode fallback) {
+        Mismatch m = compareWith(runtime, Conversions.NATIVE, inputs, from, to);
+        if (m.count == 0) {
+            return nativeMode;
+        }
+        if (m.onlyNaN) {
+            return nanMode;
+        }
+        return fallback;
+    }
+
+    private static Mismatch compareWith(MlxRuntime runtime, Conversions modes, int[] inputs, DType from, DType to) {
+        Conversions saved = runtime.conversions();
+        runtime.conversions(modes);
+        try {
+            return compare(runtime, inputs, from, to);
+        } finally {
+            runtime.conversions(saved);
+        }
+    }
+
+    /** Converts {@code inputs} (bit patterns of {@code from}) to {@code to} in MLX and compares with Java. */
+    static Mismatch compare(MlxRuntime runtime, int[] inputs, DType from, DType to) {
+        int[] got = convert(runtime, inputs, from, to);
+        Mismatch m = new Mismatch();
+        for (int i = 0; i < inputs.length; i++) {
+            int expected = to.floatToBits(from.bitsToFloat(inputs[i])); // what JavaBackend computes
+            if (got[i] != expected) {
+                m.add(inputs[i], got[i], expected, Float.isNaN(from.bitsToFloat(inputs[i])));
+            }
+        }
+        return m;
+    }
+
+    /** The bit patterns MLX produces converting {@code inputs} from {@code from} to {@code to}. */
+    static int[] convert(MlxRuntime runtime, int[] inputs, DType from, DType to) {
+        try (Graph g = runtime.graph(); Arena arena = Arena.ofConfined()) {
+            MemorySegment data = arena.allocate((long) inputs.length * from.byteSize());
+            for (int i = 0; i < inputs.length; i++) {
+                if (from == DType.FLOAT32) {
+                    data.setAtIndex(JAVA_INT, i, inputs[i]);
+                } else {
+                    data.setAtIndex(JAVA_SHORT, i, (short) inputs[i]);
+                }
+            }
+            MemorySegment a = g.fromData(data, new int[] {inputs.length}, MlxTensor.mlxDtype(from));
+            MemorySegment result = g.contiguous(g.convert(a, from, to));
+            g.c().eval(result);
+            MemorySegment out = g.c().data(result, to.byteSize(), (long) inputs.length * to.byteSize());
+            int[] bits = new int[inputs.length];
+            for (int i = 0; i < bits.length; i++) {
+                bits[i] = to == DType.FLOAT32 ? out.getAtIndex(JAVA_INT, i) : out.getAtIndex(JAVA_SHORT, i) & 0xFFFF;
+            }
+            return bits;
+        }
+    }
+
+    static final class Mismatch {
+        int count;
+        boolean onlyNaN = true;
+        final List<String> examples = new ArrayList<>();
+
+        void add(int input, int got, int expected, boolean nanInput) {
+            count++;
+            onlyNaN &= nanInput;
+            if (examples.size() < 4) {
+                examples.add(String.format("0x%08X -> 0x%08X (Java 0x%08X)", input, got, expected));
+            }
+        }
+
+        @Override
+        public String toString() {
+            return count + " values differ" + (onlyNaN ? " (NaNs only)" : "") + ", e.g. " + examples;
+        }
+    }
+}
