@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.flowmatch.mlx.Conversions.Mode;
+import dev.flowmatch.tensor.AffineSpec;
 import dev.flowmatch.tensor.DType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -12,14 +13,16 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Checks MLX's dtype conversions against Java's on the device, once at load, and picks the {@link Conversions}
- * that reproduce Java bit for bit: every float32 conversion of the 65,536 values of each 16-bit type, the
- * rounding ties and the halfway points around them, subnormals, overflow, NaNs with every kind of payload, and
- * random bit patterns; and every one of the 65,536 patterns of each 16-bit type widened to float32.
+ * Checks a device once, at load.
  *
- * <p>A conversion that differs only on NaN inputs gets the NaN fix; bfloat16 conversions that differ elsewhere
- * get the integer path. What still differs after that is reported in {@link Report#problems()} (and the tests
- * fail on it): float16 has no integer path here.
+ * <p>Conversions: MLX's {@code astype} against Java's on every float32 conversion of the 65,536 values of each
+ * 16-bit type, the rounding ties between them, subnormals, overflow, NaNs with every kind of payload and random
+ * bit patterns; and on every one of the 65,536 patterns of each 16-bit type widened to float32. A conversion that
+ * differs only on NaN inputs gets the NaN fix, a bfloat16 conversion that differs elsewhere the integer path
+ * ({@link Conversions}). What still differs after that is reported in {@link Report#problems()}: on the GPU that
+ * rules the GPU out; on the CPU the tests fail on it (float16 has no integer path).
+ *
+ * <p>Arithmetic: {@link #checkArithmetic} compares a few thousand affine results with {@link AffineSpec#apply}.
  */
 final class ConversionProbe {
     private ConversionProbe() {}
@@ -38,7 +41,6 @@ final class ConversionProbe {
 
     /** Float32 inputs: the corner values, every 16-bit value widened, their ties and neighbours, random bits. */
     static int[] float32Inputs() {
-        List<Integer> v = new ArrayList<>();
         int[] corners = {
             0x00000000, 0x80000000, 0x3F800000, 0xBF800000, 0x00000001, 0x80000001, 0x007FFFFF, 0x00800000,
             0x7F7FFFFF, 0xFF7FFFFF, 0x7F7F8000, 0x7F7F7FFF, 0x7F800000, 0xFF800000,
@@ -46,20 +48,22 @@ final class ConversionProbe {
             0x7FC00001, 0x7F802000, 0x7FC01FF0, 0xFF80000F, 0x7FE00000, 0x7F810000, 0x7F808000,
             0x477FE000, 0x477FEFFF, 0x477FF000, 0x33800000, 0x33000000, 0x33000001, 0x387FC000, 0x38800000,
         };
-        for (int c : corners) {
-            v.add(c);
-        }
+        int random = 65536;
+        int[] v = new int[corners.length + 4 * 65536 + random];
+        System.arraycopy(corners, 0, v, 0, corners.length);
+        int k = corners.length;
         for (int h = 0; h < 65536; h++) {
-            v.add(h << 16);                                                  // every bfloat16 value
-            v.add((h << 16) | 0x8000);                                       // bfloat16 ties
-            v.add(Float.floatToRawIntBits(Float.float16ToFloat((short) h)) | 0x1000); // float16 ties (normal range)
-            v.add(Float.floatToRawIntBits(Float.float16ToFloat((short) h)));
+            int half = Float.floatToRawIntBits(Float.float16ToFloat((short) h));
+            v[k++] = h << 16;                  // every bfloat16 value
+            v[k++] = (h << 16) | 0x8000;       // bfloat16 ties
+            v[k++] = half;                     // every float16 value
+            v[k++] = half | 0x1000;            // float16 ties (normal range)
         }
-        SplittableRandom random = new SplittableRandom(0x5EED_F10D_2026L);
-        for (int i = 0; i < 65536; i++) {
-            v.add(random.nextInt());
+        SplittableRandom bits = new SplittableRandom(0x5EED_F10D_2026L);
+        while (k < v.length) {
+            v[k++] = bits.nextInt();
         }
-        return v.stream().mapToInt(Integer::intValue).toArray();
+        return v;
     }
 
     static Report run(MlxRuntime runtime) {
@@ -155,15 +159,72 @@ final class ConversionProbe {
                 }
             }
             MemorySegment a = g.fromData(data, new int[] {inputs.length}, MlxTensor.mlxDtype(from));
-            MemorySegment result = g.contiguous(g.convert(a, from, to));
-            g.c().eval(result);
-            MemorySegment out = g.c().data(result, to.byteSize(), (long) inputs.length * to.byteSize());
-            int[] bits = new int[inputs.length];
-            for (int i = 0; i < bits.length; i++) {
-                bits[i] = to == DType.FLOAT32 ? out.getAtIndex(JAVA_INT, i) : out.getAtIndex(JAVA_SHORT, i) & 0xFFFF;
-            }
-            return bits;
+            return read(g, g.contiguous(g.convert(a, from, to)), inputs.length, to);
         }
+    }
+
+    /**
+     * A few thousand affine results on the device against {@link AffineSpec#apply}, in each rounding form the
+     * scheduler uses; {@link IllegalStateException} on the first difference (a device that computes wrongly, such
+     * as an emulated GPU, must not be used).
+     */
+    static void checkArithmetic(MlxRuntime runtime) {
+        int n = 4096;
+        SplittableRandom random = new SplittableRandom(42);
+        float[] x = new float[n];
+        float[] y = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (random.nextGaussian() * Math.scalb(1.0, random.nextInt(-20, 20)));
+            y[i] = (float) random.nextGaussian();
+        }
+        float a = 1f;
+        float b = -0.0463f;
+        for (DType dtype : DType.values()) {
+            for (AffineSpec spec : new AffineSpec[] {AffineSpec.float32(dtype),
+                new AffineSpec(DType.FLOAT32, dtype, DType.FLOAT32, dtype)}) {
+                int[] got = affine(runtime, a, x, b, y, dtype, spec);
+                for (int i = 0; i < n; i++) {
+                    float expected = spec.apply(a, dtype.round(x[i]), b, dtype.round(y[i]));
+                    if (got[i] != dtype.floatToBits(expected)) {
+                        throw new IllegalStateException(String.format("its arithmetic differs from Java's: %s with "
+                                        + "a = %s, x = %s, b = %s, y = %s gave 0x%X instead of 0x%X (%s)", spec, a,
+                                dtype.round(x[i]), b, dtype.round(y[i]), got[i], dtype.floatToBits(expected),
+                                expected));
+                    }
+                }
+            }
+        }
+    }
+
+    private static int[] affine(MlxRuntime runtime, float a, float[] x, float b, float[] y, DType dtype,
+                                AffineSpec spec) {
+        try (Graph g = runtime.graph(); Arena arena = Arena.ofConfined()) {
+            MemorySegment xs = arena.allocate((long) x.length * dtype.byteSize());
+            MemorySegment ys = arena.allocate((long) y.length * dtype.byteSize());
+            for (int i = 0; i < x.length; i++) {
+                if (dtype == DType.FLOAT32) {
+                    xs.setAtIndex(JAVA_INT, i, Float.floatToRawIntBits(x[i]));
+                    ys.setAtIndex(JAVA_INT, i, Float.floatToRawIntBits(y[i]));
+                } else {
+                    xs.setAtIndex(JAVA_SHORT, i, (short) dtype.floatToBits(x[i]));
+                    ys.setAtIndex(JAVA_SHORT, i, (short) dtype.floatToBits(y[i]));
+                }
+            }
+            int mlxDtype = MlxTensor.mlxDtype(dtype);
+            MemorySegment result = g.contiguous(g.affine(a, g.fromData(xs, new int[] {x.length}, mlxDtype), dtype,
+                    b, g.fromData(ys, new int[] {y.length}, mlxDtype), dtype, spec));
+            return read(g, result, x.length, dtype);
+        }
+    }
+
+    private static int[] read(Graph g, MemorySegment result, int n, DType dtype) {
+        g.c().eval(result);
+        MemorySegment out = g.c().data(result, dtype.byteSize(), (long) n * dtype.byteSize());
+        int[] bits = new int[n];
+        for (int i = 0; i < n; i++) {
+            bits[i] = dtype == DType.FLOAT32 ? out.getAtIndex(JAVA_INT, i) : out.getAtIndex(JAVA_SHORT, i) & 0xFFFF;
+        }
+        return bits;
     }
 
     static final class Mismatch {

@@ -3,6 +3,7 @@ package dev.flowmatch.mlx;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import dev.flowmatch.tensor.AffineSpec;
 import dev.flowmatch.tensor.DType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -136,6 +137,27 @@ final class Graph implements AutoCloseable {
 
     private MemorySegment u32(int value) {
         return scalarBits(value, MlxC.MLX_UINT32);
+    }
+
+    // ---------------------------------------------------------------- the affine primitive
+
+    /**
+     * {@code a*x + b*y} rounded as {@code spec} says ({@link AffineSpec#apply}): each coefficient rounded to its
+     * product's dtype, multiplied in float32 by its operand widened to float32, the product rounded to its dtype;
+     * the float32 sum rounded to the sum's dtype, then to the output dtype. One MLX op per arithmetic step, each
+     * correctly rounded (no fused multiply-add).
+     */
+    MemorySegment affine(float a, MemorySegment x, DType dx, float b, MemorySegment y, DType dy, AffineSpec spec) {
+        MemorySegment px = product(spec.productX().round(a), x, dx, spec.productX());
+        MemorySegment py = product(spec.productY().round(b), y, dy, spec.productY());
+        MemorySegment sum = convert(add(px, py), DType.FLOAT32, spec.sum());
+        return convert(sum, spec.sum(), spec.out());
+    }
+
+    /** {@code round(dtype, coefficient * widen(t))}, as float32. */
+    private MemorySegment product(float coefficient, MemorySegment t, DType from, DType dtype) {
+        MemorySegment p = multiply(scalar(coefficient), widen(t, from));
+        return convert(convert(p, DType.FLOAT32, dtype), dtype, DType.FLOAT32);
     }
 
     // ---------------------------------------------------------------- dtype conversions, bit-exact with Java

@@ -39,6 +39,11 @@ public final class MlxBackend implements TensorBackend {
     public static final String LIBRARY_PROPERTY = "flowmatch.mlx.library";
     /** Environment variable: libmlxc's path, used when the system property is not set. */
     public static final String LIBRARY_ENVIRONMENT = "FLOWMATCH_MLX_LIBRARY";
+    /**
+     * System property: {@code auto} (default: the GPU where MLX has one that passes the load-time checks, else the
+     * CPU), {@code gpu} (the GPU or unavailable) or {@code cpu}.
+     */
+    public static final String DEVICE_PROPERTY = "flowmatch.mlx.device";
     /** System property: {@code true} accepts an MLX version flowmatch has not been checked with. */
     public static final String SKIP_VERSION_CHECK_PROPERTY = "flowmatch.mlx.skipVersionCheck";
 
@@ -221,18 +226,9 @@ public final class MlxBackend implements TensorBackend {
             MlxTensor tx = own(x, "x");
             MlxTensor ty = own(y, "y");
             Tensors.requireSameShape("x", tx, "y", ty);
-            MemorySegment px = product(g, spec.productX().round(a), tx, spec.productX());
-            MemorySegment py = product(g, spec.productY().round(b), ty, spec.productY());
-            MemorySegment sum = g.convert(g.add(px, py), DType.FLOAT32, spec.sum());
-            MemorySegment out = g.keep(g.convert(sum, spec.sum(), spec.out()));
+            MemorySegment out = g.keep(g.affine(a, tx.array(), tx.dtype(), b, ty.array(), ty.dtype(), spec));
             return new MlxTensor(this, runtime, out, tx.shape(), spec.out());
         }
-    }
-
-    /** {@code round(dtype, coefficient * widen(t))}, as float32. */
-    private static MemorySegment product(Graph g, float coefficient, MlxTensor t, DType dtype) {
-        MemorySegment p = g.multiply(g.scalar(coefficient), g.widen(t.array(), t.dtype()));
-        return g.convert(g.convert(p, DType.FLOAT32, dtype), dtype, DType.FLOAT32);
     }
 
     /**
