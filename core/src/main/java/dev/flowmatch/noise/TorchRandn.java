@@ -34,38 +34,56 @@ final class TorchRandn {
      * ({@code transformation::uniform_real}, {@code digits} = 24).
      */
     static void uniformFloat24(Mt19937 mt, float[] out, int from, int to) {
-        for (int i = from; i < to; i++) {
-            out[i] = (mt.nextInt() & 0xFFFFFF) * 0x1p-24f;
-        }
+        mt.fillUniform(out, from, to, 0xFFFFFF, 0x1p-24f);
     }
 
-    /** {@code uniform_real_distribution<c10::BFloat16>}: 8 bits ({@code digits} = 8) times 2^-8, exact in bf16. */
+    /**
+     * {@code uniform_real_distribution<c10::BFloat16>} ({@code digits} = 8: {@code k / 256}) and
+     * {@code <c10::Half>} ({@code digits} = 11: {@code k / 2048}), exact in the 16-bit type.
+     */
     static void uniformBits(Mt19937 mt, float[] out, int from, int to, int mask, float scale) {
-        for (int i = from; i < to; i++) {
-            out[i] = (mt.nextInt() & mask) * scale;
-        }
+        mt.fillUniform(out, from, to, mask, scale);
     }
 
     // -------------------------------------------------------------------------------------------- float32
 
-    /** {@code normal_fill_AVX2} / {@code normal_fill<float>}: {@code data.length >= 16}. */
+    /**
+     * {@code normal_fill_AVX2} / {@code normal_fill<float>}: {@code data.length >= 16}. torch draws all uniforms,
+     * then transforms the blocks; here each chunk of blocks is drawn right before it is transformed (while it is
+     * in the cache), which consumes the same words in the same order and gives the same values.
+     */
     static void float32Blocks(Mt19937 mt, float[] data, TorchCpuKernel kernel) {
         int n = data.length;
-        uniformFloat24(mt, data, 0, n);
-        for (int i = 0; i + 16 <= n; i += 16) {
-            block(data, i, kernel);
+        int blocks = n / 16;
+        Avx2Kernel.Scratch scratch = kernel == TorchCpuKernel.AVX2 ? new Avx2Kernel.Scratch() : null;
+        for (int b = 0; b < blocks; b += CHUNK_BLOCKS) {
+            int count = Math.min(CHUNK_BLOCKS, blocks - b);
+            uniformFloat24(mt, data, 16 * b, 16 * (b + count));
+            blocks(data, 16 * b, count, kernel, scratch);
         }
+        uniformFloat24(mt, data, 16 * blocks, n); // the tail's first draw, overwritten below
         if (n % 16 != 0) {
-            uniformFloat24(mt, data, n - 16, n);
-            block(data, n - 16, kernel);
+            uniformFloat24(mt, data, n - 16, n); // "Recompute the last 16 values"
+            blocks(data, n - 16, 1, kernel, scratch);
         }
     }
 
-    private static void block(float[] data, int i, TorchCpuKernel kernel) {
+    /** Blocks per chunk: 1024 floats, well inside the L1 cache. */
+    private static final int CHUNK_BLOCKS = Avx2Kernel.PAIRS / 8;
+
+    private static void blocks(float[] data, int start, int count, TorchCpuKernel kernel, Avx2Kernel.Scratch s) {
         switch (kernel) {
-            case AVX2 -> avx2Block(data, i);
-            case DEFAULT -> scalarBlock(data, i, true);
-            case DEFAULT_NO_FMA -> scalarBlock(data, i, false);
+            case AVX2 -> Avx2Kernel.transform(data, start, count, s);
+            case DEFAULT -> {
+                for (int b = 0; b < count; b++) {
+                    scalarBlock(data, start + 16 * b, true);
+                }
+            }
+            case DEFAULT_NO_FMA -> {
+                for (int b = 0; b < count; b++) {
+                    scalarBlock(data, start + 16 * b, false);
+                }
+            }
         }
     }
 
