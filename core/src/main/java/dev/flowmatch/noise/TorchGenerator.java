@@ -17,25 +17,25 @@ import java.util.Objects;
  * synchronized, as torch holds the generator's mutex for a whole draw.
  */
 public final class TorchGenerator implements NoiseSource {
-    private final TorchCpuKernel kernel;
+    private final TorchBuild build;
     private final Mt19937 engine;
     /** {@code next_double_normal_sample_}: the sine half of the last {@code normal_distribution<double>} draw. */
     private double nextDoubleNormal;
     private boolean hasNextDoubleNormal;
 
-    /** {@code torch.Generator().manual_seed(seed)} with the {@linkplain TorchCpuKernel#standard() standard} kernel. */
+    /** {@code torch.Generator().manual_seed(seed)} as the {@linkplain TorchBuild#STANDARD standard} torch build draws. */
     public TorchGenerator(long seed) {
-        this(seed, TorchCpuKernel.standard());
+        this(seed, TorchBuild.STANDARD);
     }
 
-    /** {@code torch.Generator().manual_seed(seed)}, reproducing {@code kernel}'s float32 values. */
-    public TorchGenerator(long seed, TorchCpuKernel kernel) {
-        this.kernel = Objects.requireNonNull(kernel, "kernel");
+    /** {@code torch.Generator().manual_seed(seed)} as {@code build} draws. */
+    public TorchGenerator(long seed, TorchBuild build) {
+        this.build = Objects.requireNonNull(build, "build");
         this.engine = new Mt19937(seed);
     }
 
     private TorchGenerator(TorchGenerator other) {
-        this.kernel = other.kernel;
+        this.build = other.build;
         this.engine = other.engine.copy();
         this.nextDoubleNormal = other.nextDoubleNormal;
         this.hasNextDoubleNormal = other.hasNextDoubleNormal;
@@ -59,9 +59,9 @@ public final class TorchGenerator implements NoiseSource {
         return engine.seedValue();
     }
 
-    /** The CPU kernel whose float32 values this generator reproduces. */
-    public TorchCpuKernel kernel() {
-        return kernel;
+    /** The torch build whose values this generator reproduces. */
+    public TorchBuild build() {
+        return build;
     }
 
     /** An independent copy of this generator's whole state (like {@code g.clone_state()}). */
@@ -127,9 +127,10 @@ public final class TorchGenerator implements NoiseSource {
         float[] out = new float[n];
         if (n >= 16) {
             switch (dtype) {
-                case FLOAT32 -> TorchRandn.float32Blocks(engine, out, kernel);
-                case BFLOAT16 -> TorchRandn.bfloat16Blocks(engine, out);
-                case FLOAT16 -> TorchRandn.float16Blocks(engine, out);
+                case FLOAT32 -> TorchRandn.float32Blocks(engine, out, build.kernel());
+                case BFLOAT16 -> TorchRandn.halfBlocks(engine, out, false, TorchRandn.HalfMath.ROUND_EVERY_STEP);
+                case FLOAT16 -> TorchRandn.halfBlocks(engine, out, true, build.release() == TorchRelease.TORCH_1_13
+                        ? TorchRandn.HalfMath.FLOAT_MATH : TorchRandn.HalfMath.ROUND_EVERY_STEP);
             }
         } else {
             for (int i = 0; i < n; i++) {
