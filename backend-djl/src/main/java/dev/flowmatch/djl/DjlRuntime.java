@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.flowmatch.tensor.Availability;
+import dev.flowmatch.tensor.BackendException;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -47,7 +48,7 @@ final class DjlRuntime {
                 runtime = load();
                 availability = Availability.available(describe(runtime.device));
             } catch (Throwable t) { // UnsatisfiedLinkError, EngineException, ExceptionInInitializerError, ...
-                availability = Availability.unavailable(t);
+                availability = Availability.unavailable(explain(t));
             }
             RUNTIME = runtime;
             AVAILABILITY = availability;
@@ -69,6 +70,24 @@ final class DjlRuntime {
             throw new IllegalStateException("backend 'djl' is " + availability.describe(), availability.cause());
         }
         return Holder.RUNTIME;
+    }
+
+    /**
+     * The engine's error, wrapped so that its one-line description says what failed and what to do; the
+     * engine's own exception is the cause, and every message of its chain is kept.
+     */
+    static BackendException explain(Throwable error) {
+        StringBuilder chain = new StringBuilder();
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage() == null ? t.getClass().getName() : t.getMessage();
+            if (chain.indexOf(message) < 0) {
+                chain.append(chain.isEmpty() ? "" : ": ").append(message);
+            }
+        }
+        return new BackendException("the PyTorch engine did not load (" + chain + "). Its natives come from the"
+                + " class path (ai.djl.pytorch:pytorch-native-cpu:2.7.1 with this platform's classifier, plus"
+                + " pytorch-jni) or from PYTORCH_LIBRARY_PATH; DJL runs offline unless ai.djl.offline=false."
+                + " See backend-djl/README.md", error);
     }
 
     private static DjlRuntime load() {

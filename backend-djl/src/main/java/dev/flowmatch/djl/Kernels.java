@@ -67,8 +67,10 @@ final class Kernels {
         if (d == DType.FLOAT16 && bothHalf) {
             return scope.add(px.add(py)); // float32 sum of the widened values, rounded once to float16
         }
-        // One FLOAT32 operand makes PyTorch widen the other exactly and add in float32.
-        NDArray sum = scope.add((bothHalf ? widen(scope, px) : px).add(py));
+        // One FLOAT32 operand makes PyTorch widen the other exactly and add in float32. px is always an
+        // intermediate of this call, so a FLOAT32 px can take the sum in place (same kernel, one array less).
+        NDArray left = bothHalf ? widen(scope, px) : px;
+        NDArray sum = isHalf(left) ? scope.add(left.add(py)) : left.addi(py);
         return roundFloat32(scope, k, sum, d);
     }
 
