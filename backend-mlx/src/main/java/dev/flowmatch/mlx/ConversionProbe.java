@@ -48,7 +48,7 @@ final class ConversionProbe {
             0x7FC00001, 0x7F802000, 0x7FC01FF0, 0xFF80000F, 0x7FE00000, 0x7F810000, 0x7F808000,
             0x477FE000, 0x477FEFFF, 0x477FF000, 0x33800000, 0x33000000, 0x33000001, 0x387FC000, 0x38800000,
         };
-        int random = 65536;
+        int random = 16384;
         int[] v = new int[corners.length + 4 * 65536 + random];
         System.arraycopy(corners, 0, v, 0, corners.length);
         int k = corners.length;
@@ -66,43 +66,79 @@ final class ConversionProbe {
         return v;
     }
 
+    /** The conversions checked: the four that {@link Conversions} configures, and the two composed of them. */
+    private static final DType[][] CHECKED = {
+        {DType.FLOAT32, DType.BFLOAT16}, {DType.FLOAT32, DType.FLOAT16},
+        {DType.BFLOAT16, DType.FLOAT32}, {DType.FLOAT16, DType.FLOAT32},
+        {DType.BFLOAT16, DType.FLOAT16}, {DType.FLOAT16, DType.BFLOAT16},
+    };
+
+    /**
+     * Checks plain {@code astype} for each conversion, picks the modes, and checks the conversions whose mode
+     * changed again with it (the others give the same results as before).
+     */
     static Report run(MlxRuntime runtime) {
         int[] inputs = float32Inputs();
-        int[] halves = new int[65536];
-        for (int i = 0; i < halves.length; i++) {
-            halves[i] = i;
-        }
-        Mode toBf16 = pick(runtime, "float32->bfloat16", inputs, DType.FLOAT32, DType.BFLOAT16,
-                Mode.NATIVE, Mode.NAN_FIX, Mode.BITS);
-        Mode toF16 = pick(runtime, "float32->float16", inputs, DType.FLOAT32, DType.FLOAT16,
-                Mode.NATIVE, Mode.NAN_FIX, Mode.NAN_FIX);
-        Mode fromBf16 = pick(runtime, "bfloat16->float32", halves, DType.BFLOAT16, DType.FLOAT32,
-                Mode.NATIVE, Mode.BITS, Mode.BITS);
-        Mode fromF16 = pick(runtime, "float16->float32", halves, DType.FLOAT16, DType.FLOAT32,
-                Mode.NATIVE, Mode.NAN_FIX, Mode.NAN_FIX);
-        Conversions chosen = new Conversions(toBf16, toF16, fromBf16, fromF16);
-        List<String> problems = new ArrayList<>();
+        int[] halves = allHalves();
+        Mismatch[] plain = new Mismatch[CHECKED.length];
         List<String> nativeDiffs = new ArrayList<>();
-        check(runtime, Conversions.NATIVE, inputs, halves, nativeDiffs);
-        check(runtime, chosen, inputs, halves, problems);
+        Conversions saved = runtime.conversions();
+        runtime.conversions(Conversions.NATIVE);
+        try {
+            for (int i = 0; i < CHECKED.length; i++) {
+                plain[i] = compare(runtime, CHECKED[i][0] == DType.FLOAT32 ? inputs : halves, CHECKED[i][0],
+                        CHECKED[i][1]);
+                addIfAny(nativeDiffs, name(CHECKED[i]), plain[i]);
+            }
+        } finally {
+            runtime.conversions(saved);
+        }
+        Conversions chosen = new Conversions(
+                pick(plain[0], Mode.NAN_FIX, Mode.BITS),
+                pick(plain[1], Mode.NAN_FIX, Mode.NAN_FIX),
+                pick(plain[2], Mode.BITS, Mode.BITS),
+                pick(plain[3], Mode.NAN_FIX, Mode.NAN_FIX));
+        boolean[] changed = {
+            chosen.toBfloat16() != Mode.NATIVE, chosen.toFloat16() != Mode.NATIVE,
+            chosen.fromBfloat16() != Mode.NATIVE, chosen.fromFloat16() != Mode.NATIVE,
+            chosen.fromBfloat16() != Mode.NATIVE || chosen.toFloat16() != Mode.NATIVE,
+            chosen.fromFloat16() != Mode.NATIVE || chosen.toBfloat16() != Mode.NATIVE,
+        };
+        List<String> problems = new ArrayList<>();
         runtime.conversions(chosen);
+        for (int i = 0; i < CHECKED.length; i++) {
+            Mismatch m = !changed[i] ? plain[i]
+                    : compare(runtime, CHECKED[i][0] == DType.FLOAT32 ? inputs : halves, CHECKED[i][0], CHECKED[i][1]);
+            addIfAny(problems, name(CHECKED[i]), m);
+        }
         return new Report(chosen, List.copyOf(problems), List.copyOf(nativeDiffs));
     }
 
-    /** Mismatches of {@code modes} for each conversion, one line each, into {@code out}. */
+    /** Mismatches of {@code modes} for every conversion, one line each, into {@code out} (for tests). */
     static void check(MlxRuntime runtime, Conversions modes, int[] inputs, int[] halves, List<String> out) {
         Conversions saved = runtime.conversions();
         runtime.conversions(modes);
         try {
-            addIfAny(out, "float32->bfloat16", compare(runtime, inputs, DType.FLOAT32, DType.BFLOAT16));
-            addIfAny(out, "float32->float16", compare(runtime, inputs, DType.FLOAT32, DType.FLOAT16));
-            addIfAny(out, "bfloat16->float32", compare(runtime, halves, DType.BFLOAT16, DType.FLOAT32));
-            addIfAny(out, "float16->float32", compare(runtime, halves, DType.FLOAT16, DType.FLOAT32));
-            addIfAny(out, "bfloat16->float16", compare(runtime, halves, DType.BFLOAT16, DType.FLOAT16));
-            addIfAny(out, "float16->bfloat16", compare(runtime, halves, DType.FLOAT16, DType.BFLOAT16));
+            for (DType[] conversion : CHECKED) {
+                addIfAny(out, name(conversion), compare(runtime,
+                        conversion[0] == DType.FLOAT32 ? inputs : halves, conversion[0], conversion[1]));
+            }
         } finally {
             runtime.conversions(saved);
         }
+    }
+
+    /** Every 16-bit pattern. */
+    static int[] allHalves() {
+        int[] halves = new int[65536];
+        for (int i = 0; i < halves.length; i++) {
+            halves[i] = i;
+        }
+        return halves;
+    }
+
+    private static String name(DType[] conversion) {
+        return conversion[0].torchName() + "->" + conversion[1].torchName();
     }
 
     private static void addIfAny(List<String> out, String name, Mismatch m) {
@@ -111,27 +147,12 @@ final class ConversionProbe {
         }
     }
 
-    /** The first of {@code candidates} (native, NaN fix, fallback) whose results match Java. */
-    private static Mode pick(MlxRuntime runtime, String name, int[] inputs, DType from, DType to,
-                             Mode nativeMode, Mode nanMode, Mode fallback) {
-        Mismatch m = compareWith(runtime, Conversions.NATIVE, inputs, from, to);
-        if (m.count == 0) {
-            return nativeMode;
+    /** Plain astype if it matched, the NaN fix if only NaNs differed, else the fallback. */
+    private static Mode pick(Mismatch plain, Mode nanMode, Mode fallback) {
+        if (plain.count == 0) {
+            return Mode.NATIVE;
         }
-        if (m.onlyNaN) {
-            return nanMode;
-        }
-        return fallback;
-    }
-
-    private static Mismatch compareWith(MlxRuntime runtime, Conversions modes, int[] inputs, DType from, DType to) {
-        Conversions saved = runtime.conversions();
-        runtime.conversions(modes);
-        try {
-            return compare(runtime, inputs, from, to);
-        } finally {
-            runtime.conversions(saved);
-        }
+        return plain.onlyNaN ? nanMode : fallback;
     }
 
     /** Converts {@code inputs} (bit patterns of {@code from}) to {@code to} in MLX and compares with Java. */

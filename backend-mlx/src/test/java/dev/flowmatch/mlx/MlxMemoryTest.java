@@ -88,6 +88,25 @@ class MlxMemoryTest {
         }
     }
 
+    /** The safety net: a tensor nobody closed is freed once it is garbage (bounded wait, not a timing). */
+    @Test
+    void theCleanerFreesTensorsNobodyClosed() throws InterruptedException {
+        MlxBackend mlx = MlxTests.backend();
+        long before = mlx.memory().active();
+        forget(mlx);
+        assertTrue(mlx.memory().active() >= before + LATENT_BYTES, "the forgotten tensor holds its memory");
+        for (int i = 0; i < 100 && mlx.memory().active() >= before + LATENT_BYTES; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        assertTrue(mlx.memory().active() < before + LATENT_BYTES, "the Cleaner freed the forgotten tensor");
+    }
+
+    private static void forget(MlxBackend mlx) {
+        Tensor t = mlx.fromFloats(new float[LATENT.numelAsInt()], DType.FLOAT32, LATENT);
+        mlx.eval(t);
+    }
+
     @Test
     void readingToTheHostLeavesNoCopyBehind() {
         MlxBackend mlx = MlxTests.backend();
