@@ -122,9 +122,11 @@ public final class MlxBackend implements TensorBackend {
             if (dtype == DType.FLOAT32) {
                 MemorySegment.copy(values, 0, data, JAVA_FLOAT, 0, values.length);
             } else {
+                short[] halves = new short[values.length];
                 for (int i = 0; i < values.length; i++) {
-                    data.setAtIndex(JAVA_SHORT, i, (short) dtype.floatToBits(values[i]));
+                    halves[i] = (short) dtype.floatToBits(values[i]); // rounded on the host, exactly as java does
                 }
+                MemorySegment.copy(halves, 0, data, JAVA_SHORT, 0, halves.length);
             }
             return upload(data, dtype, shape);
         }
@@ -141,9 +143,11 @@ public final class MlxBackend implements TensorBackend {
             if (dtype == DType.FLOAT32) {
                 MemorySegment.copy(bits, 0, data, JAVA_INT, 0, bits.length);
             } else {
+                short[] halves = new short[bits.length];
                 for (int i = 0; i < bits.length; i++) {
-                    data.setAtIndex(JAVA_SHORT, i, (short) bits[i]);
+                    halves[i] = (short) bits[i];
                 }
+                MemorySegment.copy(halves, 0, data, JAVA_SHORT, 0, halves.length);
             }
             return upload(data, dtype, shape);
         }
@@ -187,8 +191,10 @@ public final class MlxBackend implements TensorBackend {
             if (width == 4) {
                 MemorySegment.copy(data, JAVA_INT, 0, bits, 0, n);
             } else {
+                short[] halves = new short[n];
+                MemorySegment.copy(data, JAVA_SHORT, 0, halves, 0, n);
                 for (int i = 0; i < n; i++) {
-                    bits[i] = data.getAtIndex(JAVA_SHORT, i) & 0xFFFF;
+                    bits[i] = halves[i] & 0xFFFF;
                 }
             }
             return bits;
