@@ -98,7 +98,8 @@ public final class DjlBackend implements TensorBackend {
     /**
      * A tensor over {@code array} without copying: FLOAT32 arrays are float32 tensors, FLOAT16 arrays float16.
      * The tensor borrows the array: closing the tensor leaves the array open; closing the array (or its manager)
-     * makes the tensor closed. Results of operations on it stay on the array's device.
+     * makes the tensor closed. Results of operations on it stay on the array's device. An array that requires a
+     * gradient is wrapped as a detached view of the same memory, so no autograd graph is recorded.
      *
      * @throws IllegalArgumentException for an array of another engine, of another dtype (a PyTorch bfloat16
      *                                  tensor shows as UNKNOWN in DJL 0.36 and is refused, never touched), or sparse
@@ -124,6 +125,11 @@ public final class DjlBackend implements TensorBackend {
                     + dtype.torchName() + " tensor of backend 'djl' (it needs " + Kernels.storage(dtype).name() + ")");
         }
         Shape shape = Shape.of(array.getShape().getShape());
+        if (array.hasGradient()) {
+            // A detached view (same memory, no copy), so that the step never records an autograd graph.
+            NDArray detached = engine("wrap", array::stopGradient);
+            return new DjlTensor(this, detached, shape, dtype, true);
+        }
         return new DjlTensor(this, array, shape, dtype, false);
     }
 

@@ -136,6 +136,23 @@ class DjlBackendTest {
     }
 
     @Test
+    void anArrayThatRequiresAGradientIsWrappedDetachedWithoutACopy() {
+        try (NDManager manager = NDManager.newBaseManager(DJL.device(), "PyTorch")) {
+            NDArray weights = manager.create(new float[] {1f, 2f});
+            weights.setRequiresGradient(true);
+            Tensor w = DJL.wrap(weights);
+            assertFalse(DjlBackend.ndArray(w).hasGradient());
+            try (Tensor r = DJL.affine(2f, w, 1f, w, AffineSpec.float32(DType.FLOAT32))) {
+                assertFalse(DjlBackend.ndArray(r).hasGradient(), "no autograd graph");
+                assertArrayEquals(new float[] {3f, 6f}, DJL.toFloats(r));
+            }
+            w.close();
+            assertFalse(weights.isReleased());
+            assertTrue(weights.hasGradient());
+        }
+    }
+
+    @Test
     void wrapFloat16AndBfloat16HeldInFloat32() {
         try (NDManager manager = NDManager.newBaseManager(DJL.device(), "PyTorch")) {
             NDArray half = manager.create(new float[] {1.5f, -2f}).toType(DataType.FLOAT16, false);
