@@ -5,8 +5,8 @@ import java.util.Locale;
 /**
  * Which of PyTorch's CPU normal kernels to reproduce. The choice only changes float32 tensors of 16 or more
  * elements ({@code normal_fill_AVX2} versus {@code normal_fill<float>} in
- * {@code aten/src/ATen/native/cpu/DistributionTemplates.h}), and those only in the last bits of some values
- * (about 1 in 3 differ by an ulp or two); both draw the same Mersenne-Twister words, so the stream never drifts.
+ * {@code aten/src/ATen/native/cpu/DistributionTemplates.h}), and those only in the last bits (about 4 values in
+ * 10 differ, by at most about 2e-6); both draw the same Mersenne-Twister words, so the stream never drifts.
  * bfloat16, float16 and small float32 tensors are the same under both. See the package documentation for which
  * machines run which kernel.
  */
