@@ -171,7 +171,7 @@ final class ConversionProbe {
     /** The bit patterns MLX produces converting {@code inputs} from {@code from} to {@code to}. */
     static int[] convert(MlxRuntime runtime, int[] inputs, DType from, DType to) {
         try (Graph g = runtime.graph(); Arena arena = Arena.ofConfined()) {
-            MemorySegment data = arena.allocate((long) inputs.length * from.byteSize());
+            MemorySegment data = arena.allocate((long) inputs.length * from.byteSize(), 8);
             for (int i = 0; i < inputs.length; i++) {
                 if (from == DType.FLOAT32) {
                     data.setAtIndex(JAVA_INT, i, inputs[i]);
@@ -220,8 +220,8 @@ final class ConversionProbe {
     private static int[] affine(MlxRuntime runtime, float a, float[] x, float b, float[] y, DType dtype,
                                 AffineSpec spec) {
         try (Graph g = runtime.graph(); Arena arena = Arena.ofConfined()) {
-            MemorySegment xs = arena.allocate((long) x.length * dtype.byteSize());
-            MemorySegment ys = arena.allocate((long) y.length * dtype.byteSize());
+            MemorySegment xs = arena.allocate((long) x.length * dtype.byteSize(), 8);
+            MemorySegment ys = arena.allocate((long) y.length * dtype.byteSize(), 8);
             for (int i = 0; i < x.length; i++) {
                 if (dtype == DType.FLOAT32) {
                     xs.setAtIndex(JAVA_INT, i, Float.floatToRawIntBits(x[i]));

@@ -80,8 +80,12 @@ public final class MlxBackend implements TensorBackend {
 
     @Override
     public int priority() {
-        MlxRuntime runtime = Loaded.RUNTIME;
-        return runtime != null && runtime.gpu ? GPU_PRIORITY : CPU_PRIORITY;
+        try {
+            MlxRuntime runtime = Loaded.RUNTIME;
+            return runtime != null && runtime.gpu ? GPU_PRIORITY : CPU_PRIORITY;
+        } catch (Throwable t) { // as availability(): never throws
+            return CPU_PRIORITY;
+        }
     }
 
     @Override
@@ -118,7 +122,7 @@ public final class MlxBackend implements TensorBackend {
         Objects.requireNonNull(dtype, "dtype");
         Tensors.requireLength(values.length, shape, "values");
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment data = arena.allocate(Math.max(1L, (long) values.length * dtype.byteSize()));
+            MemorySegment data = arena.allocate(Math.max(1L, (long) values.length * dtype.byteSize()), 8);
             if (dtype == DType.FLOAT32) {
                 MemorySegment.copy(values, 0, data, JAVA_FLOAT, 0, values.length);
             } else {
@@ -139,7 +143,7 @@ public final class MlxBackend implements TensorBackend {
         Tensors.requireLength(bits.length, shape, "bits");
         Tensors.requireSixteenBitPatterns(bits, dtype);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment data = arena.allocate(Math.max(1L, (long) bits.length * dtype.byteSize()));
+            MemorySegment data = arena.allocate(Math.max(1L, (long) bits.length * dtype.byteSize()), 8);
             if (dtype == DType.FLOAT32) {
                 MemorySegment.copy(bits, 0, data, JAVA_INT, 0, bits.length);
             } else {
