@@ -2,7 +2,8 @@ package dev.flowmatch.noise;
 
 /**
  * The 32-bit Mersenne Twister exactly as PyTorch's CPU generator runs it: {@code at::mt19937_engine} in
- * {@code aten/src/ATen/core/MT19937RNGEngine.h} (torch 1.13 through 2.x; the same sequence as
+ * {@code aten/src/ATen/core/MT19937RNGEngine.h} (torch 1.13.1: {@code init_with_uint32} line 156,
+ * {@code operator()} line 138, {@code next_state} line 175; unchanged in 2.x; the same sequence as
  * {@code std::mt19937}). Not thread-safe; {@link TorchGenerator} guards it.
  */
 final class Mt19937 {

@@ -42,10 +42,13 @@ public final class TorchGenerator implements NoiseSource {
     }
 
     /**
-     * {@code g.manual_seed(seed)} ({@code CPUGeneratorImpl::set_current_seed}): forgets the cached normal and
-     * re-seeds the twister. The seed is torch's {@code uint64}: a negative {@code long} is the same 64 bits
-     * Python's {@code manual_seed(-1)} stores (two's complement, 2^64 - 1); only the low 32 bits enter the state,
-     * so seeds equal modulo 2^32 draw the same stream.
+     * {@code g.manual_seed(seed)} ({@code CPUGeneratorImpl::set_current_seed} in
+     * {@code aten/src/ATen/CPUGeneratorImpl.cpp}): forgets the cached normals and re-seeds the twister. The seed is
+     * torch's {@code uint64}: Python's {@code manual_seed} ({@code THPGenerator_manualSeed},
+     * {@code torch/csrc/Generator.cpp}) reads a negative int as its two's complement, so {@code manualSeed(-1)} is
+     * Python's {@code manual_seed(-1)} and {@code manual_seed(2**64 - 1)} alike, and a Python seed in
+     * [2^63, 2^64) is the negative long with the same bits. Only the low 32 bits enter the state
+     * ({@code init_with_uint32}), so seeds equal modulo 2^32 draw the same stream.
      */
     public synchronized TorchGenerator manualSeed(long seed) {
         hasNextDoubleNormal = false;
@@ -142,10 +145,18 @@ public final class TorchGenerator implements NoiseSource {
     }
 
     /**
-     * {@code at::normal_distribution<double>(0, 1)} (DistributionsHelper.h): returns the cached value if there is
-     * one; otherwise draws {@code u1}, {@code u2} (53-bit uniforms from {@code random64()}), caches
-     * {@code r * sin(theta)} and returns {@code r * cos(theta)} with {@code r = sqrt(-2 log(1 - u2))},
-     * {@code theta = 2 pi u1}; {@code transformation::normal} adds mean 0 after multiplying by std 1.
+     * {@code at::normal_distribution<double>(0, 1)} ({@code aten/src/ATen/core/DistributionsHelper.h} line 190 in
+     * torch 1.13.1), used by {@code normal_kernel} for tensors under 16 elements (DistributionTemplates.h line 192):
+     * returns the cached value if there is one; otherwise draws {@code u1}, {@code u2} (53-bit uniforms from
+     * {@code random64()}), caches {@code r * sin(theta)} and returns {@code r * cos(theta)} with
+     * {@code r = sqrt(-2 log(1 - u2))} (line 215), {@code theta = 2 pi u1}; {@code transformation::normal}
+     * multiplies by std 1 and adds mean 0.
+     *
+     * <p>The double {@code log}, {@code sin}, {@code cos} are {@link StrictMath}'s (fdlibm) where torch calls glibc;
+     * both are within an ulp, and the value is then rounded to float, so a difference could only show when a double
+     * result lies within an ulp of a float rounding boundary (about one value in 2^29). Later torch releases write
+     * {@code log1p(-u2)}, which is the same exact argument ({@code 1 - u2} is exact in double) and meets the same
+     * bound. No difference was seen in any comparison with torch 1.13.1 or 2.7.1.
      */
     double nextDoubleNormal() {
         if (hasNextDoubleNormal) {

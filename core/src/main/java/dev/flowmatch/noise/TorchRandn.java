@@ -3,8 +3,8 @@ package dev.flowmatch.noise;
 import dev.flowmatch.tensor.Bits;
 
 /**
- * The ways PyTorch's CPU {@code normal_kernel} ({@code aten/src/ATen/native/cpu/DistributionTemplates.h}) fills a
- * contiguous tensor with {@code randn} values, each reproduced bit for bit:
+ * The ways PyTorch's CPU {@code normal_kernel} ({@code aten/src/ATen/native/cpu/DistributionTemplates.h}, line 176
+ * in torch 1.13.1) fills a contiguous tensor with {@code randn} values, each reproduced bit for bit:
  *
  * <ol>
  *   <li>float32 with at least 16 elements: {@code normal_fill_AVX2} or {@code normal_fill<float>}
@@ -33,8 +33,10 @@ final class TorchRandn {
     // -------------------------------------------------------------------------------------------- float32
 
     /**
-     * {@code normal_fill_AVX2} / {@code normal_fill<float>} for {@code data.length >= 16}. Uniforms are
-     * {@code uniform_real_distribution<float>(0, 1)}: the low 24 bits of a 32-bit draw times 2^-24. torch draws
+     * {@code normal_fill_AVX2} (DistributionTemplates.h line 109) / {@code normal_fill<float>} (line 152) for
+     * {@code data.length >= 16}. Uniforms are {@code uniform_real_distribution<float>(0, 1)}
+     * ({@code transformation::uniform_real}, TransformationHelper.h line 82): the low 24 bits of a 32-bit draw
+     * times 2^-24. The tail is "Recompute the last 16 values" (lines 128 and 165). torch draws
      * all uniforms, then transforms the blocks; here each chunk of blocks is drawn right before it is transformed
      * (while it is in the cache), which consumes the same words in the same order and gives the same values.
      */
@@ -67,7 +69,8 @@ final class TorchRandn {
     }
 
     /**
-     * {@code normal_fill_16_AVX2} for one block, lane by lane with {@link AvxMathfun}: {@code u1 = 1 - data[j]},
+     * {@code normal_fill_16_AVX2} (DistributionTemplates.h line 89) for one block, lane by lane with
+     * {@link AvxMathfun}: {@code u1 = 1 - data[j]},
      * {@code radius = sqrt(-2 * log256_ps(u1))}, {@code theta = two_pi * data[j + 8]} (float),
      * {@code sincos256_ps}, then {@code _mm256_fmadd_ps(n, std, mean)} with std 1 and mean 0, which is
      * {@code n + 0} (a negative zero becomes +0). The readable reference for {@link Avx2Kernel}.
@@ -87,7 +90,8 @@ final class TorchRandn {
     }
 
     /**
-     * {@code normal_fill_16<float>}: {@code radius = std::sqrt(-2 * std::log(u1))} in float,
+     * {@code normal_fill_16<float>} (DistributionTemplates.h line 140): {@code radius = std::sqrt(-2 *
+     * std::log(u1))} in float,
      * {@code theta = 2.0f * c10::pi<double> * u2} computed in double then stored as float, and
      * {@code radius * std::cos(theta) * std + mean} in float (std 1, mean 0), with glibc's float functions.
      */
