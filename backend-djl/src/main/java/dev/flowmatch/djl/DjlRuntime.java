@@ -47,8 +47,10 @@ final class DjlRuntime {
             try {
                 runtime = load();
                 availability = Availability.available(describe(runtime.device));
-            } catch (Throwable t) { // UnsatisfiedLinkError, EngineException, ExceptionInInitializerError, ...
-                availability = Availability.unavailable(explain(t));
+            } catch (BackendException e) {
+                availability = Availability.unavailable(e);
+            } catch (Throwable t) {
+                availability = Availability.unavailable(explain(t, null));
             }
             RUNTIME = runtime;
             AVAILABILITY = availability;
@@ -74,15 +76,24 @@ final class DjlRuntime {
 
     /**
      * The engine's error, wrapped so that its one-line description says what failed and what to do; the
-     * engine's own exception is the cause, and every message of its chain is kept.
+     * engine's own exception is the cause (its full text is there), and the first line of every message of its
+     * chain is in the summary.
      */
-    static BackendException explain(Throwable error) {
+    static BackendException explain(Throwable error, String device) {
         StringBuilder chain = new StringBuilder();
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String message = t.getMessage() == null ? t.getClass().getName() : t.getMessage();
+            String message = t.getMessage() == null ? t.getClass().getName()
+                    : t.getMessage().lines().findFirst().orElse("").strip();
+            if (message.length() > 160) {
+                message = message.substring(0, 159) + "…";
+            }
             if (chain.indexOf(message) < 0) {
                 chain.append(chain.isEmpty() ? "" : ": ").append(message);
             }
+        }
+        if (device != null) {
+            return new BackendException("the PyTorch engine loaded but device " + device + " is not usable ("
+                    + chain + "); -D" + DEVICE_PROPERTY + "=cpu selects the CPU", error);
         }
         return new BackendException("the PyTorch engine did not load (" + chain + "). Its natives come from the"
                 + " class path (ai.djl.pytorch:pytorch-native-cpu:2.7.1 with this platform's classifier, plus"
@@ -94,20 +105,32 @@ final class DjlRuntime {
         if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
-        Engine engine = Engine.getEngine(ENGINE);
-        Device device = chooseDevice(engine);
-        DjlRuntime runtime = new DjlRuntime(engine, device);
-        // Touch the device once so a broken CUDA set-up shows up here, as unavailability, not in the first step.
-        try (NDArray probe = runtime.root(device).full(new Shape(1), 1f, DataType.FLOAT32)) {
-            probe.add(probe).close();
+        Engine engine;
+        try {
+            engine = Engine.getEngine(ENGINE);
+        } catch (Throwable t) { // UnsatisfiedLinkError, EngineException, ExceptionInInitializerError, ...
+            throw explain(t, null);
         }
-        return runtime;
+        Device device = null;
+        try {
+            device = chooseDevice(engine);
+            DjlRuntime runtime = new DjlRuntime(engine, device);
+            // Touch the device once so a broken CUDA set-up shows up here, as unavailability, not in a step.
+            try (NDArray probe = runtime.root(device).full(new Shape(1), 1f, DataType.FLOAT32)) {
+                probe.add(probe).close();
+            }
+            return runtime;
+        } catch (Throwable t) {
+            throw explain(t, device == null ? String.valueOf(System.getProperty(DEVICE_PROPERTY)) : describe(device));
+        }
     }
 
     private static Device chooseDevice(Engine engine) {
         String requested = System.getProperty(DEVICE_PROPERTY);
         if (requested != null && !requested.isBlank()) {
-            return Device.fromName(requested.trim().toLowerCase(Locale.ROOT), engine);
+            // cpu, gpu, gpu:1, gpu1, cuda:1 (and DJL's own names, e.g. gpu(1))
+            String name = requested.trim().toLowerCase(Locale.ROOT).replaceAll("[:()]", "").replace("cuda", "gpu");
+            return "gpu".equals(name) ? Device.gpu(0) : Device.fromName(name, engine);
         }
         return engine.getGpuCount() > 0 ? Device.gpu(0) : Device.cpu();
     }
