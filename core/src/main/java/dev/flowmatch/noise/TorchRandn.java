@@ -132,15 +132,14 @@ final class TorchRandn {
      */
     static void halfBlocks(Mt19937 mt, float[] data, boolean float16, HalfMath math) {
         int n = data.length;
-        int mask = float16 ? 0x7FF : 0xFF;
-        float scale = float16 ? 0x1p-11f : 0x1p-8f;
-        mt.fillUniform(data, 0, n, mask, scale);
+        HalfTables tables = HalfTables.of(float16, math);
+        mt.fillUniform(data, 0, n, tables.mask, tables.scale);
         for (int i = 0; i + 16 <= n; i += 16) {
-            halfBlock(data, i, float16, math);
+            halfBlock(data, i, tables);
         }
         if (n % 16 != 0) {
-            mt.fillUniform(data, n - 16, n, mask, scale);
-            halfBlock(data, n - 16, float16, math);
+            mt.fillUniform(data, n - 16, n, tables.mask, tables.scale);
+            halfBlock(data, n - 16, tables);
         }
     }
 
@@ -148,24 +147,75 @@ final class TorchRandn {
         return float16 ? Float.float16ToFloat(Float.floatToFloat16(x)) : Bits.bf16ToFloat(Bits.floatToBf16(x));
     }
 
-    private static void halfBlock(float[] data, int i, boolean f16, HalfMath math) {
+    /**
+     * A 16-bit uniform takes only 2^8 or 2^11 values, so everything that depends on one uniform alone (the radius
+     * from {@code u1}, cosine and sine from {@code u2}) is computed once per value, by exactly the operations of
+     * {@code normal_fill_16<scalar_t>}, and looked up; only the final products are computed per element.
+     */
+    static final class HalfTables {
+        private static final HalfTables BF16 = new HalfTables(false, HalfMath.ROUND_EVERY_STEP);
+        private static final HalfTables F16 = new HalfTables(true, HalfMath.ROUND_EVERY_STEP);
+        private static final HalfTables F16_FLOAT_MATH = new HalfTables(true, HalfMath.FLOAT_MATH);
+
+        final boolean float16;
+        final HalfMath math;
+        final int mask;
+        final float scale;
+        final float resolution;
+        /** radius[k] for u1 = 1 - k * scale; cos[k], sin[k] for u2 = k * scale. */
+        final float[] radius;
+        final float[] cos;
+        final float[] sin;
+
+        static HalfTables of(boolean float16, HalfMath math) {
+            return !float16 ? BF16 : math == HalfMath.ROUND_EVERY_STEP ? F16 : F16_FLOAT_MATH;
+        }
+
+        private HalfTables(boolean f16, HalfMath math) {
+            this.float16 = f16;
+            this.math = math;
+            int values = f16 ? 1 << 11 : 1 << 8;
+            this.mask = values - 1;
+            this.scale = 1f / values;
+            this.resolution = values;
+            this.radius = new float[values];
+            this.cos = new float[values];
+            this.sin = new float[values];
+            for (int k = 0; k < values; k++) {
+                float u = k * scale;
+                float u1 = round16(1f - u, f16); // int - scalar_t: the int becomes scalar_t, then subtract
+                // 2.0f * c10::pi<double> * u2 is a double; scalar_t is built from it through float
+                float theta = round16((float) (TWO_PI_DOUBLE * u), f16);
+                if (math == HalfMath.ROUND_EVERY_STEP) {
+                    float log = round16(GlibcFloatMath.logf(u1), f16);
+                    radius[k] = round16((float) Math.sqrt(round16(-2f * log, f16)), f16);
+                    cos[k] = round16(GlibcFloatMath.cosf(theta), f16);
+                    sin[k] = round16(GlibcFloatMath.sinf(theta), f16);
+                } else {
+                    radius[k] = round16((float) Math.sqrt(-2f * GlibcFloatMath.logf(u1)), f16);
+                    cos[k] = GlibcFloatMath.cosf(theta); // std::cos(float): stays float
+                    sin[k] = GlibcFloatMath.sinf(theta);
+                }
+            }
+        }
+    }
+
+    /** One block: {@code radius * cos(theta) * std + mean} with std 1 and mean 0, rounded as the C++ types say. */
+    private static void halfBlock(float[] data, int i, HalfTables t) {
+        boolean f16 = t.float16;
+        boolean everyStep = t.math == HalfMath.ROUND_EVERY_STEP;
         for (int j = i; j < i + 8; j++) {
-            float u1 = round16(1f - data[j], f16); // int - scalar_t: the int becomes scalar_t, then subtract
-            float u2 = data[j + 8];
-            // 2.0f * c10::pi<double> * u2 is a double; scalar_t is built from it through float
-            float theta = round16((float) (TWO_PI_DOUBLE * u2), f16);
-            if (math == HalfMath.ROUND_EVERY_STEP) {
-                float log = round16(GlibcFloatMath.logf(u1), f16);
-                float radius = round16((float) Math.sqrt(round16(-2f * log, f16)), f16);
-                float cos = round16(GlibcFloatMath.cosf(theta), f16);
-                float sin = round16(GlibcFloatMath.sinf(theta), f16);
-                // radius * cos * std + mean: three rounded scalar_t operations (std 1, mean 0)
-                data[j] = round16(round16(round16(radius * cos, f16) * 1f, f16) + 0f, f16);
-                data[j + 8] = round16(round16(round16(radius * sin, f16) * 1f, f16) + 0f, f16);
+            int k1 = (int) (data[j] * t.resolution); // exact: the uniforms are k / 2^digits
+            int k2 = (int) (data[j + 8] * t.resolution);
+            float radius = t.radius[k1];
+            if (everyStep) {
+                // three scalar_t operations, each rounded
+                data[j] = round16(round16(round16(radius * t.cos[k2], f16) * 1f, f16) + 0f, f16);
+                data[j + 8] = round16(round16(round16(radius * t.sin[k2], f16) * 1f, f16) + 0f, f16);
             } else {
-                float radius = round16((float) Math.sqrt(-2f * GlibcFloatMath.logf(u1)), f16);
-                data[j] = round16(radius * GlibcFloatMath.cosf(theta) * 1f + 0f, f16);
-                data[j + 8] = round16(radius * GlibcFloatMath.sinf(theta) * 1f + 0f, f16);
+                // Half * float is float: one rounding, at the store
+                data[j] = round16(radius * t.cos[k2] * 1f + 0f, f16);
+                data[j + 8] = round16(radius * t.sin[k2] * 1f + 0f, f16);
             }
         }
     }
