@@ -12,6 +12,11 @@ import java.util.Objects;
  * {@link #randnBits} calls continue the stream exactly as consecutive
  * {@code torch.randn(shape, generator=g, dtype=dtype)} calls do.
  *
+ * <p>The state is torch's: the twister ({@code engine_}) and {@code next_double_normal_sample_}, which the
+ * small-tensor path fills and reads and {@link #manualSeed} clears. ({@code next_float_normal_sample_} is only read
+ * and written by {@code normal_distribution<float>}, which no CPU {@code randn} path uses, so it is always empty
+ * here as in torch after {@code manual_seed}.)
+ *
  * <p>{@code new TorchGenerator(seed)} is {@code torch.Generator().manual_seed(seed)}. Draws run in plain Java;
  * {@link #normal} then places the bits on a backend, so every backend receives identical values. Methods are
  * synchronized, as torch holds the generator's mutex for a whole draw.
