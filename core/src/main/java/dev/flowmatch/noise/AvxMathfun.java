@@ -1,12 +1,15 @@
 package dev.flowmatch.noise;
 
 /**
- * One lane of {@code log256_ps} and {@code sincos256_ps} from PyTorch's {@code aten/src/ATen/native/cpu/avx_mathfun.h}
+ * One lane of {@code log256_ps} (line 89 in torch 1.13.1) and {@code sincos256_ps} (line 425) from PyTorch's
+ * {@code aten/src/ATen/native/cpu/avx_mathfun.h}
  * (Giovanni Garberoglio's AVX port of Julien Pommier's cephes-based {@code sse_mathfun.h}, zlib licence), as
  * torch's AVX2 kernels run it: compiled by GCC with {@code -mavx2 -mfma} and the default
  * {@code -ffp-contract=fast}, so every {@code _mm256_add_ps(_mm256_mul_ps(a, b), c)} whose product has no other
  * use becomes one fused multiply-add. Each {@link Math#fma} below stands for such a contraction; every other
- * operation is a plain float operation, exactly as the eight lanes compute it.
+ * operation is a plain float operation, exactly as the eight lanes compute it. (Where two products meet in one
+ * add, GCC fuses the first: {@code y*z + e*q1} is {@code fma(y, z, e*q1)}.) Checked against the header compiled by
+ * GCC 12 with {@code -O2 -mavx2 -mfma} for all 2^24 arguments of each function, and against torch's own output.
  */
 final class AvxMathfun {
     private AvxMathfun() {}

@@ -6,12 +6,12 @@ package dev.flowmatch.noise;
  * {@code sincosf_poly.h}, tables in {@code e_logf_data.c} and {@code s_sincosf_data.c}), re-implemented step for
  * step so that torch's scalar {@code normal_fill_16<float>} can be reproduced bit for bit.
  *
- * <p>The algorithms compute in double and round once to float; the last bits still depend on whether the
- * compiler fused a multiply and an add. On x86-64 glibc selects, by ifunc, a copy built with {@code -mfma
- * -mavx2} ({@code sysdeps/x86_64/fpu/multiarch/e_logf-fma.c}, {@code s_sinf-fma.c}, {@code s_cosf-fma.c}) on
- * every CPU with FMA and AVX2, where GCC contracts each {@code a*b + c} into one fused operation; the
- * {@code fused} argument selects that copy ({@link Math#fma}), {@code false} the SSE2 copy (separate roundings,
- * x86-64 CPUs without FMA). AArch64 builds contract as well.
+ * <p>The algorithms compute in double and round once to float. On x86-64 glibc selects, by ifunc, a copy built
+ * with {@code -mfma -mavx2} ({@code sysdeps/x86_64/fpu/multiarch/e_logf-fma.c}, {@code s_sinf-fma.c},
+ * {@code s_cosf-fma.c}) on every CPU with FMA and AVX2, where GCC contracts each {@code a*b + c} into one fused
+ * operation; this port is that copy ({@link Math#fma} at each contraction), and AArch64 builds contract the same
+ * way. The SSE2 copy (separate roundings, older x86-64 CPUs) was checked to return the same float for every
+ * argument the noise kernels can pass (all 2^24 of each function), so one port serves both.
  *
  * <p>Only the paths taken by finite inputs below 120 in magnitude are reachable from the noise kernels, but
  * every path of the originals is here.
@@ -41,8 +41,8 @@ final class GlibcFloatMath {
     private static final double LOGF_A1 = 0x1.5575b0be00b6ap-2;
     private static final double LOGF_A2 = -0x1.ffffef20a4123p-2;
 
-    /** glibc {@code logf}; {@code fused} selects the FMA build. */
-    static float logf(float x, boolean fused) {
+    /** glibc's {@code logf} (FMA build). */
+    static float logf(float x) {
         int ix = Float.floatToRawIntBits(x);
         if (ix == 0x3f800000) {
             return 0f; // WANT_ROUNDING: log(1) is +0 in every rounding mode
@@ -68,27 +68,13 @@ final class GlibcFloatMath {
         double invc = LOGF_INVC[i];
         double logc = LOGF_LOGC[i];
         double z = Float.intBitsToFloat(iz);
-        // log(x) = log1p(z/c - 1) + log(c) + k*Ln2
-        return fused ? logfFused(z, invc, logc, k) : logfSeparate(z, invc, logc, k);
-    }
-
-    private static float logfFused(double z, double invc, double logc, int k) {
+        // log(x) = log1p(z/c - 1) + log(c) + k*Ln2; each a*b + c below is one fused operation in the FMA build
         double r = Math.fma(z, invc, -1.0);
         double y0 = Math.fma(k, LOGF_LN2, logc);
         double r2 = r * r;
         double y = Math.fma(LOGF_A1, r, LOGF_A2);
         y = Math.fma(LOGF_A0, r2, y);
         y = Math.fma(y, r2, y0 + r);
-        return (float) y;
-    }
-
-    private static float logfSeparate(double z, double invc, double logc, int k) {
-        double r = z * invc - 1;
-        double y0 = logc + k * LOGF_LN2;
-        double r2 = r * r;
-        double y = LOGF_A1 * r + LOGF_A2;
-        y = LOGF_A0 * r2 + y;
-        y = y * r2 + (y0 + r);
         return (float) y;
     }
 
@@ -127,20 +113,20 @@ final class GlibcFloatMath {
         return (Float.floatToRawIntBits(x) >>> 20) & 0x7ff;
     }
 
-    /** glibc {@code sinf}; {@code fused} selects the FMA build. */
-    static float sinf(float y, boolean fused) {
+    /** glibc's {@code sinf} (FMA build). */
+    static float sinf(float y) {
         double x = y;
         int top = abstop12(y);
         if (top < TOP_PIO4) {
             if (top < TOP_TINY) {
                 return y;
             }
-            return sinfPoly(x, x * x, COS0, 0, fused);
+            return sinfPoly(x, x * x, COS0, 0);
         } else if (top < TOP_120) {
             int n = reduceFastQuadrant(x);
-            x = reduceFast(x, n, fused);
+            x = reduceFast(x, n);
             double s = SIGN[n & 3];
-            return sinfPoly(x * s, x * x, (n & 2) != 0 ? COS1 : COS0, n, fused);
+            return sinfPoly(x * s, x * x, (n & 2) != 0 ? COS1 : COS0, n);
         } else if (top < TOP_INF) {
             int xi = Float.floatToRawIntBits(y);
             int sign = xi >>> 31;
@@ -148,25 +134,25 @@ final class GlibcFloatMath {
             int n = largeQuadrant(product);
             x = largeResidue(product, n);
             double s = SIGN[(n + sign) & 3];
-            return sinfPoly(x * s, x * x, ((n + sign) & 2) != 0 ? COS1 : COS0, n, fused);
+            return sinfPoly(x * s, x * x, ((n + sign) & 2) != 0 ? COS1 : COS0, n);
         }
         return Float.NaN;
     }
 
-    /** glibc {@code cosf}; {@code fused} selects the FMA build. */
-    static float cosf(float y, boolean fused) {
+    /** glibc's {@code cosf} (FMA build). */
+    static float cosf(float y) {
         double x = y;
         int top = abstop12(y);
         if (top < TOP_PIO4) {
             if (top < TOP_TINY) {
                 return 1.0f;
             }
-            return sinfPoly(x, x * x, COS0, 1, fused);
+            return sinfPoly(x, x * x, COS0, 1);
         } else if (top < TOP_120) {
             int n = reduceFastQuadrant(x);
-            x = reduceFast(x, n, fused);
+            x = reduceFast(x, n);
             double s = SIGN[n & 3];
-            return sinfPoly(x * s, x * x, (n & 2) != 0 ? COS1 : COS0, n ^ 1, fused);
+            return sinfPoly(x * s, x * x, (n & 2) != 0 ? COS1 : COS0, n ^ 1);
         } else if (top < TOP_INF) {
             int xi = Float.floatToRawIntBits(y);
             int sign = xi >>> 31;
@@ -174,7 +160,7 @@ final class GlibcFloatMath {
             int n = largeQuadrant(product);
             x = largeResidue(product, n);
             double s = SIGN[(n + sign) & 3];
-            return sinfPoly(x * s, x * x, ((n + sign) & 2) != 0 ? COS1 : COS0, n ^ 1, fused);
+            return sinfPoly(x * s, x * x, ((n + sign) & 2) != 0 ? COS1 : COS0, n ^ 1);
         }
         return Float.NaN;
     }
@@ -186,8 +172,8 @@ final class GlibcFloatMath {
     }
 
     /** {@code reduce_fast}: {@code x - n * hpi}, in [-pi/4, pi/4]. */
-    private static double reduceFast(double x, int n, boolean fused) {
-        return fused ? Math.fma(-(double) n, HPI, x) : x - n * HPI;
+    private static double reduceFast(double x, int n) {
+        return Math.fma(-(double) n, HPI, x);
     }
 
     /**
@@ -216,30 +202,19 @@ final class GlibcFloatMath {
     }
 
     /** {@code sinf_poly}: sine (n even) or cosine (n odd) of the reduced x, with x2 = x*x. */
-    private static float sinfPoly(double x, double x2, double[] c, int n, boolean fused) {
+    private static float sinfPoly(double x, double x2, double[] c, int n) {
         if ((n & 1) == 0) {
             double x3 = x * x2;
             double x7 = x3 * x2;
-            if (fused) {
-                double s1 = Math.fma(x2, S3, S2);
-                double s = Math.fma(x3, S1, x);
-                return (float) Math.fma(x7, s1, s);
-            }
-            double s1 = S2 + x2 * S3;
-            double s = x + x3 * S1;
-            return (float) (s + x7 * s1);
+            double s1 = Math.fma(x2, S3, S2); // s2 + x2 * s3
+            double s = Math.fma(x3, S1, x); // x + x3 * s1
+            return (float) Math.fma(x7, s1, s); // s + x7 * s1
         }
         double x4 = x2 * x2;
         double x6 = x4 * x2;
-        if (fused) {
-            double c2 = Math.fma(x2, c[4], c[3]);
-            double c1 = Math.fma(x2, c[1], c[0]);
-            double cc = Math.fma(x4, c[2], c1);
-            return (float) Math.fma(x6, c2, cc);
-        }
-        double c2 = c[3] + x2 * c[4];
-        double c1 = c[0] + x2 * c[1];
-        double cc = c1 + x4 * c[2];
-        return (float) (cc + x6 * c2);
+        double c2 = Math.fma(x2, c[4], c[3]); // c3 + x2 * c4
+        double c1 = Math.fma(x2, c[1], c[0]); // c0 + x2 * c1
+        double cc = Math.fma(x4, c[2], c1); // c1 + x4 * c2
+        return (float) Math.fma(x6, c2, cc); // c + x6 * c2
     }
 }

@@ -2,7 +2,8 @@ package dev.flowmatch.noise;
 
 /**
  * The 32-bit Mersenne Twister exactly as PyTorch's CPU generator runs it: {@code at::mt19937_engine} in
- * {@code aten/src/ATen/core/MT19937RNGEngine.h} (torch 1.13 through 2.x; the same sequence as
+ * {@code aten/src/ATen/core/MT19937RNGEngine.h} (torch 1.13.1: {@code init_with_uint32} line 156,
+ * {@code operator()} line 138, {@code next_state} line 175; unchanged in 2.x; the same sequence as
  * {@code std::mt19937}). Not thread-safe; {@link TorchGenerator} guards it.
  */
 final class Mt19937 {
@@ -64,6 +65,39 @@ final class Mt19937 {
         return y;
     }
 
+    /**
+     * Fills {@code out[from..to)} with {@code (word & mask) * scale}, one word per element, exactly as that many
+     * {@link #nextInt()} calls would, but a whole run of state words per loop (what
+     * {@code uniform_real_distribution} does element by element: {@code mask = 2^digits - 1},
+     * {@code scale = 2^-digits}).
+     */
+    void fillUniform(float[] out, int from, int to, int mask, float scale) {
+        int i = from;
+        while (i < to) {
+            if (left == 1) {
+                nextState(); // what the next operator() call would do ...
+                left = N + 1; // ... before consuming its word (left then reads N, as in torch)
+            }
+            int count = Math.min(left - 1, to - i);
+            temperRun(out, i, next, count, mask, scale);
+            next += count;
+            left -= count;
+            i += count;
+        }
+    }
+
+    private void temperRun(float[] out, int at, int from, int count, int mask, float scale) {
+        int[] s = state;
+        for (int t = 0; t < count; t++) {
+            int y = s[from + t];
+            y ^= y >>> 11;
+            y ^= (y << 7) & 0x9d2c5680;
+            y ^= (y << 15) & 0xefc60000;
+            y ^= y >>> 18;
+            out[at + t] = (y & mask) * scale;
+        }
+    }
+
     /** {@code next_state()}: regenerates all 624 words. */
     private void nextState() {
         int[] s = state;
@@ -81,6 +115,6 @@ final class Mt19937 {
 
     private static int twist(int u, int v) {
         int mixed = (u & UMASK) | (v & LMASK);
-        return (mixed >>> 1) ^ ((v & 1) != 0 ? MATRIX_A : 0);
+        return (mixed >>> 1) ^ (-(v & 1) & MATRIX_A); // (v & 1 ? MATRIX_A : 0), without a branch
     }
 }

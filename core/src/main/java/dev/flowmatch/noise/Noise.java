@@ -30,19 +30,17 @@ public final class Noise {
     private Noise() {}
 
     /**
-     * {@code torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=dtype)} with the
-     * {@linkplain TorchCpuKernel#standard() standard} CPU kernel ({@link NoiseGenerator#TORCH_CPU}).
+     * {@code torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=dtype)} as the
+     * {@linkplain TorchBuild#STANDARD standard} torch build draws it ({@link NoiseGenerator#TORCH_CPU}).
      */
     public static Tensor initNoise(TensorBackend backend, Shape shape, long seed, DType dtype) {
-        return initNoise(backend, shape, seed, dtype, TorchCpuKernel.standard());
+        return initNoise(backend, shape, seed, dtype, TorchBuild.STANDARD);
     }
 
-    /** The same with torch's values as {@code kernel} computes them. */
-    public static Tensor initNoise(TensorBackend backend, Shape shape, long seed, DType dtype,
-                                   TorchCpuKernel kernel) {
+    /** The same as {@code build} draws it. */
+    public static Tensor initNoise(TensorBackend backend, Shape shape, long seed, DType dtype, TorchBuild build) {
         Objects.requireNonNull(backend, "backend");
-        Objects.requireNonNull(kernel, "kernel");
-        return new TorchGenerator(seed, kernel).normal(backend, shape, dtype);
+        return new TorchGenerator(seed, build).normal(backend, shape, dtype);
     }
 
     /**

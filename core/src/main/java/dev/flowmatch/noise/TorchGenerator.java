@@ -12,40 +12,48 @@ import java.util.Objects;
  * {@link #randnBits} calls continue the stream exactly as consecutive
  * {@code torch.randn(shape, generator=g, dtype=dtype)} calls do.
  *
+ * <p>The state is torch's: the twister ({@code engine_}) and {@code next_double_normal_sample_}, which the
+ * small-tensor path fills and reads and {@link #manualSeed} clears. ({@code next_float_normal_sample_} is only read
+ * and written by {@code normal_distribution<float>}, which no CPU {@code randn} path uses, so it is always empty
+ * here as in torch after {@code manual_seed}.)
+ *
  * <p>{@code new TorchGenerator(seed)} is {@code torch.Generator().manual_seed(seed)}. Draws run in plain Java;
  * {@link #normal} then places the bits on a backend, so every backend receives identical values. Methods are
  * synchronized, as torch holds the generator's mutex for a whole draw.
  */
 public final class TorchGenerator implements NoiseSource {
-    private final TorchCpuKernel kernel;
+    private final TorchBuild build;
     private final Mt19937 engine;
     /** {@code next_double_normal_sample_}: the sine half of the last {@code normal_distribution<double>} draw. */
     private double nextDoubleNormal;
     private boolean hasNextDoubleNormal;
 
-    /** {@code torch.Generator().manual_seed(seed)} with the {@linkplain TorchCpuKernel#standard() standard} kernel. */
+    /** {@code torch.Generator().manual_seed(seed)} as the {@linkplain TorchBuild#STANDARD standard} torch build draws. */
     public TorchGenerator(long seed) {
-        this(seed, TorchCpuKernel.standard());
+        this(seed, TorchBuild.STANDARD);
     }
 
-    /** {@code torch.Generator().manual_seed(seed)}, reproducing {@code kernel}'s float32 values. */
-    public TorchGenerator(long seed, TorchCpuKernel kernel) {
-        this.kernel = Objects.requireNonNull(kernel, "kernel");
+    /** {@code torch.Generator().manual_seed(seed)} as {@code build} draws. */
+    public TorchGenerator(long seed, TorchBuild build) {
+        this.build = Objects.requireNonNull(build, "build");
         this.engine = new Mt19937(seed);
     }
 
     private TorchGenerator(TorchGenerator other) {
-        this.kernel = other.kernel;
+        this.build = other.build;
         this.engine = other.engine.copy();
         this.nextDoubleNormal = other.nextDoubleNormal;
         this.hasNextDoubleNormal = other.hasNextDoubleNormal;
     }
 
     /**
-     * {@code g.manual_seed(seed)} ({@code CPUGeneratorImpl::set_current_seed}): forgets the cached normal and
-     * re-seeds the twister. The seed is torch's {@code uint64}: a negative {@code long} is the same 64 bits
-     * Python's {@code manual_seed(-1)} stores (two's complement, 2^64 - 1); only the low 32 bits enter the state,
-     * so seeds equal modulo 2^32 draw the same stream.
+     * {@code g.manual_seed(seed)} ({@code CPUGeneratorImpl::set_current_seed} in
+     * {@code aten/src/ATen/CPUGeneratorImpl.cpp}): forgets the cached normals and re-seeds the twister. The seed is
+     * torch's {@code uint64}: Python's {@code manual_seed} ({@code THPGenerator_manualSeed},
+     * {@code torch/csrc/Generator.cpp}) reads a negative int as its two's complement, so {@code manualSeed(-1)} is
+     * Python's {@code manual_seed(-1)} and {@code manual_seed(2**64 - 1)} alike, and a Python seed in
+     * [2^63, 2^64) is the negative long with the same bits. Only the low 32 bits enter the state
+     * ({@code init_with_uint32}), so seeds equal modulo 2^32 draw the same stream.
      */
     public synchronized TorchGenerator manualSeed(long seed) {
         hasNextDoubleNormal = false;
@@ -59,9 +67,9 @@ public final class TorchGenerator implements NoiseSource {
         return engine.seedValue();
     }
 
-    /** The CPU kernel whose float32 values this generator reproduces. */
-    public TorchCpuKernel kernel() {
-        return kernel;
+    /** The torch build whose values this generator reproduces. */
+    public TorchBuild build() {
+        return build;
     }
 
     /** An independent copy of this generator's whole state (like {@code g.clone_state()}). */
@@ -127,9 +135,10 @@ public final class TorchGenerator implements NoiseSource {
         float[] out = new float[n];
         if (n >= 16) {
             switch (dtype) {
-                case FLOAT32 -> TorchRandn.float32Blocks(engine, out, kernel);
-                case BFLOAT16 -> TorchRandn.bfloat16Blocks(engine, out);
-                case FLOAT16 -> TorchRandn.float16Blocks(engine, out);
+                case FLOAT32 -> TorchRandn.float32Blocks(engine, out, build.kernel());
+                case BFLOAT16 -> TorchRandn.halfBlocks(engine, out, false, TorchRandn.HalfMath.ROUND_EVERY_STEP);
+                case FLOAT16 -> TorchRandn.halfBlocks(engine, out, true, build.release() == TorchRelease.TORCH_1_13
+                        ? TorchRandn.HalfMath.FLOAT_MATH : TorchRandn.HalfMath.ROUND_EVERY_STEP);
             }
         } else {
             for (int i = 0; i < n; i++) {
@@ -141,10 +150,18 @@ public final class TorchGenerator implements NoiseSource {
     }
 
     /**
-     * {@code at::normal_distribution<double>(0, 1)} (DistributionsHelper.h): returns the cached value if there is
-     * one; otherwise draws {@code u1}, {@code u2} (53-bit uniforms from {@code random64()}), caches
-     * {@code r * sin(theta)} and returns {@code r * cos(theta)} with {@code r = sqrt(-2 log(1 - u2))},
-     * {@code theta = 2 pi u1}; {@code transformation::normal} adds mean 0 after multiplying by std 1.
+     * {@code at::normal_distribution<double>(0, 1)} ({@code aten/src/ATen/core/DistributionsHelper.h} line 190 in
+     * torch 1.13.1), used by {@code normal_kernel} for tensors under 16 elements (DistributionTemplates.h line 192):
+     * returns the cached value if there is one; otherwise draws {@code u1}, {@code u2} (53-bit uniforms from
+     * {@code random64()}), caches {@code r * sin(theta)} and returns {@code r * cos(theta)} with
+     * {@code r = sqrt(-2 log(1 - u2))} (line 215), {@code theta = 2 pi u1}; {@code transformation::normal}
+     * multiplies by std 1 and adds mean 0.
+     *
+     * <p>The double {@code log}, {@code sin}, {@code cos} are {@link StrictMath}'s (fdlibm) where torch calls glibc;
+     * both are within an ulp, and the value is then rounded to float, so a difference could only show when a double
+     * result lies within an ulp of a float rounding boundary (about one value in 2^29). Later torch releases write
+     * {@code log1p(-u2)}, which is the same exact argument ({@code 1 - u2} is exact in double) and meets the same
+     * bound. No difference was seen in any comparison with torch 1.13.1 or 2.7.1.
      */
     double nextDoubleNormal() {
         if (hasNextDoubleNormal) {

@@ -1,0 +1,329 @@
+package dev.flowmatch.djl;
+
+import ai.djl.Device;
+import ai.djl.engine.EngineException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.flowmatch.tensor.AffineSpec;
+import dev.flowmatch.tensor.Availability;
+import dev.flowmatch.tensor.BackendException;
+import dev.flowmatch.tensor.Backends;
+import dev.flowmatch.tensor.Bits;
+import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Shape;
+import dev.flowmatch.tensor.Tensor;
+import dev.flowmatch.tensor.TensorBackend;
+import dev.flowmatch.tensor.Tensors;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * The {@code djl} backend: flowmatch tensors are DJL {@link NDArray}s computed by the PyTorch engine, on the CPU
+ * or, where the engine sees one, on a CUDA GPU ({@code gpu:0}; {@code -Dflowmatch.djl.device=cpu|gpu:N} picks
+ * another).
+ *
+ * <p><b>Bit-exact.</b> {@link #affine} composes PyTorch eager ops that each round once, so every
+ * {@link AffineSpec} gives the pure-Java backend's bits (see {@link Kernels}). {@link #fusesMultiplyAdd()} is
+ * false.
+ *
+ * <p><b>bfloat16.</b> DJL 0.36's JNI has no mapping for PyTorch's bfloat16: creating, converting to or querying
+ * an operation on a BFLOAT16 NDArray ends in {@code std::terminate} and kills the JVM. This backend therefore
+ * never makes one: a bfloat16 tensor is a FLOAT32 NDArray holding only bfloat16 values (twice the memory), and
+ * rounding to bfloat16 is done with float32 arithmetic that reproduces round-to-nearest-even exactly. A PyTorch
+ * bfloat16 tensor that reaches Java anyway (e.g. from a TorchScript model) shows as DJL dtype UNKNOWN;
+ * {@link #wrap(NDArray)} refuses it with an explanation instead of touching it.
+ *
+ * <p><b>Interop.</b> {@link #wrap(NDArray)} makes a tensor of an existing array without copying; results are
+ * new arrays on the inputs' device, readable with {@link #ndArray(Tensor)}. Neither {@link #affine} nor
+ * {@link #convert} copies between host and device or waits for the device: coefficients are host floats passed
+ * as 0-dim CPU tensors, which CUDA kernels take as arguments. Only {@link #toFloats}, {@link #toBits},
+ * {@link #fromFloats} and {@link #fromBits} move data between host and device.
+ *
+ * <p><b>Resources.</b> Every intermediate array of a call is closed before it returns. A tensor this backend
+ * returns owns its array: close the tensor (try-with-resources) to free it. Results are attached to a
+ * long-lived manager per device owned by this backend.
+ *
+ * <p>Thread-safe; use one instance: {@link #instance()} (the one {@link Backends} found) so that its tensors
+ * are accepted by every scheduler.
+ */
+public final class DjlBackend implements TensorBackend {
+    public static final String NAME = "djl";
+
+    private static final Object SEED_LOCK = new Object();
+
+    /** Public for {@link java.util.ServiceLoader}; prefer {@link #instance()} or {@code Backends.named("djl")}. */
+    public DjlBackend() {}
+
+    /** The instance {@link Backends} found (so its tensors are accepted everywhere), or a private one. */
+    public static DjlBackend instance() {
+        return Backends.find(NAME).filter(DjlBackend.class::isInstance).map(DjlBackend.class::cast)
+                .orElseGet(() -> Fallback.INSTANCE);
+    }
+
+    private static final class Fallback {
+        static final DjlBackend INSTANCE = new DjlBackend();
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** 110 on a GPU, 40 on the CPU (the pure-Java backend, at 50, is as fast there for a streaming step), 10 if unavailable. */
+    @Override
+    public int priority() {
+        Availability availability = availability();
+        if (!availability.available()) {
+            return 10;
+        }
+        return availability.device().startsWith("gpu") ? 110 : 40;
+    }
+
+    /** Loads the PyTorch engine on first use; if it cannot load, the engine's error is the cause. Never throws. */
+    @Override
+    public Availability availability() {
+        return DjlRuntime.availability();
+    }
+
+    /** The device new tensors are created on ({@code cpu()} or {@code gpu(0)}). */
+    public Device device() {
+        return DjlRuntime.get().device();
+    }
+
+    // ------------------------------------------------------------------------------------------------ interop
+
+    /**
+     * A tensor over {@code array} without copying: FLOAT32 arrays are float32 tensors, FLOAT16 arrays float16.
+     * The tensor borrows the array: closing the tensor leaves the array open; closing the array (or its manager)
+     * makes the tensor closed. Results of operations on it stay on the array's device. An array that requires a
+     * gradient is wrapped as a detached view of the same memory, so no autograd graph is recorded.
+     *
+     * @throws IllegalArgumentException for an array of another engine, of another dtype (a PyTorch bfloat16
+     *                                  tensor shows as UNKNOWN in DJL 0.36 and is refused, never touched), or sparse
+     * @throws IllegalStateException    if the array is already closed
+     */
+    public Tensor wrap(NDArray array) {
+        Objects.requireNonNull(array, "array");
+        DataType type = requireWrappable(array);
+        return wrap(array, type == DataType.FLOAT16 ? DType.FLOAT16 : DType.FLOAT32);
+    }
+
+    /**
+     * A tensor of {@code dtype} over {@code array} without copying. {@code BFLOAT16} takes a FLOAT32 array whose
+     * values the caller guarantees are bfloat16 values (this backend's own representation; not checked, which
+     * would need a device round trip): round any float32 array with {@code convert(wrap(array), BFLOAT16)}.
+     */
+    public Tensor wrap(NDArray array, DType dtype) {
+        Objects.requireNonNull(array, "array");
+        Objects.requireNonNull(dtype, "dtype");
+        DataType type = requireWrappable(array);
+        if (type != Kernels.storage(dtype)) {
+            throw new IllegalArgumentException("array: a " + type.name() + " NDArray cannot hold a "
+                    + dtype.torchName() + " tensor of backend 'djl' (it needs " + Kernels.storage(dtype).name() + ")");
+        }
+        Shape shape = Shape.of(array.getShape().getShape());
+        if (array.hasGradient()) {
+            // A detached view (same memory, no copy), so that the step never records an autograd graph.
+            NDArray detached = engine("wrap", array::stopGradient);
+            return new DjlTensor(this, detached, shape, dtype, true);
+        }
+        return new DjlTensor(this, array, shape, dtype, false);
+    }
+
+    /**
+     * The NDArray behind a {@code djl} tensor, no copy: FLOAT32 for float32 and bfloat16 tensors (holding
+     * bfloat16 values), FLOAT16 for float16. It stays owned by the tensor: valid until the tensor is closed.
+     */
+    public static NDArray ndArray(Tensor tensor) {
+        Objects.requireNonNull(tensor, "tensor");
+        if (!(tensor instanceof DjlTensor t)) {
+            throw new IllegalArgumentException("tensor: belongs to backend '" + tensor.backend().name()
+                    + "', not to 'djl'; convert it with Tensors.transfer(tensor, DjlBackend.instance()) first");
+        }
+        t.requireOpen("tensor");
+        return t.array();
+    }
+
+    private static DataType requireWrappable(NDArray array) {
+        if (!(array instanceof PtNDArray)) {
+            throw new IllegalArgumentException("array: an NDArray of engine '"
+                    + array.getManager().getEngine().getEngineName() + "'; backend 'djl' needs the PyTorch engine");
+        }
+        if (array.isReleased()) {
+            throw new IllegalStateException("array: NDArray " + array.getUid() + " is closed");
+        }
+        DataType type = array.getDataType();
+        if (type == DataType.UNKNOWN || type == DataType.BFLOAT16) {
+            throw new IllegalArgumentException("array: dtype " + type.name() + " is not supported. DJL 0.36 reports a"
+                    + " PyTorch bfloat16 tensor as UNKNOWN and aborts the JVM on any bfloat16 operation, so backend"
+                    + " 'djl' does not touch it: have the model return float32 (or float16), e.g. add"
+                    + " .to(torch.float32) to its output");
+        }
+        if (type != DataType.FLOAT32 && type != DataType.FLOAT16) {
+            throw new IllegalArgumentException("array: dtype " + type.name() + " is not supported (backend 'djl' takes"
+                    + " FLOAT32 and FLOAT16 NDArrays)");
+        }
+        if (array.isSparse()) {
+            throw new IllegalArgumentException("array: sparse NDArrays are not supported");
+        }
+        return type;
+    }
+
+    // ---------------------------------------------------------------------------------------- host transfers
+
+    @Override
+    public Tensor fromFloats(float[] values, DType dtype, Shape shape) {
+        Objects.requireNonNull(values, "values");
+        Objects.requireNonNull(dtype, "dtype");
+        Tensors.requireLength(values.length, shape, "values");
+        int[] stored = new int[values.length];
+        for (int i = 0; i < values.length; i++) {
+            stored[i] = switch (dtype) {
+                case FLOAT32 -> Float.floatToRawIntBits(values[i]);
+                case BFLOAT16 -> (Bits.floatToBf16(values[i]) & 0xFFFF) << 16;
+                case FLOAT16 -> Float.floatToFloat16(values[i]) & 0xFFFF;
+            };
+        }
+        return upload(stored, dtype, shape);
+    }
+
+    @Override
+    public Tensor fromBits(int[] bits, DType dtype, Shape shape) {
+        Objects.requireNonNull(bits, "bits");
+        Objects.requireNonNull(dtype, "dtype");
+        Tensors.requireLength(bits.length, shape, "bits");
+        Tensors.requireSixteenBitPatterns(bits, dtype);
+        int[] stored = bits.clone();
+        if (dtype == DType.BFLOAT16) {
+            for (int i = 0; i < stored.length; i++) {
+                stored[i] <<= 16;
+            }
+        }
+        return upload(stored, dtype, shape);
+    }
+
+    private Tensor upload(int[] stored, DType dtype, Shape shape) {
+        DjlRuntime runtime = DjlRuntime.get();
+        NDManager root = runtime.root(runtime.device());
+        NDArray array = engine("fromBits", () -> Host.upload(root, stored, Kernels.storage(dtype),
+                new ai.djl.ndarray.types.Shape(shape.dims())));
+        return new DjlTensor(this, array, shape, dtype, true);
+    }
+
+    @Override
+    public float[] toFloats(Tensor tensor) {
+        DjlTensor t = own(tensor, "tensor");
+        int[] stored = engine("toFloats", () -> Host.download(t.array()));
+        float[] values = new float[stored.length];
+        for (int i = 0; i < stored.length; i++) {
+            values[i] = switch (t.dtype()) {
+                case FLOAT32 -> Float.intBitsToFloat(stored[i]);
+                case BFLOAT16 -> Float.intBitsToFloat(stored[i] & 0xFFFF0000);
+                case FLOAT16 -> Float.float16ToFloat((short) stored[i]);
+            };
+        }
+        return values;
+    }
+
+    @Override
+    public int[] toBits(Tensor tensor) {
+        DjlTensor t = own(tensor, "tensor");
+        int[] stored = engine("toBits", () -> Host.download(t.array()));
+        if (t.dtype() == DType.BFLOAT16) {
+            for (int i = 0; i < stored.length; i++) {
+                stored[i] >>>= 16;
+            }
+        }
+        return stored;
+    }
+
+    // ------------------------------------------------------------------------------------------- arithmetic
+
+    @Override
+    public Tensor convert(Tensor tensor, DType dtype) {
+        Objects.requireNonNull(dtype, "dtype");
+        DjlTensor t = own(tensor, "tensor");
+        DjlRuntime runtime = DjlRuntime.get();
+        NDArray input = t.array();
+        NDArray result = engine("convert", () -> {
+            try (Scope scope = new Scope()) {
+                Device device = input.getDevice();
+                NDArray out = Kernels.round(scope, runtime.constants(device), input, t.dtype(), dtype);
+                out = out == input ? scope.add(input.duplicate()) : out;
+                return attach(scope.keep(out), runtime);
+            }
+        });
+        return new DjlTensor(this, result, t.shape(), dtype, true);
+    }
+
+    @Override
+    public Tensor affine(float a, Tensor x, float b, Tensor y, AffineSpec spec) {
+        Objects.requireNonNull(spec, "spec");
+        DjlTensor tx = own(x, "x");
+        DjlTensor ty = own(y, "y");
+        Tensors.requireSameShape("x", tx, "y", ty);
+        DjlRuntime runtime = DjlRuntime.get();
+        NDArray result = engine("affine", () -> {
+            try (Scope scope = new Scope()) {
+                Constants constants = runtime.constants(tx.array().getDevice());
+                NDArray out = Kernels.affine(scope, runtime.host(), constants, a, tx.array(), b, ty.array(), spec);
+                return attach(scope.keep(out), runtime);
+            }
+        });
+        return new DjlTensor(this, result, tx.shape(), spec.out(), true);
+    }
+
+    /**
+     * Standard normal noise from PyTorch's own generator: {@code torch.manual_seed(seed)} then
+     * {@code torch.normal(0, 1)} in float32 on this backend's device, rounded to {@code dtype}. Deterministic for
+     * a seed on one device and PyTorch version, but not portable: the CPU and CUDA generators differ, neither
+     * equals the pure-Java noise, and on the CPU only the low 32 bits of the seed matter (PyTorch's mt19937).
+     * Seeding sets the engine's global generator, as {@code torch.manual_seed} does.
+     */
+    @Override
+    public Tensor nativeNormal(long seed, DType dtype, Shape shape) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(shape, "shape");
+        DjlRuntime runtime = DjlRuntime.get();
+        Device device = runtime.device();
+        NDArray result = engine("nativeNormal", () -> {
+            try (Scope scope = new Scope()) {
+                NDArray normal;
+                synchronized (SEED_LOCK) {
+                    JniUtils.setSeed(seed);
+                    normal = scope.add(runtime.root(device).randomNormal(0f, 1f,
+                            new ai.djl.ndarray.types.Shape(shape.dims()), DataType.FLOAT32));
+                }
+                NDArray out = Kernels.round(scope, runtime.constants(device), normal, DType.FLOAT32, dtype);
+                return attach(scope.keep(out), runtime);
+            }
+        });
+        return new DjlTensor(this, result, shape, dtype, true);
+    }
+
+    private static NDArray attach(NDArray result, DjlRuntime runtime) {
+        result.attach(runtime.root(result.getDevice()));
+        return result;
+    }
+
+    private DjlTensor own(Tensor tensor, String role) {
+        return (DjlTensor) Tensors.requireOwned(this, tensor, role);
+    }
+
+    /** Runs engine calls, turning the engine's exceptions into {@link BackendException} with its message. */
+    private static <T> T engine(String operation, Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (EngineException e) {
+            throw new BackendException("djl " + operation + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DjlBackend[" + availability().describe() + "]";
+    }
+}

@@ -1,0 +1,151 @@
+package dev.flowmatch.noise;
+
+import dev.flowmatch.schedule.Flux2;
+import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Shape;
+import dev.flowmatch.tensor.Tensor;
+import dev.flowmatch.tensor.TensorBackend;
+import java.util.Objects;
+
+/**
+ * The initial latents of diffusers' FLUX.2 pipelines ({@code pipeline_flux2_klein.py}): {@code prepare_latents}
+ * draws {@code randn_tensor((B, 128, H // 16, W // 16), generator=generator, dtype=dtype)} and
+ * {@code _pack_latents} turns it into tokens, {@code reshape(B, C, h * w).permute(0, 2, 1)}, giving
+ * {@code [B, (H/16) * (W/16), 128]}. With a single CPU generator {@code randn_tensor} draws the whole batch in one
+ * {@code torch.randn} call; with a list of generators, one {@code (1, 128, h, w)} draw per sample
+ * ({@link #initLatentsPerSample}).
+ *
+ * <p>Sizes follow the pipeline: {@code h = 2 * (H // 16) / 2}, i.e. {@code H // 16} (floor), likewise {@code w}.
+ */
+public final class Flux2Latents {
+    private Flux2Latents() {}
+
+    /** {@code (B, 128, H // 16, W // 16)}: the shape the pipeline draws noise at. */
+    public static Shape noiseShape(int batch, int width, int height) {
+        checkBatch(batch);
+        return Shape.of((long) batch, Flux2.LATENT_CHANNELS, tokens(height, "height"), tokens(width, "width"));
+    }
+
+    /** {@code (B, (H // 16) * (W // 16), 128)}: the packed latents the transformer and the scheduler see. */
+    public static Shape packedShape(int batch, int width, int height) {
+        checkBatch(batch);
+        return Shape.of((long) batch, tokens(height, "height") * tokens(width, "width"), Flux2.LATENT_CHANNELS);
+    }
+
+    /**
+     * The packed latents a pipeline called with {@code generator=torch.Generator().manual_seed(seed)} starts from,
+     * as the {@linkplain TorchBuild#STANDARD standard} torch build draws them.
+     */
+    public static Tensor initLatents(TensorBackend backend, int batch, int width, int height, long seed,
+                                     DType dtype) {
+        return initLatents(backend, batch, width, height, seed, dtype, TorchBuild.STANDARD);
+    }
+
+    /** The same as {@code build} draws them. */
+    public static Tensor initLatents(TensorBackend backend, int batch, int width, int height, long seed,
+                                     DType dtype, TorchBuild build) {
+        return initLatents(backend, batch, width, height, dtype, new TorchGenerator(seed, build));
+    }
+
+    /**
+     * The same from the current state of {@code generator} (which advances), as a pipeline given that generator
+     * draws its latents.
+     */
+    public static Tensor initLatents(TensorBackend backend, int batch, int width, int height, DType dtype,
+                                     TorchGenerator generator) {
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(generator, "generator");
+        Shape noise = noiseShape(batch, width, height);
+        int[] bits = generator.randnBits(noise, dtype);
+        return backend.fromBits(pack(bits, noise), dtype, packedShape(batch, width, height));
+    }
+
+    /**
+     * Packed latents from {@code generator}: {@link NoiseGenerator#TORCH_CPU} as above, or
+     * {@link NoiseGenerator#NATIVE}, the backend's own generator drawn at {@link #noiseShape} and packed the same
+     * way (what Ollama's MLX engine does; not portable).
+     */
+    public static Tensor initLatents(TensorBackend backend, int batch, int width, int height, long seed,
+                                     DType dtype, NoiseGenerator generator) {
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(generator, "generator");
+        if (generator == NoiseGenerator.TORCH_CPU) {
+            return initLatents(backend, batch, width, height, seed, dtype);
+        }
+        Shape noise = noiseShape(batch, width, height);
+        int[] bits;
+        try (Tensor drawn = Noise.initNoise(backend, noise, seed, dtype, NoiseGenerator.NATIVE)) {
+            bits = backend.toBits(drawn);
+        }
+        return backend.fromBits(pack(bits, noise), dtype, packedShape(batch, width, height));
+    }
+
+    /**
+     * The packed latents of a pipeline called with one CPU generator per sample,
+     * {@code generator=[torch.Generator().manual_seed(s) for s in seeds]}: sample {@code i} is drawn alone at
+     * {@code (1, 128, h, w)} from {@code seeds[i]}; the batch is {@code seeds.length}.
+     */
+    public static Tensor initLatentsPerSample(TensorBackend backend, int width, int height, long[] seeds,
+                                              DType dtype, TorchBuild build) {
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(seeds, "seeds");
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(build, "build");
+        Shape whole = noiseShape(seeds.length, width, height);
+        Noise.checkedNumel(whole);
+        Shape one = noiseShape(1, width, height);
+        int perSample = Math.toIntExact(one.numel());
+        int[] bits = new int[perSample * seeds.length];
+        for (int i = 0; i < seeds.length; i++) {
+            int[] sample = new TorchGenerator(seeds[i], build).randnBits(one, dtype);
+            System.arraycopy(sample, 0, bits, i * perSample, perSample);
+        }
+        return backend.fromBits(pack(bits, whole), dtype, packedShape(seeds.length, width, height));
+    }
+
+    /**
+     * {@code _pack_latents} on raw bits: {@code [B, C, h, w] -> [B, h * w, C]}, i.e.
+     * {@code out[b][p][c] = in[b][c][p]} with {@code p = y * w + x}.
+     *
+     * @param noise the unpacked shape, rank 4
+     */
+    public static int[] pack(int[] bits, Shape noise) {
+        Objects.requireNonNull(bits, "bits");
+        Objects.requireNonNull(noise, "noise");
+        if (noise.rank() != 4) {
+            throw new IllegalArgumentException("pack: shape " + noise + " is not [B, C, h, w]");
+        }
+        if (bits.length != noise.numel()) {
+            throw new IllegalArgumentException("pack: " + bits.length + " values for shape " + noise);
+        }
+        int batch = (int) noise.dim(0);
+        int channels = (int) noise.dim(1);
+        int tokens = (int) (noise.dim(2) * noise.dim(3));
+        int[] out = new int[bits.length];
+        for (int b = 0; b < batch; b++) {
+            int base = b * channels * tokens;
+            for (int c = 0; c < channels; c++) {
+                int from = base + c * tokens;
+                for (int p = 0; p < tokens; p++) {
+                    out[base + p * channels + c] = bits[from + p];
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Tokens along one side: {@code pixels // 16}, at least one. */
+    private static long tokens(int pixels, String name) {
+        if (pixels < Flux2.PIXELS_PER_TOKEN_SIDE) {
+            throw new IllegalArgumentException(name + ": " + pixels + " pixels is less than one "
+                    + Flux2.PIXELS_PER_TOKEN_SIDE + "-pixel token");
+        }
+        return pixels / Flux2.PIXELS_PER_TOKEN_SIDE;
+    }
+
+    private static void checkBatch(int batch) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch: " + batch + " must be >= 1");
+        }
+    }
+}
