@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "flowmatch", mixinStandardHelpOptions = true, version = "flowmatch 0.1.0",
         description = "Bit-exact flow-matching Euler scheduler (FLUX.2 [klein]) with pluggable tensor backends.",
-        subcommands = {ScheduleCommand.class, SampleCommand.class, BackendsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ScheduleCommand.class, SampleCommand.class, BackendsCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Flowmatch implements Runnable {
     /** Exit status for bad input (picocli's convention for usage errors). */
     public static final int USAGE = 2;

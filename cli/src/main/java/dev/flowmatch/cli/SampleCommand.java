@@ -97,7 +97,7 @@ final class SampleCommand implements Callable<Integer> {
         List<String> rows = new ArrayList<>();
         Progress progress = new Progress(stderr, steps);
         double error;
-        try (Tensor noise = Flux2Latents.packed(chosen, 1, w, h, seed, latentType)) {
+        try (Tensor noise = Flux2Latents.initLatents(chosen, 1, w, h, seed, latentType)) {
             float[] z = chosen.toFloats(noise);
             double[] exact = flow.exactEndpoint(z);
             strip.add(LatentPictures.picture(z, gridW, gridH), "noise (seed " + seed + ")");
@@ -153,7 +153,7 @@ final class SampleCommand implements Callable<Integer> {
         ErrorPlot chart = new ErrorPlot();
         String[] names = {"no shift", "fixed shift 3", "FLUX.2 dynamic shift"};
         SchedulerConfig[] configs = {noShift, fixed3, dynamic};
-        try (Tensor noise = Flux2Latents.packed(chosen, 1, w, h, seed, latentType)) {
+        try (Tensor noise = Flux2Latents.initLatents(chosen, 1, w, h, seed, latentType)) {
             double[] exact = flow.exactEndpoint(chosen.toFloats(noise));
             for (int k = 0; k < configs.length; k++) {
                 double[] counts = new double[50];

@@ -38,8 +38,8 @@ class GoldenConformanceTest {
             sections.add(section(file, "schedules", file.schedules(), GoldenConformanceTest::schedule));
             sections.add(section(file, "empirical_mu", file.empiricalMu(), GoldenConformanceTest::empiricalMu));
             sections.add(section(file, "steps", file.steps(), GoldenConformanceTest::step));
-            sections.add(section(file, "torch_randn", file.torchRandn(), NoiseGoldens::randn));
-            sections.add(section(file, "flux2_latents", file.flux2Latents(), NoiseGoldens::latents));
+            sections.add(section(file, "torch_randn", file.torchRandn(), (c, b) -> NoiseGoldens.randn(file, c, b)));
+            sections.add(section(file, "flux2_latents", file.flux2Latents(), (c, b) -> NoiseGoldens.latents(file, c, b)));
             files.add(DynamicContainer.dynamicContainer(file.name(), sections));
         }
         return files.stream();
