@@ -29,12 +29,13 @@ import java.util.function.Supplier;
  * {@link AffineSpec} gives the pure-Java backend's bits (see {@link Kernels}). {@link #fusesMultiplyAdd()} is
  * false.
  *
- * <p><b>bfloat16.</b> DJL 0.36's JNI has no mapping for PyTorch's bfloat16: creating, converting to or querying
- * an operation on a BFLOAT16 NDArray ends in {@code std::terminate} and kills the JVM. This backend therefore
- * never makes one: a bfloat16 tensor is a FLOAT32 NDArray holding only bfloat16 values (twice the memory), and
- * rounding to bfloat16 is done with float32 arithmetic that reproduces round-to-nearest-even exactly. A PyTorch
- * bfloat16 tensor that reaches Java anyway (e.g. from a TorchScript model) shows as DJL dtype UNKNOWN;
- * {@link #wrap(NDArray)} refuses it with an explanation instead of touching it.
+ * <p><b>bfloat16.</b> DJL 0.36's JNI has no mapping for PyTorch's bfloat16 (DJL's dtype code for it ends in a
+ * bare {@code throw;}, i.e. {@code std::terminate}): creating a BFLOAT16 NDArray, or converting to one, kills the
+ * JVM. This backend therefore never makes one: a bfloat16 tensor is a FLOAT32 NDArray holding only bfloat16
+ * values (twice the memory), and rounding to bfloat16 is done with float32 arithmetic that reproduces
+ * round-to-nearest-even exactly. A PyTorch bfloat16 tensor that reaches Java anyway (e.g. a TorchScript model's
+ * output) shows as DJL dtype UNKNOWN: {@link #wrap(NDArray)} refuses it with an explanation instead of touching
+ * it, and {@link #fromTorchBfloat16(NDArray)} widens it exactly on its device.
  *
  * <p><b>Interop.</b> {@link #wrap(NDArray)} makes a tensor of an existing array without copying; results are
  * new arrays on the inputs' device, readable with {@link #ndArray(Tensor)}. Neither {@link #affine} nor
@@ -134,6 +135,41 @@ public final class DjlBackend implements TensorBackend {
     }
 
     /**
+     * A bfloat16 tensor from a PyTorch bfloat16 tensor that reached Java, e.g. the output of a TorchScript model
+     * running in bfloat16. DJL 0.36 shows such an array as dtype UNKNOWN (and would abort the JVM if asked to make
+     * one); this widens it to float32 on its device, exactly, with PyTorch's own conversion: one device-side copy,
+     * no host round trip, no synchronisation. The array itself is left as it is (the caller still owns it).
+     *
+     * <p>The caller asserts that the array is bfloat16: DJL cannot tell it from other dtypes it does not map
+     * (int16, float64 complex, ...). Feed this backend's bfloat16 results back to such a model as the FLOAT32
+     * arrays they are ({@link #ndArray}); the model casts them.
+     *
+     * @throws IllegalArgumentException if the array's dtype is known to DJL (use {@link #wrap(NDArray)} then)
+     */
+    public Tensor fromTorchBfloat16(NDArray array) {
+        Objects.requireNonNull(array, "array");
+        if (!(array instanceof PtNDArray)) {
+            throw new IllegalArgumentException("array: an NDArray of engine '"
+                    + array.getManager().getEngine().getEngineName() + "'; backend 'djl' needs the PyTorch engine");
+        }
+        if (array.isReleased()) {
+            throw new IllegalStateException("array: NDArray " + array.getUid() + " is closed");
+        }
+        DataType type = array.getDataType();
+        if (type != DataType.UNKNOWN) {
+            throw new IllegalArgumentException("array: dtype " + type.name() + " is not PyTorch bfloat16 (which"
+                    + " DJL 0.36 reports as UNKNOWN); wrap it with wrap(array)");
+        }
+        Shape shape = Shape.of(array.getShape().getShape());
+        DjlRuntime runtime = DjlRuntime.get();
+        NDArray widened = engine("fromTorchBfloat16", () -> {
+            NDArray w = array.toType(DataType.FLOAT32, false); // torch.Tensor.to(float32): exact
+            return attach(w, runtime);
+        });
+        return new DjlTensor(this, widened, shape, DType.BFLOAT16, true);
+    }
+
+    /**
      * The NDArray behind a {@code djl} tensor, no copy: FLOAT32 for float32 and bfloat16 tensors (holding
      * bfloat16 values), FLOAT16 for float16. It stays owned by the tensor: valid until the tensor is closed.
      */
@@ -157,10 +193,10 @@ public final class DjlBackend implements TensorBackend {
         }
         DataType type = array.getDataType();
         if (type == DataType.UNKNOWN || type == DataType.BFLOAT16) {
-            throw new IllegalArgumentException("array: dtype " + type.name() + " is not supported. DJL 0.36 reports a"
-                    + " PyTorch bfloat16 tensor as UNKNOWN and aborts the JVM on any bfloat16 operation, so backend"
-                    + " 'djl' does not touch it: have the model return float32 (or float16), e.g. add"
-                    + " .to(torch.float32) to its output");
+            throw new IllegalArgumentException("array: dtype " + type.name() + " cannot be wrapped. DJL 0.36 reports"
+                    + " a PyTorch bfloat16 tensor as UNKNOWN and aborts the JVM on bfloat16 NDArrays, so backend"
+                    + " 'djl' holds bfloat16 in float32: if this is a bfloat16 model output, use"
+                    + " fromTorchBfloat16(array) (one exact device-side widening), or have the model return float32");
         }
         if (type != DataType.FLOAT32 && type != DataType.FLOAT16) {
             throw new IllegalArgumentException("array: dtype " + type.name() + " is not supported (backend 'djl' takes"
