@@ -316,6 +316,12 @@ public final class MlxBackend implements TensorBackend {
         }
     }
 
+    /** The SPI's {@code evaluate}: {@link #eval} of one tensor. */
+    @Override
+    public void evaluate(Tensor tensor) {
+        eval(tensor);
+    }
+
     /** MLX's allocator counters, in bytes. */
     public record MemoryStats(long active, long peak, long cache) {}
 
