@@ -63,10 +63,19 @@ class ScheduleConformanceTest {
                     for (int i = 0; i < n; i++) {
                         assertTrue(sigmas[i] >= sigmas[i + 1], () -> "not non-increasing: " + schedule);
                         // The reference itself can land a few float32 ulps above 1 (see SchedulePropertiesTest).
-                        assertTrue(sigmas[i] >= 0 && sigmas[i] <= 1 + 1e-6f, () -> "outside [0, 1]: " + schedule);
+                        assertTrue(sigmas[i] >= 0 && sigmas[i] <= 1 + slack(c), () -> "outside [0, 1]: " + schedule);
                         assertEquals(sigmas[i] * c.numTrainTimesteps(), held[1][i]);
                     }
                 });
+    }
+
+    /**
+     * How far above 1 the reference's own rounding can put a sigma: a few float32 ulps, amplified by
+     * {@code 1 / scale} when {@code shift_terminal} stretches the schedule (a first sigma one ulp above 1, as the
+     * float32 fixed shift can give, becomes {@code 1 + ulp / scale}).
+     */
+    static float slack(SchedulerConfig c) {
+        return c.shiftTerminal() == null ? 1e-6f : 1e-4f;
     }
 
     @ParameterizedTest(name = "{0}")
@@ -105,8 +114,10 @@ class ScheduleConformanceTest {
                         // shift 1 is the identity; exponential with mu = ln(shift) and linear with mu = shift are
                         // the fixed shift up to float32 rounding; a larger shift never lowers a sigma.
                         assertEquals(base[i], Shifts.fixed(1.0, base[i]));
-                        assertEquals(fixed[i], exponential[i], 4 * Math.ulp(fixed[i]));
-                        assertEquals(fixed[i], linear[i], 4 * Math.ulp(fixed[i]));
+                        // 1 + (s - 1) t cancels for small s: rounding errors grow like 1 / s.
+                        float tolerance = 8 * Math.ulp(fixed[i]) * (float) Math.max(1, 1 / shift);
+                        assertEquals(fixed[i], exponential[i], tolerance);
+                        assertEquals(fixed[i], linear[i], tolerance);
                         assertTrue(more[i] >= (float) Shifts.fixed(shift, (double) base[i]));
                     }
                     try (Tensor t = backend.fromFloats(fixed, DType.FLOAT32, Shape.of(n))) {
