@@ -3,6 +3,7 @@ package dev.flowmatch.conformance;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.flowmatch.FlowMatchScheduler;
 import dev.flowmatch.golden.Goldens;
 import dev.flowmatch.schedule.Flux2;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
@@ -35,35 +37,43 @@ class GoldenConformanceTest {
         List<DynamicNode> files = new ArrayList<>();
         for (Goldens.GoldenFile file : Goldens.all()) {
             List<DynamicNode> sections = new ArrayList<>();
-            sections.add(section(file, "schedules", file.schedules(), GoldenConformanceTest::schedule));
-            sections.add(section(file, "empirical_mu", file.empiricalMu(), GoldenConformanceTest::empiricalMu));
-            sections.add(section(file, "steps", file.steps(), GoldenConformanceTest::step));
-            sections.add(section(file, "torch_randn", file.torchRandn(), (c, b) -> NoiseGoldens.randn(file, c, b)));
-            sections.add(section(file, "flux2_latents", file.flux2Latents(), (c, b) -> NoiseGoldens.latents(file, c, b)));
+            sections.add(section(file, "schedules", Goldens.ScheduleCase::of, GoldenConformanceTest::schedule));
+            sections.add(section(file, "empirical_mu", Goldens.EmpiricalMuCase::of, GoldenConformanceTest::empiricalMu));
+            sections.add(section(file, "steps", Goldens.StepCase::of, GoldenConformanceTest::step));
+            sections.add(section(file, "torch_randn", Goldens.RandnCase::of, (c, b) -> NoiseGoldens.randn(file, c, b)));
+            sections.add(section(file, "flux2_latents", Goldens.LatentsCase::of,
+                    (c, b) -> NoiseGoldens.latents(file, c, b)));
             files.add(DynamicContainer.dynamicContainer(file.name(), sections));
         }
         return files.stream();
     }
 
-    private static <T> DynamicNode section(Goldens.GoldenFile file, String name, List<T> cases,
+    /**
+     * One section of a file: a container per case, a test per backend. Each case is parsed inside its own
+     * tests, so a case this build cannot read fails (and counts as not passed) alone.
+     */
+    private static <T> DynamicNode section(Goldens.GoldenFile file, String name, Function<JsonNode, T> parse,
                                            BiConsumer<T, TensorBackend> check) {
+        List<JsonNode> cases = new ArrayList<>();
+        file.root().path(name).forEach(cases::add);
         GoldenTally.register(file.name(), name, cases.size());
         List<DynamicNode> caseNodes = new ArrayList<>();
         for (int i = 0; i < cases.size(); i++) {
             int index = i;
-            T c = cases.get(i);
+            JsonNode node = cases.get(i);
             List<DynamicNode> perBackend = Conformance.backends().map(backend ->
                     (DynamicNode) DynamicTest.dynamicTest(backend.name(), () -> {
                         Conformance.use(backend);
                         boolean passed = false;
                         try {
-                            check.accept(c, backend);
+                            check.accept(parse.apply(node), backend);
                             passed = true;
                         } finally {
                             GoldenTally.record(file.name(), name, index, passed);
                         }
                     })).toList();
-            caseNodes.add(DynamicContainer.dynamicContainer(i + ": " + c, perBackend));
+            caseNodes.add(DynamicContainer.dynamicContainer(i + ": " + node.path("name").asText(name + " " + i),
+                    perBackend));
         }
         return DynamicContainer.dynamicContainer(name, caseNodes);
     }

@@ -60,7 +60,7 @@ public final class Goldens {
 
     /** A tensor in a golden file: dtype, shape and raw bits (int32 for float32, uint16 otherwise). */
     public record GoldenTensor(DType dtype, Shape shape, int[] bits) {
-        static GoldenTensor of(JsonNode n) {
+        public static GoldenTensor of(JsonNode n) {
             return new GoldenTensor(DType.parse(n.get("dtype").asText()), Shape.of(longs(n.get("shape"))),
                     ints(n.get("bits")));
         }
@@ -69,7 +69,7 @@ public final class Goldens {
     /** One {@code set_timesteps} call and diffusers' resulting sigmas and timesteps. */
     public record ScheduleCase(String name, SchedulerConfig config, JsonNode configJson, ScheduleRequest request,
                                int[] sigmasBits, int[] timestepsBits) {
-        static ScheduleCase of(JsonNode n) {
+        public static ScheduleCase of(JsonNode n) {
             JsonNode call = n.get("call");
             JsonNode expected = n.get("expected");
             ScheduleRequest request = new ScheduleRequest(
@@ -88,7 +88,7 @@ public final class Goldens {
     }
 
     public record EmpiricalMuCase(int imageSeqLen, int numSteps, double mu) {
-        static EmpiricalMuCase of(JsonNode n) {
+        public static EmpiricalMuCase of(JsonNode n) {
             return new EmpiricalMuCase(n.get("image_seq_len").asInt(), n.get("num_steps").asInt(),
                     n.get("mu").asDouble());
         }
@@ -102,7 +102,7 @@ public final class Goldens {
     /** One diffusers {@code step} on a FLUX.2 schedule ({@code DIFFUSERS} precision). */
     public record StepCase(String name, int numSteps, double mu, int stepIndex, float sigma, float sigmaNext,
                            GoldenTensor sample, GoldenTensor modelOutput, GoldenTensor expected) {
-        static StepCase of(JsonNode n) {
+        public static StepCase of(JsonNode n) {
             return new StepCase(n.path("name").asText(), n.get("num_steps").asInt(), n.get("mu").asDouble(),
                     n.get("step_index").asInt(), (float) n.get("sigma").asDouble(),
                     (float) n.get("sigma_next").asDouble(), GoldenTensor.of(n.get("sample")),
@@ -117,7 +117,7 @@ public final class Goldens {
 
     /** {@code torch.randn(shape, generator=manual_seed(seed), dtype)} on the CPU. */
     public record RandnCase(long seed, Shape shape, DType dtype, String cpuCapability, GoldenTensor expected) {
-        static RandnCase of(JsonNode n) {
+        public static RandnCase of(JsonNode n) {
             return new RandnCase(n.get("seed").asLong(), Shape.of(longs(n.get("shape"))),
                     DType.parse(n.get("dtype").asText()), n.path("torch_cpu_capability").asText("avx2"),
                     GoldenTensor.of(n.get("expected")));
@@ -132,7 +132,7 @@ public final class Goldens {
     /** The packed FLUX.2 latents a pipeline starts from. */
     public record LatentsCase(long seed, int width, int height, DType dtype, int batch, String cpuCapability,
                               GoldenTensor expected) {
-        static LatentsCase of(JsonNode n) {
+        public static LatentsCase of(JsonNode n) {
             return new LatentsCase(n.get("seed").asLong(), n.get("width").asInt(), n.get("height").asInt(),
                     DType.parse(n.get("dtype").asText()), n.path("batch").asInt(1),
                     n.path("torch_cpu_capability").asText("avx2"), GoldenTensor.of(n.get("expected")));
