@@ -1,0 +1,19 @@
+/**
+ * flowmatch core: the schedule math, the tensor SPI, the stateful scheduler, the sampling loop, torch-compatible
+ * noise and the pure-Java reference backend. Backends are services of {@link dev.flowmatch.tensor.TensorBackend}.
+ */
+module dev.flowmatch.core {
+    requires com.fasterxml.jackson.databind;
+    requires org.apache.commons.statistics.distribution;
+
+    exports dev.flowmatch;
+    exports dev.flowmatch.schedule;
+    exports dev.flowmatch.tensor;
+    exports dev.flowmatch.sampling;
+    exports dev.flowmatch.noise;
+    exports dev.flowmatch.javabackend;
+
+    uses dev.flowmatch.tensor.TensorBackend;
+
+    provides dev.flowmatch.tensor.TensorBackend with dev.flowmatch.javabackend.JavaBackend;
+}
