@@ -22,16 +22,17 @@ final class Constants {
     final NDArray splitter;
     /** The smallest normal float32 (and bfloat16): below it bfloat16 has a fixed quantum of {@code 2^-133}. */
     final NDArray minNormal;
-    /** {@code 1.5 * 2^-110}: its ulp is {@code 2^-133}, so {@code (v + c) - c} rounds a subnormal to bfloat16. */
-    final NDArray subnormalShifter;
-    final NDArray zero;
+    /** {@code 2^126 * 2^7} takes a subnormal to units of bfloat16's subnormal quantum {@code 2^-133}. */
+    final NDArray twoPow126;
+    final NDArray twoPow7;
+    final NDArray subnormalQuantum;
 
     static final float BIG_LIMIT = 0x1p99f;
     static final float SCALE_DOWN = 0x1p-64f;
     static final float SCALE_UP = 0x1p64f;
     static final float SPLITTER = 65537f;
     static final float MIN_NORMAL = Float.MIN_NORMAL;
-    static final float SUBNORMAL_SHIFTER = 0x1.8p-110f;
+    static final float SUBNORMAL_QUANTUM = 0x1p-133f;
 
     Constants(NDManager manager) {
         nan = scalar(manager, Float.intBitsToFloat(0x7FC00000));
@@ -42,8 +43,9 @@ final class Constants {
         scaleUp = scalar(manager, SCALE_UP);
         splitter = scalar(manager, SPLITTER);
         minNormal = scalar(manager, MIN_NORMAL);
-        subnormalShifter = scalar(manager, SUBNORMAL_SHIFTER);
-        zero = scalar(manager, 0f);
+        twoPow126 = scalar(manager, 0x1p126f);
+        twoPow7 = scalar(manager, 0x1p7f);
+        subnormalQuantum = scalar(manager, SUBNORMAL_QUANTUM);
     }
 
     /** A 0-dim float32 array holding exactly these bits, on the manager's device. */

@@ -53,8 +53,9 @@ final class Kernels {
     /** {@code round(d, round(d, c) * v)}. FLOAT16 storage for a float16 product, FLOAT32 otherwise. */
     static NDArray product(Scope scope, NDManager host, Constants k, NDArray v, float coefficient, DType d) {
         NDArray c = scope.add(scalar(host, d.round(coefficient)));
-        if (d == DType.FLOAT16 && isHalf(v)) {
-            // float16 * float16 is exact in float32, so PyTorch's one rounding to float16 is the spec's.
+        if (d == DType.FLOAT16 && isHalf(v) && v.getShape().dimension() > 0) {
+            // float16 * float16 is exact in float32, so PyTorch's one rounding to float16 is the spec's. (A 0-dim
+            // FLOAT16 array times the 0-dim FLOAT32 coefficient would promote to FLOAT32: the general path.)
             return scope.add(v.mul(c));
         }
         NDArray product = scope.add(widen(scope, v).mul(c));
@@ -113,8 +114,8 @@ final class Kernels {
      *   <li>{@code |vc| > 2^99}: the same on {@code vc * 2^-64}, then times {@code 2^64} (powers of two are exact;
      *       a result of {@code 2^128} becomes infinity, which is the overflow rule);</li>
      *   <li>{@code |vc| < 2^-126}: bfloat16 has the fixed quantum {@code 2^-133} there, so
-     *       {@code (vc + 1.5*2^-110) - 1.5*2^-110} rounds it (ties to even), and a zero result takes
-     *       {@code vc}'s sign;</li>
+     *       {@code round(vc * 2^133) * 2^-133} rounds it ({@code round} is {@code nearbyint}: ties to even, the
+     *       sign of a zero kept);</li>
      *   <li>NaN: {@code 0x7FC00000}.</li>
      * </ul>
      */
@@ -129,9 +130,11 @@ final class Kernels {
         NDArray normal = scope.add(NDArrays.where(big, scope.add(hi.mul(k.scaleUp)), hi));
 
         NDArray small = scope.add(magnitude.lt(k.minNormal));
-        NDArray shifted = scope.add(scope.add(vc.add(k.subnormalShifter)).sub(k.subnormalShifter));
-        NDArray signedZero = scope.add(vc.mul(k.zero));
-        NDArray subnormal = scope.add(NDArrays.where(scope.add(shifted.eq(k.zero)), signedZero, shifted));
+        // In units of the quantum 2^-133 a subnormal is below 2^7: round to an integer, ties to even, keeping the
+        // sign of a zero (round is nearbyint), and scale back. Every scaling is exact (2^133 itself is not a
+        // float: two factors; and no division, which CUDA turns into a multiplication by the reciprocal).
+        NDArray units = scope.add(scope.add(scope.add(vc.mul(k.twoPow126)).mul(k.twoPow7)).round());
+        NDArray subnormal = scope.add(units.mul(k.subnormalQuantum));
 
         NDArray rounded = scope.add(NDArrays.where(small, subnormal, normal));
         NDArray notNaN = scope.add(v.eq(v));

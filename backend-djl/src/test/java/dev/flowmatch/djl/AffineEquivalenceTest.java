@@ -24,7 +24,10 @@ class AffineEquivalenceTest {
     private static final DjlBackend DJL = DjlBackend.instance();
     private static final DType[] DTYPES = DType.values();
 
-    /** Every one of the 81 AffineSpecs, with each of the 9 input dtype pairs, on edge values and random data. */
+    /**
+     * Every one of the 81 AffineSpecs, with each of the 9 input dtype pairs, on edge values and random data, on a
+     * 2-d tensor and on a 0-dim one (PyTorch promotes 0-dim operands differently).
+     */
     @Test
     void everySpecAndInputDtypePairIsBitExact() {
         SplittableRandom random = new SplittableRandom(20261127);
@@ -39,10 +42,12 @@ class AffineEquivalenceTest {
                             for (DType dy : DTYPES) {
                                 float a = TestData.coefficient(random);
                                 float b = TestData.coefficient(random);
-                                String failure = compare(a, dx, b, dy, spec, Shape.of(3, 100), random);
-                                cases++;
-                                if (failure != null) {
-                                    failures.add(failure);
+                                for (Shape shape : new Shape[] {Shape.of(3, 100), Shape.of()}) {
+                                    String failure = compare(a, dx, b, dy, spec, shape, random);
+                                    cases++;
+                                    if (failure != null) {
+                                        failures.add(failure);
+                                    }
                                 }
                             }
                         }
@@ -50,8 +55,8 @@ class AffineEquivalenceTest {
                 }
             }
         }
-        assertEquals(729, cases);
-        assertEquals(List.of(), failures.stream().limit(10).toList(), failures.size() + " of 729 cases differ");
+        assertEquals(2 * 729, cases);
+        assertEquals(List.of(), failures.stream().limit(10).toList(), failures.size() + " of 1458 cases differ");
     }
 
     /** The two precision modes a step uses, with the step's coefficients, on a latent-sized tensor. */
