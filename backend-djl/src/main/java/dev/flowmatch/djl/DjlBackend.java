@@ -212,9 +212,7 @@ public final class DjlBackend implements TensorBackend {
 
     @Override
     public Tensor fromFloats(float[] values, DType dtype, Shape shape) {
-        Objects.requireNonNull(values, "values");
-        Objects.requireNonNull(dtype, "dtype");
-        Tensors.requireLength(values.length, shape, "values");
+        Tensors.checkHostValues(values, dtype, shape);
         int[] stored = new int[values.length];
         for (int i = 0; i < values.length; i++) {
             stored[i] = switch (dtype) {
@@ -228,10 +226,7 @@ public final class DjlBackend implements TensorBackend {
 
     @Override
     public Tensor fromBits(int[] bits, DType dtype, Shape shape) {
-        Objects.requireNonNull(bits, "bits");
-        Objects.requireNonNull(dtype, "dtype");
-        Tensors.requireLength(bits.length, shape, "bits");
-        Tensors.requireSixteenBitPatterns(bits, dtype);
+        Tensors.checkHostBits(bits, dtype, shape);
         int[] stored = bits.clone();
         if (dtype == DType.BFLOAT16) {
             for (int i = 0; i < stored.length; i++) {

@@ -3,8 +3,7 @@ package dev.flowmatch.djl;
 import ai.djl.ndarray.NDArray;
 import dev.flowmatch.tensor.DType;
 import dev.flowmatch.tensor.Shape;
-import dev.flowmatch.tensor.Tensor;
-import dev.flowmatch.tensor.TensorBackend;
+import dev.flowmatch.tensor.AbstractTensor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -12,19 +11,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * float16). A tensor the backend made owns its array and closes it; a tensor from {@link DjlBackend#wrap}
  * borrows the caller's array and leaves it open. A borrowed array that its owner closes makes the tensor closed.
  */
-final class DjlTensor implements Tensor {
-    private final DjlBackend backend;
+final class DjlTensor extends AbstractTensor {
     private final NDArray array;
-    private final Shape shape;
-    private final DType dtype;
     private final boolean owned;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     DjlTensor(DjlBackend backend, NDArray array, Shape shape, DType dtype, boolean owned) {
-        this.backend = backend;
+        super(backend, shape, dtype);
         this.array = array;
-        this.shape = shape;
-        this.dtype = dtype;
         this.owned = owned;
     }
 
@@ -35,21 +29,6 @@ final class DjlTensor implements Tensor {
 
     boolean owned() {
         return owned;
-    }
-
-    @Override
-    public Shape shape() {
-        return shape;
-    }
-
-    @Override
-    public DType dtype() {
-        return dtype;
-    }
-
-    @Override
-    public TensorBackend backend() {
-        return backend;
     }
 
     @Override
@@ -66,6 +45,6 @@ final class DjlTensor implements Tensor {
 
     @Override
     public String toString() {
-        return "DjlTensor" + shape + " " + dtype.torchName() + (isClosed() ? " (closed)" : " on " + array.getDevice());
+        return super.toString() + (isClosed() ? "" : " on " + array.getDevice());
     }
 }

@@ -118,9 +118,7 @@ public final class MlxBackend implements TensorBackend {
 
     @Override
     public Tensor fromFloats(float[] values, DType dtype, Shape shape) {
-        Objects.requireNonNull(values, "values");
-        Objects.requireNonNull(dtype, "dtype");
-        Tensors.requireLength(values.length, shape, "values");
+        Tensors.checkHostValues(values, dtype, shape);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment data = arena.allocate(Math.max(1L, (long) values.length * dtype.byteSize()), 8);
             if (dtype == DType.FLOAT32) {
@@ -138,10 +136,7 @@ public final class MlxBackend implements TensorBackend {
 
     @Override
     public Tensor fromBits(int[] bits, DType dtype, Shape shape) {
-        Objects.requireNonNull(bits, "bits");
-        Objects.requireNonNull(dtype, "dtype");
-        Tensors.requireLength(bits.length, shape, "bits");
-        Tensors.requireSixteenBitPatterns(bits, dtype);
+        Tensors.checkHostBits(bits, dtype, shape);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment data = arena.allocate(Math.max(1L, (long) bits.length * dtype.byteSize()), 8);
             if (dtype == DType.FLOAT32) {

@@ -2,8 +2,7 @@ package dev.flowmatch.mlx;
 
 import dev.flowmatch.tensor.DType;
 import dev.flowmatch.tensor.Shape;
-import dev.flowmatch.tensor.Tensor;
-import dev.flowmatch.tensor.TensorBackend;
+import dev.flowmatch.tensor.AbstractTensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,42 +16,22 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>The array may not be computed yet (MLX is lazy); reading it through the backend evaluates it.
  */
-public final class MlxTensor implements Tensor {
+public final class MlxTensor extends AbstractTensor {
     private static final Cleaner CLEANER = Cleaner.create();
     /** Handles owned by open tensors, for tests and leak hunting. */
     static final AtomicLong OPEN = new AtomicLong();
 
-    private final MlxBackend backend;
-    private final Shape shape;
-    private final DType dtype;
     private final MemorySegment array;
     private final Release release;
     private final Cleaner.Cleanable cleanable;
 
     /** Takes ownership of {@code array} (an {@code mlx_array} ctx). */
     MlxTensor(MlxBackend backend, MlxRuntime runtime, MemorySegment array, Shape shape, DType dtype) {
-        this.backend = backend;
-        this.shape = shape;
-        this.dtype = dtype;
+        super(backend, shape, dtype);
         this.array = array;
         this.release = new Release(runtime, array);
         this.cleanable = CLEANER.register(this, release);
         OPEN.incrementAndGet();
-    }
-
-    @Override
-    public Shape shape() {
-        return shape;
-    }
-
-    @Override
-    public DType dtype() {
-        return dtype;
-    }
-
-    @Override
-    public TensorBackend backend() {
-        return backend;
     }
 
     @Override
@@ -96,11 +75,6 @@ public final class MlxTensor implements Tensor {
     /** The handle, for the backend (callers hold the runtime lock and have checked the tensor is open). */
     MemorySegment array() {
         return array;
-    }
-
-    @Override
-    public String toString() {
-        return "MlxTensor" + shape + " " + dtype.torchName() + (isClosed() ? " (closed)" : "");
     }
 
     static int mlxDtype(DType dtype) {

@@ -57,9 +57,7 @@ public final class JavaBackend implements TensorBackend {
 
     @Override
     public Tensor fromFloats(float[] values, DType dtype, Shape shape) {
-        Objects.requireNonNull(values, "values");
-        Objects.requireNonNull(dtype, "dtype");
-        Tensors.requireLength(values.length, shape, "values");
+        Tensors.checkHostValues(values, dtype, shape);
         return switch (dtype) {
             case FLOAT32 -> {
                 float[] copy = pool.floats(values.length);
@@ -78,10 +76,7 @@ public final class JavaBackend implements TensorBackend {
 
     @Override
     public Tensor fromBits(int[] bits, DType dtype, Shape shape) {
-        Objects.requireNonNull(bits, "bits");
-        Objects.requireNonNull(dtype, "dtype");
-        Tensors.requireLength(bits.length, shape, "bits");
-        Tensors.requireSixteenBitPatterns(bits, dtype);
+        Tensors.checkHostBits(bits, dtype, shape);
         if (dtype == DType.FLOAT32) {
             float[] floats = pool.floats(bits.length);
             for (int i = 0; i < bits.length; i++) {

@@ -2,26 +2,22 @@ package dev.flowmatch.javabackend;
 
 import dev.flowmatch.tensor.DType;
 import dev.flowmatch.tensor.Shape;
-import dev.flowmatch.tensor.Tensor;
-import dev.flowmatch.tensor.TensorBackend;
+import dev.flowmatch.tensor.AbstractTensor;
 
 /**
  * A tensor of the pure-Java backend: one Java array, {@code float[]} for float32 and {@code short[]} bit
  * patterns for bfloat16 / float16. Closing drops the array so a closed tensor cannot be read by mistake.
  */
-final class JavaTensor implements Tensor {
+final class JavaTensor extends AbstractTensor {
     private final JavaBackend backend;
-    private final Shape shape;
-    private final DType dtype;
     /** Whether the array came from the backend (and goes back to its pool on close) or from a caller's wrap. */
     private final boolean owned;
     private volatile float[] floats;
     private volatile short[] halves;
 
     private JavaTensor(JavaBackend backend, Shape shape, DType dtype, float[] floats, short[] halves, boolean owned) {
+        super(backend, shape, dtype);
         this.backend = backend;
-        this.shape = shape;
-        this.dtype = dtype;
         this.floats = floats;
         this.halves = halves;
         this.owned = owned;
@@ -67,22 +63,7 @@ final class JavaTensor implements Tensor {
     }
 
     int size() {
-        return dtype == DType.FLOAT32 ? floats.length : halves.length;
-    }
-
-    @Override
-    public Shape shape() {
-        return shape;
-    }
-
-    @Override
-    public DType dtype() {
-        return dtype;
-    }
-
-    @Override
-    public TensorBackend backend() {
-        return backend;
+        return shape().numelAsInt();
     }
 
     @Override
@@ -108,10 +89,5 @@ final class JavaTensor implements Tensor {
                 backend.pool().recycle(h);
             }
         }
-    }
-
-    @Override
-    public String toString() {
-        return "JavaTensor" + shape + " " + dtype.torchName() + (isClosed() ? " (closed)" : "");
     }
 }

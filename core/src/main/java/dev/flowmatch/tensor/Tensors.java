@@ -48,6 +48,21 @@ public final class Tensors {
         }
     }
 
+    /** The checks of {@link TensorBackend#fromFloats}: non-null arguments, one value per element. */
+    public static void checkHostValues(float[] values, DType dtype, Shape shape) {
+        Objects.requireNonNull(values, "values");
+        Objects.requireNonNull(dtype, "dtype");
+        requireLength(values.length, shape, "values");
+    }
+
+    /** The checks of {@link TensorBackend#fromBits}: non-null arguments, one pattern per element, 16-bit patterns. */
+    public static void checkHostBits(int[] bits, DType dtype, Shape shape) {
+        Objects.requireNonNull(bits, "bits");
+        Objects.requireNonNull(dtype, "dtype");
+        requireLength(bits.length, shape, "bits");
+        requireSixteenBitPatterns(bits, dtype);
+    }
+
     /** Copies a tensor to another backend (through the host, bit-exact). Returns a new tensor. */
     public static Tensor transfer(Tensor tensor, TensorBackend target) {
         tensor.requireOpen("tensor");
