@@ -42,7 +42,7 @@ public final class BenchReport {
                 .forks(1)
                 .warmupIterations(quick ? 2 : 4).warmupTime(TimeValue.milliseconds(quick ? 300 : 1000))
                 .measurementIterations(quick ? 3 : 6).measurementTime(TimeValue.milliseconds(quick ? 300 : 1000))
-                .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector", "-Xmx4g")
+                .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "-Xmx4g")
                 .timeUnit(TimeUnit.MICROSECONDS);
         if (backends.contains("djl")) {
             options.include(DjlRawBenchmark.class.getSimpleName());

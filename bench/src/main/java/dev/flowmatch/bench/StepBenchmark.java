@@ -37,6 +37,10 @@ public class StepBenchmark {
     @Param({"float32", "bfloat16"})
     public String dtype;
 
+    /** Threads the java backend may use for one step: {@code all} cores, or {@code 1} (the calling thread). */
+    @Param({"all"})
+    public String threads;
+
     private TensorBackend tensors;
     private FlowMatchScheduler scheduler;
     private Tensor sample;
@@ -44,6 +48,11 @@ public class StepBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        if (threads.equals("all")) {
+            System.clearProperty("flowmatch.java.threads");
+        } else {
+            System.setProperty("flowmatch.java.threads", threads);
+        }
         tensors = Backends.named(backend);
         scheduler = new FlowMatchScheduler(SchedulerConfig.flux2Klein());
         scheduler.setTimestepsWithMu(4, 2.29);

@@ -171,6 +171,40 @@ class JavaBackendTest {
         }
     }
 
+    @Test
+    void largeTensorsSplitOverThreadsGiveTheSameBits() {
+        int n = 4 * AffineKernels.MIN_STREAMING_PER_THREAD + 3; // large enough to split every loop, and odd
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        float[] xs = new float[n];
+        float[] ys = new float[n];
+        for (int i = 0; i < n; i++) {
+            xs[i] = (float) (random.nextDouble() * 8 - 4);
+            ys[i] = (float) (random.nextDouble() * 8 - 4);
+        }
+        for (DType d : DType.values()) {
+            AffineSpec spec = new AffineSpec(DType.FLOAT32, d, DType.FLOAT32, d);
+            int[] split;
+            int[] serial;
+            try (Tensor x = backend.fromFloats(xs, d, Shape.of(n)); Tensor y = backend.fromFloats(ys, d, Shape.of(n))) {
+                try (Tensor r = backend.affine(1f, x, -0.0326f, y, spec)) {
+                    split = backend.toBits(r);
+                }
+                System.setProperty(AffineKernels.THREADS_PROPERTY, "1");
+                try (Tensor r = backend.affine(1f, x, -0.0326f, y, spec)) {
+                    serial = backend.toBits(r);
+                } finally {
+                    System.clearProperty(AffineKernels.THREADS_PROPERTY);
+                }
+                float[] fx = backend.toFloats(x);
+                float[] fy = backend.toFloats(y);
+                for (int i = 0; i < n; i += 9973) {
+                    assertEquals(d.floatToBits(spec.apply(1f, fx[i], -0.0326f, fy[i])), split[i], d + " at " + i);
+                }
+            }
+            assertArrayEquals(serial, split, d.toString());
+        }
+    }
+
     private static float[] filled(int n, float value) {
         float[] out = new float[n];
         java.util.Arrays.fill(out, value);
