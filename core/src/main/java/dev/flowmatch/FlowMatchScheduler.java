@@ -222,9 +222,8 @@ public final class FlowMatchScheduler {
 
     private Tensor eulerStep(Tensor modelOutput, Tensor sample, int i) {
         TensorBackend backend = checkPair(modelOutput, sample);
-        float[] sigmas = schedule.sigmas();
         // diffusers: dt = sigma_next - sigma, a float32 0-dim tensor difference.
-        float dt = sigmas[i + 1] - sigmas[i];
+        float dt = schedule.sigma(i + 1) - schedule.sigma(i);
         return backend.affine(1f, sample, dt, modelOutput, precision.stepSpec(modelOutput.dtype()));
     }
 

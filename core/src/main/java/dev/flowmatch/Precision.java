@@ -2,6 +2,8 @@ package dev.flowmatch;
 
 import dev.flowmatch.tensor.AffineSpec;
 import dev.flowmatch.tensor.DType;
+import java.util.EnumMap;
+import java.util.Map;
 
 /**
  * How the Euler step {@code x + dt * v} is rounded. Both modes compute in float32 and return a tensor of the
@@ -23,7 +25,20 @@ public enum Precision {
 
     /** The rounding of {@code x + c * v} for a model output of dtype {@code v} ({@code x} upcast to float32). */
     AffineSpec stepSpec(DType v) {
-        DType product = this == DIFFUSERS ? v : DType.FLOAT32;
-        return new AffineSpec(DType.FLOAT32, product, DType.FLOAT32, v);
+        return STEP_SPECS.get(this).get(v);
+    }
+
+    /** Every step spec, made once: the step is called per denoising step and allocates nothing it need not. */
+    private static final Map<Precision, Map<DType, AffineSpec>> STEP_SPECS = new EnumMap<>(Precision.class);
+
+    static {
+        for (Precision p : values()) {
+            Map<DType, AffineSpec> specs = new EnumMap<>(DType.class);
+            for (DType v : DType.values()) {
+                DType product = p == DIFFUSERS ? v : DType.FLOAT32;
+                specs.put(v, new AffineSpec(DType.FLOAT32, product, DType.FLOAT32, v));
+            }
+            STEP_SPECS.put(p, specs);
+        }
     }
 }

@@ -34,8 +34,7 @@ final class AffineKernels {
 
     /** Runs {@code kernel} over {@code [0, n)}, split over threads when each gets at least {@code minPerThread}. */
     private static void forRanges(int n, int minPerThread, Range kernel) {
-        int threads = n < 2 * minPerThread ? 1 : Math.min(n / minPerThread,
-                Math.max(1, Integer.getInteger(THREADS_PROPERTY, Runtime.getRuntime().availableProcessors())));
+        int threads = threads(n, minPerThread);
         if (threads == 1) {
             kernel.run(0, n);
             return;
@@ -44,12 +43,25 @@ final class AffineKernels {
                 kernel.run((int) ((long) n * t / threads), (int) ((long) n * (t + 1) / threads)));
     }
 
+    /** How many threads a loop of {@code n} elements gets. */
+    private static int threads(int n, int minPerThread) {
+        if (n < 2 * minPerThread) {
+            return 1;
+        }
+        int allowed = Integer.getInteger(THREADS_PROPERTY, Runtime.getRuntime().availableProcessors());
+        return Math.max(1, Math.min(n / minPerThread, allowed));
+    }
+
     static void intoFloat32(float a, JavaTensor x, float b, JavaTensor y, AffineSpec spec, float[] out) {
         if (x.dtype() == DType.FLOAT32 && y.dtype() == DType.FLOAT32 && allFloat32(spec)) {
             // Inputs already float32, so every rounding but the last is the float32 arithmetic itself.
             float[] fx = x.floats("x");
             float[] fy = y.floats("y");
-            forRanges(out.length, MIN_STREAMING_PER_THREAD, (from, to) -> float32(a, fx, b, fy, out, from, to));
+            if (threads(out.length, MIN_STREAMING_PER_THREAD) == 1) {
+                float32(a, fx, b, fy, out, 0, out.length); // the common call: no lambda, no stream
+            } else {
+                forRanges(out.length, MIN_STREAMING_PER_THREAD, (from, to) -> float32(a, fx, b, fy, out, from, to));
+            }
             return;
         }
         float[] fx = widen(x, "x");

@@ -19,7 +19,7 @@ final class BufferPool {
     static final int PER_LENGTH = 4;
     static final long MAX_BYTES = 256L << 20;
     /** Arrays smaller than this are cheap to allocate and not worth pooling. */
-    static final int MIN_LENGTH = 4096;
+    static final int MIN_LENGTH = 1024;
 
     private final Map<Integer, ConcurrentLinkedDeque<float[]>> floats = new ConcurrentHashMap<>();
     private final Map<Integer, ConcurrentLinkedDeque<short[]>> shorts = new ConcurrentHashMap<>();

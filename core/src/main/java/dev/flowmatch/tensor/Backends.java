@@ -22,25 +22,28 @@ public final class Backends {
     private Backends() {}
 
     /**
-     * Every backend on the class path or module path, available or not, highest priority first. Loaded once:
-     * each backend is a single instance for the life of the JVM, so tensors can be checked against it.
+     * Every backend on the class path or module path, available or not, highest priority first. Ordering asks
+     * each backend for its priority, which loads its native runtime: to use one backend without waking the
+     * others, ask for it by name ({@link #named}). Each backend is a single instance for the life of the JVM, so
+     * tensors can be checked against it.
      */
     public static List<TensorBackend> all() {
-        return Loaded.ALL;
+        List<TensorBackend> sorted = new ArrayList<>(Loaded.ALL);
+        sorted.sort(Comparator.comparingInt(TensorBackend::priority).reversed().thenComparing(TensorBackend::name));
+        return List.copyOf(sorted);
     }
 
+    /** The backends in {@link ServiceLoader} order; instantiating one must not load its native runtime. */
     private static final class Loaded {
         static final List<TensorBackend> ALL = load();
-    }
 
-    private static List<TensorBackend> load() {
-        List<TensorBackend> found = new ArrayList<>();
-        for (TensorBackend backend : ServiceLoader.load(TensorBackend.class, Backends.class.getClassLoader())) {
-            found.add(backend);
+        private static List<TensorBackend> load() {
+            List<TensorBackend> found = new ArrayList<>();
+            for (TensorBackend backend : ServiceLoader.load(TensorBackend.class, Backends.class.getClassLoader())) {
+                found.add(backend);
+            }
+            return List.copyOf(found);
         }
-        found.sort(Comparator.comparingInt(TensorBackend::priority).reversed()
-                .thenComparing(TensorBackend::name));
-        return List.copyOf(found);
     }
 
     /** The available backends, highest priority first. */
@@ -48,10 +51,10 @@ public final class Backends {
         return all().stream().filter(TensorBackend::isAvailable).toList();
     }
 
-    /** The backend with this name, available or not. */
+    /** The backend with this name, available or not; no other backend is probed. */
     public static Optional<TensorBackend> find(String name) {
         String wanted = name.trim().toLowerCase(Locale.ROOT);
-        return all().stream().filter(b -> b.name().equals(wanted)).findFirst();
+        return Loaded.ALL.stream().filter(b -> b.name().equals(wanted)).findFirst();
     }
 
     /** The named backend; {@link IllegalStateException} with every backend's status if it is missing or unavailable. */
