@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
@@ -23,7 +24,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * Runs every benchmark in one JMH run and rewrites {@code bench/RESULTS.md}: the machine, the tables, and each
  * target of issue 7 with its measured ratio. Run from the repository root:
- * {@code mvn -q -pl bench -am -DskipTests package exec:exec} (add {@code -Dbench.args=quick} for a short run).
+ * {@code mvn -B -Pbench -pl bench -am -DskipTests verify} (add {@code -Dbench.args=quick} for a short run).
  */
 public final class BenchReport {
     private static final int[] TOKENS = {16, 256, 1024, 4096, 16384};
@@ -47,7 +48,13 @@ public final class BenchReport {
         if (backends.contains("djl")) {
             options.include(DjlRawBenchmark.class.getSimpleName());
         }
-        Collection<RunResult> results = new Runner(options.build()).run();
+        List<RunResult> results = new ArrayList<>(new Runner(options.build()).run());
+        if (backends.contains("java")) {
+            // The java backend on the calling thread alone, to show what splitting over cores buys.
+            results.addAll(new Runner(new OptionsBuilder().parent(options.build())
+                    .include(StepBenchmark.class.getSimpleName()).exclude("Baseline|Schedule|Noise|DjlRaw")
+                    .param("backend", "java").param("threads", "1").build()).run());
+        }
         Scores scores = new Scores(results);
         String torch = torchRandnMicros();
         String report = render(scores, backends, torch, quick);
@@ -56,41 +63,65 @@ public final class BenchReport {
         System.out.println("wrote " + file.toAbsolutePath());
     }
 
-    /** Scores by a key built from the benchmark's name and parameters, in microseconds. */
+    /** Scores (microseconds, or the benchmark's unit) by benchmark method and parameters. */
     static final class Scores {
-        final Map<String, double[]> byKey = new TreeMap<>();
+        private final Collection<RunResult> results;
 
         Scores(Collection<RunResult> results) {
+            this.results = results;
+        }
+
+        /** The result of {@code method} (e.g. {@code StepBenchmark.step}) whose parameters include {@code params}. */
+        private RunResult find(String method, Map<String, String> params) {
             for (RunResult r : results) {
-                String method = r.getParams().getBenchmark();
-                method = method.substring(method.lastIndexOf('.', method.lastIndexOf('.') - 1) + 1);
-                StringBuilder key = new StringBuilder(method);
-                for (String p : r.getParams().getParamsKeys()) {
-                    key.append(' ').append(p).append('=').append(r.getParams().getParam(p));
+                String name = r.getParams().getBenchmark();
+                if (!name.endsWith("." + method)) {
+                    continue;
                 }
-                byKey.put(key.toString(), new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
+                boolean all = true;
+                for (Map.Entry<String, String> p : params.entrySet()) {
+                    all &= p.getValue().equals(r.getParams().getParam(p.getKey()));
+                }
+                if (all) {
+                    return r;
+                }
             }
+            return null;
+        }
+
+        /** {@code key}: the method, then {@code name=value} parameters, separated by spaces. */
+        private RunResult find(String key) {
+            String[] parts = key.split(" ");
+            Map<String, String> params = new TreeMap<>();
+            for (int i = 1; i < parts.length; i++) {
+                params.put(parts[i].substring(0, parts[i].indexOf('=')), parts[i].substring(parts[i].indexOf('=') + 1));
+            }
+            return find(parts[0], params);
         }
 
         double get(String key) {
-            double[] v = byKey.get(key);
-            return v == null ? Double.NaN : v[0];
+            RunResult r = find(key);
+            return r == null ? Double.NaN : r.getPrimaryResult().getScore();
         }
 
         double error(String key) {
-            double[] v = byKey.get(key);
-            return v == null ? Double.NaN : v[1];
+            RunResult r = find(key);
+            return r == null ? Double.NaN : r.getPrimaryResult().getScoreError();
         }
     }
 
     static String step(String backend, int tokens, String dtype) {
-        return "StepBenchmark.step backend=" + backend + " dtype=" + dtype + " tokens=" + tokens;
+        return step(backend, tokens, dtype, "all");
+    }
+
+    static String step(String backend, int tokens, String dtype, String threads) {
+        return "StepBenchmark.step backend=" + backend + " dtype=" + dtype + " tokens=" + tokens + " threads=" + threads;
     }
 
     static String render(Scores s, List<String> backends, String torch, boolean quick) {
         StringBuilder md = new StringBuilder();
         md.append("# flowmatch benchmark results\n\n");
-        md.append("Generated by `mvn -q -pl bench -am -DskipTests package exec:exec")
+        md.append("Generated by `mvn -B -Pbench -pl bench -am -DskipTests verify")
                 .append(quick ? " -Dbench.args=quick" : "").append("` (JMH ")
                 .append(quick ? "quick run: 2x300 ms warm-up, 3x300 ms measured" : "4x1 s warm-up, 6x1 s measured")
                 .append(", 1 fork). All numbers come from one run on one machine, side by side; ratios compare")
@@ -112,6 +143,18 @@ public final class BenchReport {
                     double bytes = 3.0 * t * 128 * (dtype.equals("float32") ? 4 : 2);
                     md.append(String.format(Locale.ROOT, "| %s | %s | %d | %.2f | %.2f | %.1f | %.0f%% |\n", b, dtype, t,
                             us, s.error(step(b, t, dtype)), bytes / us / 1e3, 100 * triad / us));
+                }
+            }
+        }
+        if (backends.contains("java")) {
+            md.append("\nThe `java` rows above may split a large step over the cores (above 2^20 float32 or 2^18 ")
+                    .append("bfloat16 elements); on the calling thread alone (`-Dflowmatch.java.threads=1`):\n\n")
+                    .append("| dtype | tokens | us/step, 1 thread | +- | us/step, all cores |\n|---|---|---|---|---|\n");
+            for (String dtype : new String[] {"float32", "bfloat16"}) {
+                for (int t : TOKENS) {
+                    md.append(String.format(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f |\n", dtype, t,
+                            s.get(step("java", t, dtype, "1")), s.error(step("java", t, dtype, "1")),
+                            s.get(step("java", t, dtype))));
                 }
             }
         }
@@ -189,6 +232,11 @@ public final class BenchReport {
         return System.getProperty("os.arch");
     }
 
+    /** Debian's python3 (where python3-torch installs) if present, else the python3 on the PATH. */
+    private static String python() {
+        return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+    }
+
     /** torch's own CPU randn on this machine (Debian's python3-torch), or why it could not be measured. */
     static String torchRandnMicros() throws InterruptedException {
         String script = String.join("\n",
@@ -203,7 +251,7 @@ public final class BenchReport {
                 "best.sort()",
                 "print('%.1f us (median of 7x50 calls, torch %s, %d threads)' % (best[3], torch.__version__, torch.get_num_threads()))");
         try {
-            Process p = new ProcessBuilder("python3", "-c", script).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(python(), "-c", script).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (p.waitFor() != 0) {
                 return "not measured (python3 with torch unavailable: " + out.lines().reduce((a, b) -> b).orElse("") + ")";
