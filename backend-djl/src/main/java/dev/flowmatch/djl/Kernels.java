@@ -44,8 +44,13 @@ final class Kernels {
      */
     static NDArray affine(Scope scope, NDManager host, Constants k,
                           float a, NDArray x, float b, NDArray y, AffineSpec spec) {
-        NDArray px = product(scope, host, k, x, a, spec.productX());
         NDArray py = product(scope, host, k, y, b, spec.productY());
+        if (a == 1f && spec.productX() == DType.FLOAT32) {
+            // 1 * x is x exactly in float32 (the step's sample): skip a pass and let the product take the sum
+            // in place (x + py and py + x are the same IEEE sum).
+            return round(scope, k, sum(scope, k, py, x, spec.sum()), spec.sum(), spec.out());
+        }
+        NDArray px = product(scope, host, k, x, a, spec.productX());
         NDArray sum = sum(scope, k, px, py, spec.sum());
         return round(scope, k, sum, spec.sum(), spec.out());
     }
@@ -62,14 +67,17 @@ final class Kernels {
         return roundFloat32(scope, k, product, d);
     }
 
-    /** {@code round(d, px + py)} with the sum in float32. */
+    /**
+     * {@code round(d, px + py)} with the sum in float32. {@code px} must be an intermediate of this call (it may
+     * take the sum in place); {@code py} is only read.
+     */
     static NDArray sum(Scope scope, Constants k, NDArray px, NDArray py, DType d) {
         boolean bothHalf = isHalf(px) && isHalf(py);
         if (d == DType.FLOAT16 && bothHalf) {
             return scope.add(px.add(py)); // float32 sum of the widened values, rounded once to float16
         }
-        // One FLOAT32 operand makes PyTorch widen the other exactly and add in float32. px is always an
-        // intermediate of this call, so a FLOAT32 px can take the sum in place (same kernel, one array less).
+        // One FLOAT32 operand makes PyTorch widen the other exactly and add in float32. px is an intermediate of
+        // this call, so a FLOAT32 px can take the sum in place (same kernel, one array less).
         NDArray left = bothHalf ? widen(scope, px) : px;
         NDArray sum = isHalf(left) ? scope.add(left.add(py)) : left.addi(py);
         return roundFloat32(scope, k, sum, d);
