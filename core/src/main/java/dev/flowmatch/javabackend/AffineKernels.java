@@ -100,6 +100,13 @@ final class AffineKernels {
 
     /** {@code out = a*x + b*y} in float32 (the triad of a step). */
     static void float32(float a, float[] x, float b, float[] y, float[] out, int from, int to) {
+        if (a == 1f) {
+            // The step itself (x + dt * v): 1 * x is x, and one multiply less counts when the data sit in cache.
+            for (int i = from; i < to; i++) {
+                out[i] = x[i] + b * y[i];
+            }
+            return;
+        }
         for (int i = from; i < to; i++) {
             out[i] = a * x[i] + b * y[i];
         }
