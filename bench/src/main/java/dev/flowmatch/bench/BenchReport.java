@@ -216,8 +216,33 @@ public final class BenchReport {
         md.append(String.format(Locale.ROOT, "| float32 noise [1, 4096, 128] at least as fast as torch's CPU randn | %.3f x torch (%.1f us vs %s) | %s |\n",
                 noise / torch.micros(), noise, torch.text(), Double.isNaN(torch.micros()) ? "not measured"
                         : noise <= torch.micros() ? "met" : "MISSED"));
+        md.append(NOTES);
         return md.toString();
     }
+
+    /** What the tables mean for the design; the numbers they refer to are in the tables above. */
+    private static final String NOTES = """
+
+            ## Notes
+
+            - **Backend priority on a CPU.** The `java` step runs at the triad's speed: the SPI and the scheduler add
+              nothing measurable, and it starts instantly. The native backends on a CPU are slower per step (`djl`
+              pays JNI calls and PyTorch's allocator; `mlx` builds and evaluates a graph per step), so on a CPU the
+              `java` backend has the highest priority (50) and `djl` / `mlx` (40) are used when named; on a GPU
+              they take 110. A native backend earns its place by keeping the latents where the model runs.
+            - **bfloat16 on the `java` backend misses its target.** Each element is widened from 16 bits, multiplied,
+              rounded to bfloat16, added and rounded again; HotSpot's C2 does not vectorise these conversion loops,
+              so they run as scalar code at a few ns per element, far from the memory bound. Splitting over the
+              cores halves it where there is more than one core (second table). An attempt with the incubating Vector
+              API (`jdk.incubator.vector`, JDK 25) was measured slower than the scalar loop on this machine and would
+              make every user add `--add-modules`, so it is not used.
+            - **`djl` bfloat16** is emulated (DJL 0.36 aborts the JVM on any BFLOAT16 NDArray): values are held as
+              float32 and rounded with float arithmetic, several PyTorch kernels per step.
+            - **`mlx` here is MLX's CPU backend** (Linux, no Metal); its bfloat16 conversions on the CPU are slow at
+              large sizes. The target device, Metal on Apple silicon, is not measured here.
+            - **Noise** is generated single-threaded in plain Java; torch 1.13's CPU `randn` is single-threaded for
+              this path too.
+            """;
 
     private static String target(String name, double value, String unit, boolean met) {
         return String.format(Locale.ROOT, "| %s | %.3f %s | %s |\n", name, value, unit, met ? "met" : "MISSED");
