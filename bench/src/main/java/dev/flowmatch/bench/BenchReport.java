@@ -240,8 +240,8 @@ public final class BenchReport {
               float32 and rounded with float arithmetic, several PyTorch kernels per step.
             - **`mlx` here is MLX's CPU backend** (Linux, no Metal); its bfloat16 conversions on the CPU are slow at
               large sizes. The target device, Metal on Apple silicon, is not measured here.
-            - **Noise** is generated single-threaded in plain Java; torch 1.13's CPU `randn` is single-threaded for
-              this path too.
+            - **Noise** is generated on one thread in plain Java; the torch row ran with `torch.get_num_threads()`
+              as printed in it (Debian's torch 1.13 build).
             """;
 
     private static String target(String name, double value, String unit, boolean met) {
