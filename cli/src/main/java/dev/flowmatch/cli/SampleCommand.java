@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -39,11 +40,8 @@ final class SampleCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--width", defaultValue = "1024", paramLabel = "PX", description = "Image width (default ${DEFAULT-VALUE}).")
-    int width;
-
-    @Option(names = "--height", defaultValue = "1024", paramLabel = "PX", description = "Image height (default ${DEFAULT-VALUE}).")
-    int height;
+    @Mixin
+    ImageSizeOptions size;
 
     @Option(names = "--steps", defaultValue = "4", paramLabel = "N", description = "Inference steps (default ${DEFAULT-VALUE}).")
     int steps;
@@ -72,8 +70,8 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        int w = roundedDimension("--width", width, stderr);
-        int h = roundedDimension("--height", height, stderr);
+        int w = size.width(stderr);
+        int h = size.height(stderr);
         if ((long) w * h > MAX_PIXELS) {
             throw new IllegalArgumentException("--width x --height: " + w + "x" + h + " is above 4 megapixels");
         }
@@ -180,21 +178,6 @@ final class SampleCommand implements Callable<Integer> {
             out[i] = (float) values[i];
         }
         return out;
-    }
-
-    /** Rounds down to a multiple of 16 with a warning, as diffusers' FLUX.2 pipelines do. */
-    private static int roundedDimension(String option, int value, PrintWriter stderr) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(option + ": " + value + " must be > 0");
-        }
-        int rounded = value / 16 * 16;
-        if (rounded == 0) {
-            throw new IllegalArgumentException(option + ": " + value + " is below 16, the size of one latent token");
-        }
-        if (rounded != value) {
-            stderr.printf("flowmatch: warning: %s %d is not a multiple of 16; rounded down to %d%n", option, value, rounded);
-        }
-        return rounded;
     }
 
     static DType parseDtype(String value) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,11 +44,8 @@ final class ScheduleCommand implements Callable<Integer> {
             description = "Inference steps (default 4, or the length of --sigmas / --timesteps).")
     Integer steps;
 
-    @Option(names = "--width", paramLabel = "PX", defaultValue = "1024", description = "Image width (default ${DEFAULT-VALUE}).")
-    int width;
-
-    @Option(names = "--height", paramLabel = "PX", defaultValue = "1024", description = "Image height (default ${DEFAULT-VALUE}).")
-    int height;
+    @Mixin
+    ImageSizeOptions size;
 
     @Option(names = "--mu", paramLabel = "X",
             description = "The dynamic-shift mu (default: FLUX.2's empirical mu for width, height and steps).")
@@ -102,11 +100,8 @@ final class ScheduleCommand implements Callable<Integer> {
     }
 
     private int imageSeqLen() {
-        if (width % 16 != 0 || height % 16 != 0) {
-            spec.commandLine().getErr().printf("flowmatch: warning: %dx%d is not a multiple of 16; the pipeline rounds"
-                    + " down to %dx%d%n", width, height, width / 16 * 16, height / 16 * 16);
-        }
-        return Flux2.imageSeqLen(width, height);
+        PrintWriter err = spec.commandLine().getErr();
+        return Flux2.imageSeqLen(size.width(err), size.height(err));
     }
 
     static String json(SchedulerConfig cfg, Schedule schedule, Double mu) {

@@ -1,0 +1,40 @@
+package dev.flowmatch.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --width} / {@code --height}, shared by the commands that take an image size. As diffusers' FLUX.2
+ * pipelines do, sizes that are not multiples of 16 are rounded down, with a warning.
+ */
+final class ImageSizeOptions {
+    @Option(names = "--width", defaultValue = "1024", paramLabel = "PX", description = "Image width (default ${DEFAULT-VALUE}).")
+    int width;
+
+    @Option(names = "--height", defaultValue = "1024", paramLabel = "PX", description = "Image height (default ${DEFAULT-VALUE}).")
+    int height;
+
+    /** The width rounded down to a multiple of 16 (a warning on {@code err} when it changed). */
+    int width(PrintWriter err) {
+        return rounded("--width", width, err);
+    }
+
+    /** The height rounded down to a multiple of 16 (a warning on {@code err} when it changed). */
+    int height(PrintWriter err) {
+        return rounded("--height", height, err);
+    }
+
+    private static int rounded(String option, int value, PrintWriter err) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(option + ": " + value + " must be > 0");
+        }
+        int rounded = value / 16 * 16;
+        if (rounded == 0) {
+            throw new IllegalArgumentException(option + ": " + value + " is below 16, the size of one latent token");
+        }
+        if (rounded != value) {
+            err.printf("flowmatch: warning: %s %d is not a multiple of 16; rounded down to %d%n", option, value, rounded);
+        }
+        return rounded;
+    }
+}
