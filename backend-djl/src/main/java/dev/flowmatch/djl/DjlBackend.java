@@ -148,13 +148,7 @@ public final class DjlBackend implements TensorBackend {
      */
     public Tensor fromTorchBfloat16(NDArray array) {
         Objects.requireNonNull(array, "array");
-        if (!(array instanceof PtNDArray)) {
-            throw new IllegalArgumentException("array: an NDArray of engine '"
-                    + array.getManager().getEngine().getEngineName() + "'; backend 'djl' needs the PyTorch engine");
-        }
-        if (array.isReleased()) {
-            throw new IllegalStateException("array: NDArray " + array.getUid() + " is closed");
-        }
+        requireOpenPyTorchArray(array);
         DataType type = array.getDataType();
         if (type != DataType.UNKNOWN) {
             throw new IllegalArgumentException("array: dtype " + type.name() + " is not PyTorch bfloat16 (which"
@@ -183,7 +177,8 @@ public final class DjlBackend implements TensorBackend {
         return t.array();
     }
 
-    private static DataType requireWrappable(NDArray array) {
+    /** An NDArray from the PyTorch engine that is still open, or a clear exception. */
+    private static void requireOpenPyTorchArray(NDArray array) {
         if (!(array instanceof PtNDArray)) {
             throw new IllegalArgumentException("array: an NDArray of engine '"
                     + array.getManager().getEngine().getEngineName() + "'; backend 'djl' needs the PyTorch engine");
@@ -191,6 +186,10 @@ public final class DjlBackend implements TensorBackend {
         if (array.isReleased()) {
             throw new IllegalStateException("array: NDArray " + array.getUid() + " is closed");
         }
+    }
+
+    private static DataType requireWrappable(NDArray array) {
+        requireOpenPyTorchArray(array);
         DataType type = array.getDataType();
         if (type == DataType.UNKNOWN || type == DataType.BFLOAT16) {
             throw new IllegalArgumentException("array: dtype " + type.name() + " cannot be wrapped. DJL 0.36 reports"
