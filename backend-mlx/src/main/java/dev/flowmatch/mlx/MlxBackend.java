@@ -119,17 +119,16 @@ public final class MlxBackend implements TensorBackend {
     @Override
     public Tensor fromFloats(float[] values, DType dtype, Shape shape) {
         Tensors.checkHostValues(values, dtype, shape);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment data = arena.allocate(Math.max(1L, (long) values.length * dtype.byteSize()), 8);
-            if (dtype == DType.FLOAT32) {
-                MemorySegment.copy(values, 0, data, JAVA_FLOAT, 0, values.length);
-            } else {
-                short[] halves = new short[values.length];
-                for (int i = 0; i < values.length; i++) {
-                    halves[i] = (short) dtype.floatToBits(values[i]); // rounded on the host, exactly as java does
-                }
-                MemorySegment.copy(halves, 0, data, JAVA_SHORT, 0, halves.length);
+        if (dtype != DType.FLOAT32) {
+            short[] halves = new short[values.length];
+            for (int i = 0; i < values.length; i++) {
+                halves[i] = (short) dtype.floatToBits(values[i]); // rounded on the host, exactly as java does
             }
+            return uploadHalves(halves, dtype, shape);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment data = arena.allocate(Math.max(1L, 4L * values.length), 8);
+            MemorySegment.copy(values, 0, data, JAVA_FLOAT, 0, values.length);
             return upload(data, dtype, shape);
         }
     }
@@ -137,17 +136,25 @@ public final class MlxBackend implements TensorBackend {
     @Override
     public Tensor fromBits(int[] bits, DType dtype, Shape shape) {
         Tensors.checkHostBits(bits, dtype, shape);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment data = arena.allocate(Math.max(1L, (long) bits.length * dtype.byteSize()), 8);
-            if (dtype == DType.FLOAT32) {
-                MemorySegment.copy(bits, 0, data, JAVA_INT, 0, bits.length);
-            } else {
-                short[] halves = new short[bits.length];
-                for (int i = 0; i < bits.length; i++) {
-                    halves[i] = (short) bits[i];
-                }
-                MemorySegment.copy(halves, 0, data, JAVA_SHORT, 0, halves.length);
+        if (dtype != DType.FLOAT32) {
+            short[] halves = new short[bits.length];
+            for (int i = 0; i < bits.length; i++) {
+                halves[i] = (short) bits[i];
             }
+            return uploadHalves(halves, dtype, shape);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment data = arena.allocate(Math.max(1L, 4L * bits.length), 8);
+            MemorySegment.copy(bits, 0, data, JAVA_INT, 0, bits.length);
+            return upload(data, dtype, shape);
+        }
+    }
+
+    /** 16-bit patterns (bfloat16 or float16) to a new MLX array. */
+    private Tensor uploadHalves(short[] halves, DType dtype, Shape shape) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment data = arena.allocate(Math.max(1L, 2L * halves.length), 8);
+            MemorySegment.copy(halves, 0, data, JAVA_SHORT, 0, halves.length);
             return upload(data, dtype, shape);
         }
     }
