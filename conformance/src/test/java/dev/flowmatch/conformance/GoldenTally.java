@@ -10,8 +10,6 @@ import java.util.Map;
  * every backend it ran on; a section the build cannot run counts its cases as not passed.
  */
 final class GoldenTally {
-    static final List<String> SECTIONS = List.of("schedules", "empirical_mu", "steps", "torch_randn", "flux2_latents");
-
     private static final Map<String, Map<String, Section>> FILES = new LinkedHashMap<>();
 
     private GoldenTally() {}
@@ -34,17 +32,15 @@ final class GoldenTally {
         s.passedByCase.merge(caseIndex, passed, Boolean::logicalAnd);
     }
 
-    /** One line per file: {@code goldens FILE: schedules P/T, empirical_mu P/T, steps P/T, torch_randn P/T, flux2_latents P/T}. */
+    /** One line per file naming each of its sections in file order: {@code goldens FILE: schedules P/T, ...}. */
     static synchronized String summary() {
         List<String> lines = new ArrayList<>();
         FILES.forEach((file, sections) -> {
             List<String> parts = new ArrayList<>();
-            for (String name : SECTIONS) {
-                Section s = sections.get(name);
-                int total = s == null ? 0 : s.total;
-                long passed = s == null ? 0 : s.passedByCase.values().stream().filter(b -> b).count();
-                parts.add(name + " " + passed + "/" + total);
-            }
+            sections.forEach((name, s) -> {
+                long passed = s.passedByCase.values().stream().filter(b -> b).count();
+                parts.add(name + " " + passed + "/" + s.total);
+            });
             lines.add("goldens " + file + ": " + String.join(", ", parts));
         });
         return String.join(System.lineSeparator(), lines);

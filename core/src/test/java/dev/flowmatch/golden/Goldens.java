@@ -21,7 +21,14 @@ import java.util.List;
  * {@code -Dflowmatch.goldens=PATH[,PATH...]}.
  */
 public final class Goldens {
+    /** The bundled file of diffusers' Euler scheduler and torch's generator (the seed's goldens). */
     public static final String BUNDLED = "/golden/diffusers-goldens.json";
+    /**
+     * Every golden file bundled in test resources ({@code /golden/NAME}), each copied unchanged from the
+     * project's shared golden data; each names its source in its {@code source} field.
+     */
+    public static final List<String> BUNDLED_FILES = List.of("diffusers-goldens.json", "sampler-goldens.json",
+            "klein-goldens.json", "conventions-goldens.json", "mlx-noise-goldens.json");
     public static final String PROPERTY = "flowmatch.goldens";
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -144,13 +151,19 @@ public final class Goldens {
         }
     }
 
-    /** The golden file bundled in test resources. */
+    /** The bundled {@code diffusers-goldens.json}. */
     public static GoldenFile bundled() {
-        try (InputStream in = Goldens.class.getResourceAsStream(BUNDLED)) {
+        return bundled("diffusers-goldens.json");
+    }
+
+    /** A golden file bundled in test resources under {@code /golden/}, by file name. */
+    public static GoldenFile bundled(String fileName) {
+        String resource = "/golden/" + fileName;
+        try (InputStream in = Goldens.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("golden file " + BUNDLED + " is not on the class path");
+                throw new IllegalStateException("golden file " + resource + " is not on the class path");
             }
-            return new GoldenFile("diffusers-goldens.json", MAPPER.readTree(in));
+            return new GoldenFile(fileName, MAPPER.readTree(in));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -174,15 +187,18 @@ public final class Goldens {
         return files;
     }
 
-    /** The bundled file and every extra file. */
+    /** Every bundled file and every extra file. */
     public static List<GoldenFile> all() {
         List<GoldenFile> files = new ArrayList<>();
-        files.add(bundled());
+        for (String name : BUNDLED_FILES) {
+            files.add(bundled(name));
+        }
         files.addAll(extra());
         return files;
     }
 
-    static int[] ints(JsonNode array) {
+    /** A JSON array of integers (int32 bit patterns may be written unsigned) as ints. */
+    public static int[] ints(JsonNode array) {
         int[] out = new int[array.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = (int) array.get(i).asLong();
@@ -190,7 +206,8 @@ public final class Goldens {
         return out;
     }
 
-    static long[] longs(JsonNode array) {
+    /** A JSON array of integers as longs. */
+    public static long[] longs(JsonNode array) {
         long[] out = new long[array.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = array.get(i).asLong();
@@ -198,7 +215,8 @@ public final class Goldens {
         return out;
     }
 
-    static double[] doublesOrNull(JsonNode array) {
+    /** A JSON array of numbers as doubles, or null for a JSON null or a missing field. */
+    public static double[] doublesOrNull(JsonNode array) {
         if (array == null || array.isNull() || array.isMissingNode()) {
             return null;
         }

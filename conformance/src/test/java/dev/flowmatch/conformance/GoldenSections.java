@@ -1,0 +1,38 @@
+package dev.flowmatch.conformance;
+
+import dev.flowmatch.golden.Goldens;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Every golden-file section this build can replay, by section name. A golden file's sections are its top-level
+ * keys except {@link #NOT_SECTIONS}; a section present in a file but missing here is still reported, with each of
+ * its cases failing as "not implemented in this build" (so it counts as not passed, never as absent).
+ */
+final class GoldenSections {
+    /** Top-level keys of golden files that describe the file rather than hold cases. */
+    static final Set<String> NOT_SECTIONS = Set.of("source", "schema", "environment", "excluded", "conventions");
+
+    private static final Map<String, GoldenSection<?>> SECTIONS = new LinkedHashMap<>();
+
+    static {
+        // diffusers-goldens.json: diffusers' FlowMatchEulerDiscreteScheduler and torch's CPU generator.
+        register(GoldenSection.ofArray("schedules", Goldens.ScheduleCase::of, EulerGoldens::schedule));
+        register(GoldenSection.ofArray("empirical_mu", Goldens.EmpiricalMuCase::of, EulerGoldens::empiricalMu));
+        register(GoldenSection.ofArray("steps", Goldens.StepCase::of, EulerGoldens::step));
+        register(GoldenSection.ofArray("torch_randn", Goldens.RandnCase::of, NoiseGoldens::randn));
+        register(GoldenSection.ofArray("flux2_latents", Goldens.LatentsCase::of, NoiseGoldens::latents));
+    }
+
+    private GoldenSections() {}
+
+    private static void register(GoldenSection<?> section) {
+        SECTIONS.put(section.name(), section);
+    }
+
+    /** The handler of a section, or null when this build cannot replay it. */
+    static GoldenSection<?> find(String name) {
+        return SECTIONS.get(name);
+    }
+}
