@@ -5,7 +5,9 @@ import dev.flowmatch.schedule.Flux2;
 import dev.flowmatch.schedule.Schedule;
 import dev.flowmatch.schedule.ScheduleRequest;
 import dev.flowmatch.schedule.SchedulerConfig;
+import dev.flowmatch.schedule.SchedulerConfigJson;
 import dev.flowmatch.schedule.Schedules;
+import dev.flowmatch.scheduler.Scheduler;
 import dev.flowmatch.tensor.AffineSpec;
 import dev.flowmatch.tensor.DType;
 import dev.flowmatch.tensor.Tensor;
@@ -28,11 +30,18 @@ import java.util.Objects;
  * }
  * }</pre>
  *
+ * <p><b>Two forms of setting timesteps.</b> {@link #setTimesteps(ScheduleRequest)} is diffusers'
+ * {@code set_timesteps} (the {@link Scheduler} contract): on a config with dynamic shifting it needs {@code mu}
+ * and raises without it, as diffusers does, and {@code mu} always means the time-shift parameter ({@code mu = 0}
+ * is the identity exponential shift). {@link #setTimesteps(int)} and {@link #setTimestepsWithMu(int, double)} are
+ * the seed's ({@code SetTimesteps} / {@code SetTimestepsWithMu} in Ollama's {@code scheduler.go}) and keep the
+ * seed's rule: {@code mu == 0} selects the fixed {@code shift}, even with dynamic shifting on.
+ *
  * <p><b>Thread safety:</b> an instance holds the state of one generation (the schedule, the step index, the
  * begin index) and is not thread-safe; use one instance per concurrent generation. Backends and tensors are
  * thread-safe, and the schedule math is pure.
  */
-public final class FlowMatchScheduler {
+public final class FlowMatchScheduler implements Scheduler {
     private final SchedulerConfig config;
     private Precision precision = Precision.DIFFUSERS;
     private double shift;
@@ -40,6 +49,11 @@ public final class FlowMatchScheduler {
     private Integer stepIndex;
     private Integer beginIndex;
 
+    /**
+     * A scheduler for {@code config} (diffusers' {@code FlowMatchEulerDiscreteScheduler(**config)}).
+     *
+     * @param config the scheduler config
+     */
     public FlowMatchScheduler(SchedulerConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.shift = config.shift();
@@ -76,7 +90,11 @@ public final class FlowMatchScheduler {
 
     /**
      * The seed's {@code SetTimesteps(numSteps)}: the FLUX.2 pipeline sigmas {@code linspace(1, 1/N, N)} with the
-     * fixed {@code shift}, computed as diffusers computes custom sigmas with dynamic shifting off.
+     * fixed {@code shift}, computed as diffusers computes custom sigmas with dynamic shifting off — also on a config
+     * with dynamic shifting, where diffusers' {@code set_timesteps(N)} would raise for the missing {@code mu}. For
+     * diffusers' call use {@code setTimesteps(ScheduleRequest.steps(numSteps))}.
+     *
+     * @param numSteps the number of steps, {@code >= 1}
      */
     public void setTimesteps(int numSteps) {
         setTimestepsWithMu(numSteps, 0);
@@ -84,7 +102,11 @@ public final class FlowMatchScheduler {
 
     /**
      * The seed's {@code SetTimestepsWithMu}: diffusers' {@code set_timesteps(sigmas=linspace(1, 1/N, N), mu=mu)}
-     * as the FLUX.2 pipelines call it. As in the seed, {@code mu == 0} means the fixed shift.
+     * as the FLUX.2 pipelines call it. As in the seed, {@code mu == 0} means the fixed shift (not the identity
+     * shift that {@code mu = 0} gives in diffusers' form, {@link #setTimesteps(ScheduleRequest)}).
+     *
+     * @param numSteps the number of steps, {@code >= 1}
+     * @param mu       the resolution-dependent shift; 0 selects the fixed shift
      */
     public void setTimestepsWithMu(int numSteps, double mu) {
         if (numSteps < 1) {
@@ -104,8 +126,10 @@ public final class FlowMatchScheduler {
 
     /**
      * diffusers' {@code set_timesteps(num_inference_steps, sigmas=..., mu=..., timesteps=...)}, any argument
-     * may be absent; see {@link ScheduleRequest} and {@link Schedules}.
+     * may be absent; see {@link ScheduleRequest} and {@link Schedules}. With dynamic shifting on, {@code mu} is
+     * required (an {@link IllegalArgumentException} otherwise, as diffusers raises).
      */
+    @Override
     public void setTimesteps(ScheduleRequest request) {
         install(Schedules.compute(config, shift, Objects.requireNonNull(request, "request")));
     }
@@ -125,11 +149,13 @@ public final class FlowMatchScheduler {
     }
 
     /** N + 1 sigmas (terminal 0, or 1 when inverted). */
+    @Override
     public float[] sigmas() {
         return schedule().sigmas();
     }
 
     /** N timesteps. */
+    @Override
     public float[] timesteps() {
         return schedule().timesteps();
     }
@@ -138,8 +164,24 @@ public final class FlowMatchScheduler {
         return schedule().timestep(i);
     }
 
+    /** The number of steps N of the current schedule. */
     public int numSteps() {
         return schedule().numSteps();
+    }
+
+    @Override
+    public String className() {
+        return SchedulerConfigJson.CLASS_NAME;
+    }
+
+    @Override
+    public int numInferenceSteps() {
+        return numSteps();
+    }
+
+    @Override
+    public boolean isStochastic() {
+        return config.stochasticSampling();
     }
 
     /** The seed's {@code CalculateShift}: diffusers' {@code compute_empirical_mu}, exact in float64. */
@@ -150,15 +192,18 @@ public final class FlowMatchScheduler {
     // ---- step index (diffusers' rules) ---------------------------------------------------------------------
 
     /** The index of the next diffusers-form {@code step}, or null before the first one. */
+    @Override
     public Integer stepIndex() {
         return stepIndex;
     }
 
+    @Override
     public Integer beginIndex() {
         return beginIndex;
     }
 
     /** diffusers' {@code set_begin_index}: the first step uses this index instead of looking up its timestep. */
+    @Override
     public void setBeginIndex(int beginIndex) {
         int n = numSteps();
         if (beginIndex < 0 || beginIndex >= n) {
@@ -168,6 +213,7 @@ public final class FlowMatchScheduler {
     }
 
     /** diffusers' {@code index_for_timestep}; see {@link Schedule#indexForTimestep}. */
+    @Override
     public int indexForTimestep(float timestep) {
         return schedule().indexForTimestep(timestep);
     }
@@ -195,6 +241,7 @@ public final class FlowMatchScheduler {
      * index or the timestep, later calls advance by one. With {@code stochastic_sampling} on, use
      * {@link #step(Tensor, float, Tensor, NoiseSource)}.
      */
+    @Override
     public Tensor step(Tensor modelOutput, float timestep, Tensor sample) {
         if (config.stochasticSampling()) {
             throw new IllegalStateException("stochastic_sampling is on: pass a NoiseSource to step(...)");
@@ -210,6 +257,7 @@ public final class FlowMatchScheduler {
      * {@code x0 = x - sigma * v} and {@code prev = (1 - sigma_next) * x0 + sigma_next * noise}, the noise drawn
      * from {@code noise} in float32 (diffusers draws it in the upcast sample's dtype); otherwise the Euler step.
      */
+    @Override
     public Tensor step(Tensor modelOutput, float timestep, Tensor sample, NoiseSource noise) {
         Objects.requireNonNull(noise, "noise");
         int i = checkIndex(currentIndex(timestep));
@@ -249,6 +297,7 @@ public final class FlowMatchScheduler {
      * sample's dtype and each operation rounds to the promoted dtype; in {@link Precision#FP32} mode it is
      * float32, rounded once to the sample's dtype.
      */
+    @Override
     public Tensor scaleNoise(Tensor sample, float timestep, Tensor noise) {
         TensorBackend backend = checkPair(noise, sample);
         int index = beginIndex == null ? indexForTimestep(timestep) : stepIndex != null ? stepIndex : beginIndex;

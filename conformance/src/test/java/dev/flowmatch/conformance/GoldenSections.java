@@ -23,6 +23,9 @@ final class GoldenSections {
         register(GoldenSection.ofArray("steps", Goldens.StepCase::of, EulerGoldens::step));
         register(GoldenSection.ofArray("torch_randn", Goldens.RandnCase::of, NoiseGoldens::randn));
         register(GoldenSection.ofArray("flux2_latents", Goldens.LatentsCase::of, NoiseGoldens::latents));
+        // sampler-goldens.json: diffusers v0.40.0's flow sampler family, whole runs step by step.
+        register(GoldenSection.ofArray("sampler_runs", SamplerGoldens.Run::of, SamplerGoldens::run));
+        register(GoldenSection.ofArray("scale_noise", SamplerGoldens.ScaleNoise::of, SamplerGoldens::scaleNoise));
     }
 
     private GoldenSections() {}
