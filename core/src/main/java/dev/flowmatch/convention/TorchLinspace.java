@@ -23,9 +23,10 @@ import java.util.Objects;
  *       (never fused), even where the block crosses the middle. torch 2.0 dropped it (pytorch#89048): every value comes from the
  *       scalar formula.</li>
  * </ul>
- * The torch 1.13 variants were checked against torch 1.13 under {@code ATEN_CPU_CAPABILITY=avx2} and
- * {@code default} for 391 linspaces ({@code tools/reference/torch_conventions.py}). Builds for ARM64 also
- * contract multiply-adds; their values are expected to follow {@code AVX2}, not {@code DEFAULT} (not checked).
+ * Checked under {@code ATEN_CPU_CAPABILITY=avx2} and {@code default}: torch 1.13 for 391 linspaces
+ * ({@code tools/reference/torch_conventions.py}), libtorch 2.7.1 (DJL's natives) for 20000 and, bundled, 175
+ * ({@code tools/reference/TorchLinspaceReference.java}). Builds for ARM64 also contract multiply-adds; their values
+ * are expected to follow {@code AVX2}, not {@code DEFAULT} (not checked).
  */
 public final class TorchLinspace {
     /** {@code Vectorized<float>::size()}: 8 floats in both the AVX2 and the portable build. */

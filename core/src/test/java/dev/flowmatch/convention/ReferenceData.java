@@ -23,6 +23,11 @@ final class ReferenceData {
         return torchConventions;
     }
 
+    /** {@code reference/torch-2.7-linspace-KERNEL.json} ({@code tools/reference/TorchLinspaceReference.java}). */
+    static JsonNode torch27Linspace(dev.flowmatch.noise.TorchCpuKernel kernel) {
+        return read("/reference/torch-2.7-linspace-" + kernel.name().toLowerCase(java.util.Locale.ROOT) + ".json");
+    }
+
     private static JsonNode read(String resource) {
         try (InputStream in = ReferenceData.class.getResourceAsStream(resource)) {
             if (in == null) {
