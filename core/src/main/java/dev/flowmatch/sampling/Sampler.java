@@ -2,6 +2,8 @@ package dev.flowmatch.sampling;
 
 import dev.flowmatch.FlowMatchScheduler;
 import dev.flowmatch.Precision;
+import dev.flowmatch.convention.Convention;
+import dev.flowmatch.convention.OllamaSchedule;
 import dev.flowmatch.schedule.Flux2;
 import dev.flowmatch.schedule.ScheduleRequest;
 import dev.flowmatch.schedule.SchedulerConfig;
@@ -22,6 +24,11 @@ import java.util.function.BooleanSupplier;
  *       {@code latents = scheduler.step(noise_pred, t, latents)}.</li>
  * </ol>
  * A sampler is immutable and can run many times; each run uses its own scheduler, so runs may be concurrent.
+ *
+ * <p>With {@link Builder#convention} {@link Convention#OLLAMA} (or {@link Convention#OLLAMA_ARM64}) the loop is
+ * Ollama's FLUX.2 loop instead ({@code flux2.go}): its image sequence length and float32 {@code CalculateShift},
+ * its schedule, the model called with {@code bf16(timestep / num_train_timesteps)}, and its {@code Step}
+ * (bfloat16 result). Start it from {@code Flux2Latents.initLatents(..., NoiseGenerator.MLX)} for Ollama's noise.
  */
 public final class Sampler {
 
@@ -35,6 +42,7 @@ public final class Sampler {
     private final int numSteps;
     private final int imageSeqLen;
     private final Precision precision;
+    private final Convention convention;
     private final StepListener listener;
     private final BooleanSupplier cancelled;
     private final boolean nanGuard;
@@ -42,7 +50,8 @@ public final class Sampler {
     private Sampler(Builder b) {
         this.config = b.config;
         this.numSteps = b.numSteps;
-        this.imageSeqLen = b.imageSeqLen;
+        this.convention = b.convention;
+        this.imageSeqLen = b.width != null ? convention.imageSeqLen(b.width, b.height) : b.imageSeqLen;
         this.precision = b.precision;
         this.listener = b.listener;
         this.cancelled = b.cancelled;
@@ -55,9 +64,13 @@ public final class Sampler {
 
     /** The scheduler a run uses, with its schedule set as the pipeline sets it. */
     public FlowMatchScheduler newScheduler() {
-        FlowMatchScheduler scheduler = new FlowMatchScheduler(config).setPrecision(precision);
-        double mu = Flux2.computeEmpiricalMu(imageSeqLen, numSteps);
-        scheduler.setTimesteps(ScheduleRequest.ofSigmas(Flux2.pipelineSigmas(numSteps)).withMu(mu));
+        FlowMatchScheduler scheduler = new FlowMatchScheduler(config).setPrecision(precision).setConvention(convention);
+        double mu = convention.empiricalMu(imageSeqLen, numSteps);
+        if (convention == Convention.DIFFUSERS) {
+            scheduler.setTimesteps(ScheduleRequest.ofSigmas(Flux2.pipelineSigmas(numSteps)).withMu(mu));
+        } else {
+            scheduler.setTimestepsWithMu(numSteps, mu); // Ollama: SetTimestepsWithMu(steps, CalculateShift(...))
+        }
         scheduler.setBeginIndex(0);
         return scheduler;
     }
@@ -76,7 +89,6 @@ public final class Sampler {
         FlowMatchScheduler scheduler = newScheduler();
         float[] sigmas = scheduler.sigmas();
         float[] timesteps = scheduler.timesteps();
-        DType latentsType = initialLatents.dtype();
         Tensor latents = initialLatents;
         try {
             for (int i = 0; i < timesteps.length; i++) {
@@ -84,8 +96,7 @@ public final class Sampler {
                     throw new CancellationException("sampling cancelled before step " + i + " of " + timesteps.length);
                 }
                 long start = System.nanoTime();
-                // timestep = t.expand(B).to(latents.dtype); the transformer gets timestep / 1000 in that dtype.
-                float modelTime = latentsType.round(latentsType.round(timesteps[i]) / 1000f);
+                float modelTime = modelTimestep(timesteps[i], latents.dtype());
                 Tensor next;
                 try (Tensor velocity = model.velocity(latents, modelTime)) {
                     Objects.requireNonNull(velocity, "the model returned null");
@@ -118,12 +129,28 @@ public final class Sampler {
         }
     }
 
+    /**
+     * The value the model is called with at a step of timestep {@code t}: diffusers'
+     * {@code (t.to(latents.dtype)) / 1000} computed in the latents' dtype, or Ollama's
+     * {@code bf16(t / float32(num_train_timesteps))}.
+     */
+    private float modelTimestep(float t, DType latentsType) {
+        if (convention.ollama().isPresent()) {
+            return OllamaSchedule.modelTimestep(t, config.numTrainTimesteps());
+        }
+        // timestep = t.expand(B).to(latents.dtype); the transformer gets timestep / 1000 in that dtype.
+        return latentsType.round(latentsType.round(t) / 1000f);
+    }
+
     /** Builds a {@link Sampler}; defaults: FLUX.2 [klein] config, 4 steps, 1024x1024, DIFFUSERS precision. */
     public static final class Builder {
         private SchedulerConfig config = SchedulerConfig.flux2Klein();
         private int numSteps = 4;
-        private int imageSeqLen = Flux2.imageSeqLen(1024, 1024);
+        private int imageSeqLen;
+        private Integer width = 1024;
+        private Integer height = 1024;
         private Precision precision = Precision.DIFFUSERS;
+        private Convention convention = Convention.DIFFUSERS;
         private StepListener listener = event -> {};
         private BooleanSupplier cancelled = () -> false;
         private boolean nanGuard = false;
@@ -143,9 +170,13 @@ public final class Sampler {
             return this;
         }
 
-        /** The image size, which sets the image sequence length and so mu. */
+        /**
+         * The image size, which sets the image sequence length (as the convention's engine computes it) and so mu.
+         */
         public Builder imageSize(int width, int height) {
-            imageSeqLen = Flux2.imageSeqLen(width, height);
+            Convention.DIFFUSERS.imageSeqLen(width, height); // checks the size now, whatever the convention
+            this.width = width;
+            this.height = height;
             return this;
         }
 
@@ -154,6 +185,23 @@ public final class Sampler {
                 throw new IllegalArgumentException("imageSeqLen: " + value + " must be >= 1");
             }
             imageSeqLen = value;
+            width = null;
+            height = null;
+            return this;
+        }
+
+        /**
+         * The engine whose loop to reproduce: {@link Convention#DIFFUSERS} (default), {@link Convention#OLLAMA} or
+         * {@link Convention#OLLAMA_ARM64}. ComfyUI's samplers are not reproduced: {@link Convention#COMFYUI} is
+         * refused (use its schedule with {@link FlowMatchScheduler#setConvention}).
+         */
+        public Builder convention(Convention value) {
+            Objects.requireNonNull(value, "convention");
+            if (value == Convention.COMFYUI) {
+                throw new IllegalArgumentException("convention: COMFYUI is a schedule convention only; ComfyUI's"
+                        + " sampling loop (k-diffusion) is not reproduced: use diffusers, ollama or ollama-arm64");
+            }
+            convention = value;
             return this;
         }
 
