@@ -128,13 +128,8 @@ public final class ComfyUiSchedule {
         double ss = (double) tableSize / steps;
         int[] indices = new int[steps];
         for (int x = 0; x < steps; x++) {
-            int back = 1 + (int) (x * ss);
-            if (back > tableSize) {
-                // Python would wrap around to the start of the table (a negative index past -len raises)
-                throw new IllegalArgumentException("steps: " + steps + " is more than the " + tableSize
-                        + " entries of the sigma table");
-            }
-            indices[x] = tableSize - back;
+            // x * ss < tableSize for x < steps, so the index stays in the table (more steps than entries repeat some)
+            indices[x] = tableSize - 1 - (int) (x * ss);
         }
         return indices;
     }
