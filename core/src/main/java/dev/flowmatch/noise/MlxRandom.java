@@ -33,8 +33,10 @@ import java.util.Objects;
  *       ({@code random::normal}). So bfloat16 noise is {@code bf16(bf16(erfinv(u)) * bf16(sqrt 2))}, not the
  *       rounded float32 noise.</li>
  * </ol>
- * Checked against MLX 0.31.2's CPU stream ({@code mlx-noise-goldens.json}). MLX's Metal kernels compute
- * {@code erfinv} and {@code log} with other code and may differ in the last bits (unchecked).
+ * Checked against MLX 0.31.2's CPU stream ({@code mlx-noise-goldens.json}, and the mlx backend's own
+ * {@code random.normal} in the conformance suite); the {@code logf} port equals glibc 2.36's for every float in
+ * {@code (0, 1]}, all the arguments erfinv passes it. MLX's Metal kernels compute {@code erfinv} and {@code log} with
+ * other code and may differ in the last bits (unchecked).
  *
  * <p>Seeds are 64-bit unsigned as in MLX; a negative {@code long} is its two's complement (Go's
  * {@code uint64(seed)} in Ollama). Unlike torch's, all 64 bits matter.
