@@ -90,6 +90,7 @@ public final class FlowMatchScheduler {
         return torchBuild;
     }
 
+    /** Selects the torch build (CPU kernel and release) whose {@code linspace} {@link Convention#COMFYUI} runs on. */
     public FlowMatchScheduler setTorchBuild(TorchBuild torchBuild) {
         this.torchBuild = Objects.requireNonNull(torchBuild, "torchBuild");
         return this;

@@ -68,6 +68,7 @@ public final class OllamaSchedule {
         /** {@code DefaultSchedulerConfig()}: 1000, 3.0, dynamic shifting, exponential (FLUX.2 [klein]). */
         public static final Config DEFAULT = new Config(1000, 3.0f, true, TimeShiftType.EXPONENTIAL);
 
+        /** Checks the fields: at least one training timestep, a finite shift. */
         public Config {
             Objects.requireNonNull(timeShiftType, "timeShiftType");
             if (numTrainTimesteps < 1) {
@@ -99,16 +100,19 @@ public final class OllamaSchedule {
      * @param timesteps {@code Timesteps}: N + 1 values, {@code sigma * float32(NumTrainTimesteps)}, the last 0
      */
     public record Result(float mu, Branch branch, float[] sigmas, float[] timesteps) {
+        /** Copies the arrays: a result is immutable. */
         public Result {
             sigmas = sigmas.clone();
             timesteps = timesteps.clone();
         }
 
+        /** A copy of the N + 1 sigmas. */
         @Override
         public float[] sigmas() {
             return sigmas.clone();
         }
 
+        /** A copy of the N + 1 timesteps. */
         @Override
         public float[] timesteps() {
             return timesteps.clone();
