@@ -89,6 +89,7 @@ public final class Sampler {
         FlowMatchScheduler scheduler = newScheduler();
         float[] sigmas = scheduler.sigmas();
         float[] timesteps = scheduler.timesteps();
+        DType latentsType = initialLatents.dtype();
         Tensor latents = initialLatents;
         try {
             for (int i = 0; i < timesteps.length; i++) {
@@ -96,7 +97,7 @@ public final class Sampler {
                     throw new CancellationException("sampling cancelled before step " + i + " of " + timesteps.length);
                 }
                 long start = System.nanoTime();
-                float modelTime = modelTimestep(timesteps[i], latents.dtype());
+                float modelTime = modelTimestep(timesteps[i], latentsType);
                 Tensor next;
                 try (Tensor velocity = model.velocity(latents, modelTime)) {
                     Objects.requireNonNull(velocity, "the model returned null");
