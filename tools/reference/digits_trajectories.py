@@ -197,7 +197,8 @@ def run(model, scheduler_class, name, config, call, null_label):
         "name": name,
         "scheduler": scheduler_class.__name__,
         "config": config,
-        "resolved_config": {k: v for k, v in dict(scheduler.config).items()},
+        # (diffusers keeps _use_default_values as a list in set order: sorted, so that reruns give the same file)
+        "resolved_config": {k: sorted(v) if k == "_use_default_values" else v for k, v in dict(scheduler.config).items()},
         "set_timesteps": json_call(call),
         "begin_index": 0,
         "order": scheduler.order,
