@@ -229,6 +229,17 @@ def run(model, scheduler_class, name, config, call, null_label):
     return record
 
 
+def standard_json(value):
+    """Non-finite floats (diffusers' lambda_min_clipped = -inf) as strings, so every JSON parser reads the file."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return "inf" if value > 0 else "-inf" if value < 0 else "nan"  # as sampler-goldens.json writes them
+    if isinstance(value, dict):
+        return {k: standard_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [standard_json(v) for v in value]
+    return value
+
+
 def sha256(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
@@ -265,7 +276,8 @@ def main():
             "runs[]": "one denoising loop: the model called on [latents; latents] with [labels; null labels], "
                       "classifier-free guidance uncond + g * (cond - uncond), then the diffusers scheduler's step",
             "runs[].config": "the dict passed to SchedulerClass.from_config",
-            "runs[].resolved_config": "scheduler.config after construction",
+            "runs[].resolved_config": "scheduler.config after construction (non-finite floats as the strings "
+                                      "'inf', '-inf', 'nan')",
             "runs[].set_timesteps": "set_timesteps keyword arguments (sigmas as a float64 numpy linspace: its "
                                     "arguments and values); set_begin_index(0) follows, as the FLUX pipelines call it",
             "runs[].sigmas / timesteps": "scheduler.sigmas / scheduler.timesteps after set_timesteps: {dtype, shape, "
@@ -281,7 +293,7 @@ def main():
         "runs": runs,
     }
     with open(OUT, "w") as f:
-        json.dump(document, f, separators=(",", ":"))
+        json.dump(standard_json(document), f, separators=(",", ":"), allow_nan=False)
         f.write("\n")
     print(f"wrote {os.path.relpath(OUT, ROOT)}: " + ", ".join(f"{r['name']} ({len(r['steps'])} calls)" for r in runs))
 

@@ -16,8 +16,8 @@ abstract class ConditionalCalls implements GuidedVelocity {
     /** The model's outputs of one call: {@code uncond} is null when not guiding. */
     record Outputs(Tensor cond, Tensor uncond) {}
 
-    protected final ModelInfo info;
-    protected final TensorBackend backend;
+    private final ModelInfo info;
+    private final TensorBackend backend;
     private final int[] labels;
     private final float guidanceScale;
     /** The label input of every call: {@code labels}, then {@code labels.length} null labels when guiding. */
