@@ -25,15 +25,17 @@ import org.junit.jupiter.api.Test;
  *
  * <p><b>Tolerance, from the measured forward difference.</b> The runtimes do not run torch 1.13's kernels
  * (libtorch 2.7.1 in DJL, MLAS in ONNX Runtime), so their float32 convolutions sum in other orders. Measured on
- * this machine (x86-64 AVX2) on the ten recorded Euler inputs: |DJL - torch| <= 1.7e-6 and |ONNX Runtime -
- * torch| <= 1.9e-6 per output element, for outputs up to 4.0 in magnitude (about 4 ulp of 4.0); over all 41
- * recorded calls of the four schedulers the largest is 7.7e-6 (Heun's call at sigma 0.001, outputs up to 5.6).
+ * this machine (x86-64 AVX2) on the ten recorded Euler inputs: |DJL - torch| <= 1.4e-6 (one PyTorch thread;
+ * 1.7e-6 with two) and |ONNX Runtime - torch| <= 1.9e-6 per output element, for outputs up to 4.0 in magnitude
+ * (about 4 ulp of 4.0); over all 41 recorded calls of the four schedulers the largest is 7.7e-6 (Heun's call at
+ * sigma 0.001, outputs up to 5.6).
  * The forward bound {@link #FORWARD_BOUND} is 3e-5, about 4x the largest measured difference, as room for other
  * CPUs' kernels. Guidance {@code u + g (c - u)} turns input errors of at most E into at most {@code (2g - 1) E}
  * (5E at g = 3), and Euler adds {@code |dt| * error} per step with {@code sum |dt| = 1}, so, as long as the
  * runtime's drift from torch's trajectory does not feed back into larger errors, the end point differs by at most
- * {@code (2g - 1) * sum|dt| * E} = {@link #endBound}. Measured: 7.2e-7 for both runtimes, 200 times inside it: the
- * feedback is not amplifying here (the per-call errors are not aligned). A wrong time input, label, guidance or
+ * {@code (2g - 1) * sum|dt| * E} = {@link #endBound} = 1.5e-4. Measured: 7.2e-7 (ONNX Runtime) and 7.2e-7 to
+ * 8.2e-7 (DJL, two or one threads), about 200 times inside it: the drift does not amplify here (the per-call
+ * errors are not aligned). A wrong time input, label, guidance or
  * step is off by 1e-2 and more, far outside.
  */
 class RuntimeEndToEndTest {
