@@ -22,6 +22,7 @@ public final class ClassSampler {
      * @param guidanceScale classifier-free guidance scale ({@code <= 1}: none)
      * @param seed          the noise seed (torch's {@code manual_seed} meaning)
      * @param sampler       the loop (scheduler config, steps, listener)
+     * @return the final latents, {@code labels.length * sampleSize} values
      */
     public static float[] sample(FlowModel model, int[] labels, float guidanceScale, long seed, Sampler sampler) {
         Objects.requireNonNull(model, "model");

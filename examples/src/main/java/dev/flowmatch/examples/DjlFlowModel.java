@@ -48,6 +48,8 @@ public final class DjlFlowModel implements FlowModel {
     /**
      * Loads the model's TorchScript file on the {@code djl} backend's device.
      *
+     * @param files the model's files
+     * @return the loaded model; close it when done
      * @throws IllegalStateException if the {@code djl} backend (DJL's PyTorch engine) is unavailable here
      */
     public static DjlFlowModel load(ModelFiles files) {
@@ -83,7 +85,11 @@ public final class DjlFlowModel implements FlowModel {
         return backend;
     }
 
-    /** The DJL model (its block is the TorchScript module). */
+    /**
+     * The DJL model.
+     *
+     * @return the model, whose block is the TorchScript module
+     */
     public Model model() {
         return model;
     }

@@ -9,10 +9,18 @@ import dev.flowmatch.tensor.TensorBackend;
  */
 public interface FlowModel extends AutoCloseable {
 
-    /** The model's interface (classes, null label, sample shape). */
+    /**
+     * The model's interface.
+     *
+     * @return its classes, null label and sample shape
+     */
     ModelInfo info();
 
-    /** The backend whose tensors {@link GuidedVelocity#velocity} takes and returns. */
+    /**
+     * The backend of this runtime.
+     *
+     * @return the backend whose tensors {@link GuidedVelocity#velocity} takes and returns
+     */
     TensorBackend backend();
 
     /**
@@ -23,6 +31,7 @@ public interface FlowModel extends AutoCloseable {
      *
      * @param labels        one label per batch item ({@code 0..numClasses-1}, or the null label)
      * @param guidanceScale finite, {@code >= 0}
+     * @return a new velocity model for one generation; the caller closes it
      */
     GuidedVelocity guided(int[] labels, float guidanceScale);
 

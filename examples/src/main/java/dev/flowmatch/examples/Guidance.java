@@ -22,6 +22,9 @@ public final class Guidance {
     /**
      * Whether a pipeline guides at this scale: diffusers' {@code do_classifier_free_guidance} is
      * {@code guidance_scale > 1}; at 1 or below it calls the model once, conditionally, and uses that output.
+     *
+     * @param guidanceScale the guidance scale
+     * @return whether to run the unconditional prediction and combine
      */
     public static boolean isEnabled(float guidanceScale) {
         return guidanceScale > 1f;
@@ -30,6 +33,10 @@ public final class Guidance {
     /**
      * Checks a guidance scale: finite and {@code >= 0} (0 gives the unconditional prediction, 1 the
      * conditional one).
+     *
+     * @param guidanceScale the guidance scale
+     * @return {@code guidanceScale}
+     * @throws IllegalArgumentException naming the value when it is not finite or negative
      */
     public static float requireScale(float guidanceScale) {
         if (!Float.isFinite(guidanceScale) || guidanceScale < 0f) {
@@ -45,6 +52,7 @@ public final class Guidance {
      * @param cond  the conditional prediction
      * @param uncond the unconditional (negative-prompt or null-label) prediction, same shape, dtype and backend
      * @param scale the guidance scale
+     * @return the guided prediction; the caller closes it
      */
     public static Tensor combine(Tensor cond, Tensor uncond, float scale) {
         Objects.requireNonNull(cond, "cond");

@@ -12,10 +12,18 @@ import dev.flowmatch.sampling.VelocityModel;
  */
 public interface GuidedVelocity extends VelocityModel, AutoCloseable {
 
-    /** The labels of the batch items, one per item. */
+    /**
+     * The labels of the batch items.
+     *
+     * @return one label per batch item (a copy)
+     */
     int[] labels();
 
-    /** The guidance scale. */
+    /**
+     * The guidance scale.
+     *
+     * @return the classifier-free guidance scale of every call
+     */
     float guidanceScale();
 
     @Override

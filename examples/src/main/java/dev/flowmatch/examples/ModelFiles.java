@@ -33,7 +33,13 @@ public final class ModelFiles {
         }
     }
 
-    /** The bundled model {@code name} (today only {@value #DIGITS}). */
+    /**
+     * A model bundled with this module.
+     *
+     * @param name the model's name (today only {@value #DIGITS})
+     * @return its files
+     * @throws IllegalArgumentException naming the model when it is not bundled
+     */
     public static ModelFiles bundled(String name) {
         Objects.requireNonNull(name, "name");
         if (!DIGITS.equals(name)) {
@@ -43,7 +49,13 @@ public final class ModelFiles {
         return new ModelFiles("bundled model '" + name + "'", null, RESOURCES + name + "/");
     }
 
-    /** A model directory: {@code model.json} and the TorchScript and ONNX files it names. */
+    /**
+     * A model directory: {@code model.json} and the TorchScript and ONNX files it names.
+     *
+     * @param directory the directory
+     * @return its files
+     * @throws IllegalArgumentException naming the directory when it has no {@code model.json}
+     */
     public static ModelFiles directory(Path directory) {
         Objects.requireNonNull(directory, "directory");
         if (!Files.isRegularFile(directory.resolve("model.json"))) {
@@ -52,7 +64,12 @@ public final class ModelFiles {
         return new ModelFiles("model directory " + directory, directory, null);
     }
 
-    /** A bundled model's name, or a directory with a {@code model.json}. */
+    /**
+     * A bundled model's name, or a directory with a {@code model.json}.
+     *
+     * @param nameOrDirectory a name or a directory path
+     * @return the model's files
+     */
     public static ModelFiles named(String nameOrDirectory) {
         Objects.requireNonNull(nameOrDirectory, "model");
         Path path = Path.of(nameOrDirectory);
@@ -62,11 +79,22 @@ public final class ModelFiles {
         return bundled(nameOrDirectory);
     }
 
+    /**
+     * The model's interface.
+     *
+     * @return what its {@code model.json} says
+     */
     public ModelInfo info() {
         return info;
     }
 
-    /** One of the model's files; the caller closes the stream. */
+    /**
+     * Opens one of the model's files.
+     *
+     * @param file the file name, as {@code model.json} gives it
+     * @return a stream the caller closes
+     * @throws IOException if the file is missing or unreadable
+     */
     public InputStream open(String file) throws IOException {
         if (directory != null) {
             return Files.newInputStream(directory.resolve(file));
@@ -78,7 +106,13 @@ public final class ModelFiles {
         return in;
     }
 
-    /** All bytes of one of the model's files. */
+    /**
+     * Reads one of the model's files.
+     *
+     * @param file the file name, as {@code model.json} gives it
+     * @return all its bytes
+     * @throws IOException if the file is missing or unreadable
+     */
     public byte[] read(String file) throws IOException {
         try (InputStream in = open(file)) {
             return in.readAllBytes();

@@ -24,6 +24,7 @@ import java.util.Objects;
 public record ModelInfo(String name, int numClasses, int nullLabel, long[] sampleShape, String torchScriptFile,
                         String onnxFile) {
 
+    /** Checks the values; the sample shape is copied. */
     public ModelInfo {
         Objects.requireNonNull(name, "name");
         sampleShape = sampleShape.clone();
@@ -35,17 +36,31 @@ public record ModelInfo(String name, int numClasses, int nullLabel, long[] sampl
         }
     }
 
+    /**
+     * The shape of one sample.
+     *
+     * @return the dimensions after the batch (a copy)
+     */
     @Override
     public long[] sampleShape() {
         return sampleShape.clone();
     }
 
-    /** Elements of one sample. */
+    /**
+     * Elements of one sample.
+     *
+     * @return the product of {@link #sampleShape()}
+     */
     public int sampleSize() {
         return Math.toIntExact(Shape.of(sampleShape).numel());
     }
 
-    /** The latents' shape for {@code batch} samples: {@code [batch, ...sampleShape]}. */
+    /**
+     * The latents' shape for a batch.
+     *
+     * @param batch the number of samples
+     * @return {@code [batch, ...sampleShape]}
+     */
     public Shape batchShape(int batch) {
         long[] dims = new long[sampleShape.length + 1];
         dims[0] = batch;
@@ -53,7 +68,14 @@ public record ModelInfo(String name, int numClasses, int nullLabel, long[] sampl
         return Shape.of(dims);
     }
 
-    /** Checks a class label: {@code 0 <= label < numClasses}, or the null label. */
+    /**
+     * Checks a class label: {@code 0 <= label < numClasses}, or the null label.
+     *
+     * @param label the label
+     * @param role  what to call it in the exception ({@code labels[3]})
+     * @return {@code label}
+     * @throws IllegalArgumentException naming the role, the value and the accepted range
+     */
     public int requireLabel(int label, String role) {
         if ((label < 0 || label >= numClasses) && label != nullLabel) {
             throw new IllegalArgumentException(role + ": " + label + " is not a label of model '" + name + "' (0.."
@@ -62,7 +84,14 @@ public record ModelInfo(String name, int numClasses, int nullLabel, long[] sampl
         return label;
     }
 
-    /** Parses a {@code model.json}. */
+    /**
+     * Parses a {@code model.json}.
+     *
+     * @param json the file's contents
+     * @return the interface it describes
+     * @throws IOException if it is not JSON
+     * @throws IllegalArgumentException naming a missing key
+     */
     public static ModelInfo read(InputStream json) throws IOException {
         JsonNode root = new ObjectMapper().readTree(json);
         JsonNode shape = required(root, "inputs", "x", "shape");

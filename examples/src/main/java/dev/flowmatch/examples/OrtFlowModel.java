@@ -55,7 +55,12 @@ public final class OrtFlowModel implements FlowModel {
         this.session = session;
     }
 
-    /** Loads the model's ONNX file with ONNX Runtime's defaults (CPU, all graph optimisations). */
+    /**
+     * Loads the model's ONNX file with ONNX Runtime's defaults (CPU, all graph optimisations).
+     *
+     * @param files the model's files
+     * @return the loaded model; close it when done
+     */
     public static OrtFlowModel load(ModelFiles files) {
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             return load(files, options);
@@ -65,6 +70,10 @@ public final class OrtFlowModel implements FlowModel {
     /**
      * Loads the model's ONNX file with these session options (threads, optimisation level, execution provider);
      * the options may be closed afterwards.
+     *
+     * @param files   the model's files
+     * @param options the session options
+     * @return the loaded model; close it when done
      */
     public static OrtFlowModel load(ModelFiles files, OrtSession.SessionOptions options) {
         Objects.requireNonNull(files, "files");
@@ -93,7 +102,11 @@ public final class OrtFlowModel implements FlowModel {
         return backend;
     }
 
-    /** The ONNX Runtime session. */
+    /**
+     * The ONNX Runtime session.
+     *
+     * @return the session running the model
+     */
     public OrtSession session() {
         return session;
     }
