@@ -31,8 +31,8 @@ public final class Guidance {
     }
 
     /**
-     * Checks a guidance scale: finite and {@code >= 0} (0 gives the unconditional prediction, 1 the
-     * conditional one).
+     * Checks a guidance scale: finite and {@code >= 0}. (Scales up to 1 mean no guidance, as in diffusers: the
+     * conditional prediction alone.)
      *
      * @param guidanceScale the guidance scale
      * @return {@code guidanceScale}

@@ -186,8 +186,9 @@ public final class OrtFlowModel implements FlowModel {
             for (int i = 0; i < modelBatch(); i++) {
                 times.put(i, t);
             }
-            try (OrtSession.Result ignored = session.run(inputs, pinnedOutputs)) {
-                // ONNX Runtime wrote the velocity into `out` (pinned output): nothing to read from the result.
+            try {
+                // ONNX Runtime writes the velocity into `out` (the pinned output): the result holds nothing else.
+                session.run(inputs, pinnedOutputs).close();
             } catch (OrtException e) {
                 throw new BackendException("ONNX Runtime, model '" + info.name() + "': " + e.getMessage(), e);
             }

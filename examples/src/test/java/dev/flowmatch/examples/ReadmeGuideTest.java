@@ -95,7 +95,8 @@ class ReadmeGuideTest {
                 x.clear();
                 x.put(values).put(values);
                 for (int i = 0; i < 4; i++) times.put(i, t);
-                try (OrtSession.Result r = session.run(inputs, pinned)) {
+                try {
+                    session.run(inputs, pinned).close();
                 } catch (OrtException e) {
                     throw new IllegalStateException(e);
                 }
