@@ -1,6 +1,8 @@
 package dev.flowmatch.examples;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.Model;
 import ai.djl.inference.Predictor;
@@ -107,6 +109,12 @@ class ReadmeGuideTest {
                 }
             };
 
+            // Tensors over direct buffers use that memory: ONNX Runtime made no copy of its own.
+            assertFalse(inputs.get("x").ownsBuffer());
+            assertFalse(pinned.get("velocity").ownsBuffer());
+            FloatBuffer seen = (FloatBuffer) inputs.get("x").getBufferRef().orElseThrow();
+            x.put(0, 42f);
+            assertEquals(42f, seen.get(0), "the tensor's buffer is x's memory");
             try (OrtFlowModel library = OrtFlowModel.load(files)) {
                 assertSameSamples(java, velocity, library);
             } finally {
