@@ -1,6 +1,7 @@
 package dev.flowmatch.scheduler;
 
 import dev.flowmatch.noise.NoiseSource;
+import dev.flowmatch.schedule.Flux2;
 import dev.flowmatch.schedule.ScheduleRequest;
 import dev.flowmatch.tensor.Tensor;
 
@@ -38,6 +39,21 @@ public interface Scheduler {
      * @param request {@code num_inference_steps}, {@code sigmas}, {@code mu}, {@code timesteps}
      */
     void setTimesteps(ScheduleRequest request);
+
+    /**
+     * The {@code set_timesteps} request diffusers' FLUX.2 pipelines make for this class
+     * ({@code pipeline_flux2_klein.py}: {@code sigmas = linspace(1, 1/N, N)}, {@code None} for a class with
+     * {@code use_flow_sigmas}; {@code mu} from the image sequence length; {@code retrieve_timesteps}). The default is
+     * the flow-match classes' call, custom sigmas and {@code mu}. A class whose {@code set_timesteps} cannot take
+     * that call in diffusers (diffusers raises) overrides this with the closest call it takes, and documents it.
+     *
+     * @param numSteps the number of inference steps
+     * @param mu       {@code compute_empirical_mu(image_seq_len, numSteps)}
+     * @return the request to give {@link #setTimesteps}
+     */
+    default ScheduleRequest flux2PipelineRequest(int numSteps, double mu) {
+        return ScheduleRequest.ofSigmas(Flux2.pipelineSigmas(numSteps)).withMu(mu);
+    }
 
     /** {@code scheduler.sigmas}: the float32 sigmas including the final one. */
     float[] sigmas();
