@@ -391,6 +391,8 @@ def excluded(Dpm):
         probe(Dpm, "flow_shift 1e8: every sigma but the last is 1.0 in float32", flow_config(flow_shift=1e8)),
         probe(Dpm, "mu=20 with dynamic shifting: exp(mu) makes the sigmas 1.0", flow_config(use_dynamic_shifting=True),
               mu=20.0),
+        probe(Dpm, "sde-dpmsolver++ with sigma_min above the last flow sigma (flow_shift 0.2, 21 steps)", flow_config(
+            flow_shift=0.2, algorithm_type="sde-dpmsolver++", final_sigmas_type="sigma_min"), steps=21),
         probe(Dpm, "deis with final_sigmas_type zero", flow_config(algorithm_type="deis")),
         probe(Dpm, "time_shift_type linear with mu", flow_config(use_dynamic_shifting=True, time_shift_type="linear"),
               mu=0.7),
