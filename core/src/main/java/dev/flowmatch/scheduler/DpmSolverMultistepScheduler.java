@@ -197,7 +197,7 @@ public final class DpmSolverMultistepScheduler implements Scheduler, AutoCloseab
         double shift = flowShift;
         if (request.mu() != null) {
             double mu = request.mu();
-            if (!config.useDynamicShifting() || !"exponential".equals(config.timeShiftType())) {
+            if (!acceptsMu()) {
                 throw new IllegalArgumentException("mu: " + mu + " needs use_dynamic_shifting true and"
                         + " time_shift_type 'exponential' (diffusers asserts); this config has use_dynamic_shifting "
                         + config.useDynamicShifting() + ", time_shift_type '" + config.timeShiftType() + "'");
@@ -220,6 +220,24 @@ public final class DpmSolverMultistepScheduler implements Scheduler, AutoCloseab
         timesteps = newTimesteps;
         stepIndex = null;
         beginIndex = null;
+    }
+
+    /**
+     * The FLUX.2 pipelines' {@code set_timesteps} call for this class ({@code pipeline_flux2_klein.py}): with
+     * {@code use_flow_sigmas} they pass no sigmas, so {@code set_timesteps(N, mu=mu)}. diffusers asserts
+     * {@code use_dynamic_shifting} and {@code time_shift_type} "exponential" when {@code mu} is given, so for a config
+     * without them (where the pipeline raises) this is the closest call diffusers takes, {@code set_timesteps(N)}
+     * with the config's {@code flow_shift}.
+     */
+    @Override
+    public ScheduleRequest flux2PipelineRequest(int numSteps, double mu) {
+        ScheduleRequest steps = ScheduleRequest.steps(numSteps);
+        return acceptsMu() ? steps.withMu(mu) : steps;
+    }
+
+    /** Whether {@code set_timesteps} takes {@code mu} (diffusers' assertion). */
+    private boolean acceptsMu() {
+        return config.useDynamicShifting() && "exponential".equals(config.timeShiftType());
     }
 
     /**

@@ -198,6 +198,16 @@ class DpmSolverMultistepSchedulerTest {
     }
 
     @Test
+    void theFlux2PipelineCallPassesMuOnlyWhereDiffusersTakesIt() {
+        DpmSolverMultistepScheduler dynamic = dpm("{" + FLOW + ", \"use_dynamic_shifting\": true}");
+        assertEquals(ScheduleRequest.steps(4).withMu(1.15), dynamic.flux2PipelineRequest(4, 1.15));
+        dynamic.setTimesteps(dynamic.flux2PipelineRequest(4, 1.15));
+        assertEquals(3.158192909689767, dynamic.flowShift());
+        DpmSolverMultistepScheduler fixed = dpm("{" + FLOW + ", \"flow_shift\": 3.0}");
+        assertEquals(ScheduleRequest.steps(4), fixed.flux2PipelineRequest(4, 1.15));
+    }
+
+    @Test
     void stateRulesMatchTheSchedulerContract() {
         DpmSolverMultistepScheduler s = dpm("{" + FLOW + ", \"flow_shift\": 3.0, \"algorithm_type\": \"sde-dpmsolver++\"}");
         assertThrows(IllegalStateException.class, s::sigmas);
