@@ -43,7 +43,7 @@ import java.util.Objects;
  *
  * <p>The multistep history (the kept data predictions, {@code lower_order_nums}) and the step and begin indices
  * live in the instance and are reset by {@link #setTimesteps}. The kept predictions are tensors this scheduler owns:
- * {@link #close()} releases them.
+ * the last step of the schedule releases them, and so does {@link #close()} (for a run left unfinished).
  *
  * <p>Where diffusers would return NaN or infinity whatever the model output (coefficients that are not finite, e.g.
  * two sigmas so close that their lambdas are equal), flowmatch refuses with an {@link IllegalArgumentException}.
@@ -450,6 +450,11 @@ public final class DpmSolverMultistepScheduler implements Scheduler, AutoCloseab
                 lowerOrderNums++;
             }
             stepIndex = i + 1;
+            if (stepIndex == n) {
+                // No later step can read the history (diffusers' next step would raise): free it now, so a loop
+                // that never calls close() holds no tensors after its run.
+                releaseHistory();
+            }
             return prevSample;
         } finally {
             if (drawn != null) {
@@ -655,16 +660,23 @@ public final class DpmSolverMultistepScheduler implements Scheduler, AutoCloseab
         return backend.elementwise(expr, sample, noise);
     }
 
-    /** Releases the kept data predictions (the multistep history); a later {@link #setTimesteps} starts afresh. */
+    /**
+     * Releases the kept data predictions (the multistep history); a later {@link #setTimesteps} starts afresh. The
+     * last step of a schedule releases them too.
+     */
     @Override
     public void close() {
+        releaseHistory();
+        lowerOrderNums = 0;
+    }
+
+    private void releaseHistory() {
         for (int k = 0; k < modelOutputs.length; k++) {
             if (modelOutputs[k] != null) {
                 modelOutputs[k].close();
                 modelOutputs[k] = null;
             }
         }
-        lowerOrderNums = 0;
     }
 
     private static TensorBackend checkPair(Tensor a, String roleA, Tensor b, String roleB) {

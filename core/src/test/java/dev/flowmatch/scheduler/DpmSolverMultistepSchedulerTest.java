@@ -11,6 +11,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flowmatch.golden.Goldens;
 import dev.flowmatch.javabackend.JavaBackend;
 import dev.flowmatch.noise.TorchGenerator;
+import dev.flowmatch.sampling.GaussianFlow;
+import dev.flowmatch.sampling.Sampler;
+import dev.flowmatch.schedule.Flux2;
 import dev.flowmatch.schedule.ScheduleRequest;
 import dev.flowmatch.tensor.DType;
 import dev.flowmatch.tensor.Shape;
@@ -205,6 +208,34 @@ class DpmSolverMultistepSchedulerTest {
         assertEquals(3.158192909689767, dynamic.flowShift());
         DpmSolverMultistepScheduler fixed = dpm("{" + FLOW + ", \"flow_shift\": 3.0}");
         assertEquals(ScheduleRequest.steps(4), fixed.flux2PipelineRequest(4, 1.15));
+    }
+
+    /** The family's Sampler runs this class as a pipeline does: the same bits as the loop written out. */
+    @Test
+    void theSamplerRunsItAsTheLoopWrittenOut() {
+        String json = "{" + FLOW + ", \"flow_shift\": 3.0, \"algorithm_type\": \"sde-dpmsolver++\", \"solver_order\": 3}";
+        float[] mean = new float[48];
+        for (int i = 0; i < mean.length; i++) {
+            mean[i] = (float) Math.sin(i);
+        }
+        GaussianFlow flow = new GaussianFlow(mean, 0.5);
+        Sampler sampler = Sampler.builder().scheduler(() -> dpm(json)).numSteps(8).build();
+        try (Tensor z = new TorchGenerator(1).normal(backend, Shape.of(1, 4, 12), DType.BFLOAT16);
+             Tensor viaSampler = sampler.run(z, flow, new TorchGenerator(2))) {
+            DpmSolverMultistepScheduler s = dpm(json);
+            s.setTimesteps(ScheduleRequest.steps(8));
+            s.setBeginIndex(0);
+            TorchGenerator generator = new TorchGenerator(2);
+            Tensor x = backend.convert(z, z.dtype());
+            for (float t : s.timesteps()) {
+                try (Tensor v = flow.velocity(x, Flux2.modelTime(t, x.dtype())); Tensor previous = x) {
+                    x = s.step(v, t, previous, generator);
+                }
+            }
+            try (Tensor manual = x) {
+                assertArrayEquals(backend.toBits(manual), backend.toBits(viaSampler));
+            }
+        }
     }
 
     @Test
