@@ -15,7 +15,13 @@ import java.util.stream.Collectors;
 public enum SchedulerType {
     /** {@code FlowMatchEulerDiscreteScheduler}: first-order Euler (the FLUX.2 default), optionally stochastic. */
     FLOW_MATCH_EULER("FlowMatchEulerDiscreteScheduler", "euler",
-            keys -> new FlowMatchScheduler(SchedulerConfigJson.fromKeys(keys)));
+            keys -> new FlowMatchScheduler(SchedulerConfigJson.fromKeys(keys))),
+    /**
+     * {@code DPMSolverMultistepScheduler} in flow mode: DPM-Solver++ (2M by default, orders 1 to 3) and
+     * SDE-DPM-Solver++ ({@code algorithm_type} {@code sde-dpmsolver++}, stochastic).
+     */
+    DPM_SOLVER_MULTISTEP(DpmSolverMultistepScheduler.CLASS_NAME, "dpm",
+            keys -> new DpmSolverMultistepScheduler(DpmSolverMultistepConfig.from(keys)));
 
     private final String className;
     private final String cliName;
