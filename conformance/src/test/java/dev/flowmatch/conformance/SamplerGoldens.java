@@ -12,6 +12,7 @@ import dev.flowmatch.noise.TorchGenerator;
 import dev.flowmatch.schedule.ScheduleRequest;
 import dev.flowmatch.scheduler.Scheduler;
 import dev.flowmatch.scheduler.SchedulerType;
+import dev.flowmatch.scheduler.StepOptions;
 import dev.flowmatch.scheduler.Schedulers;
 import dev.flowmatch.scheduler.TimestepType;
 import dev.flowmatch.tensor.DType;
@@ -161,15 +162,31 @@ final class SamplerGoldens {
     }
 
     /**
-     * Keyword arguments diffusers passed to every {@code step} call of a run (Heun's churn options). A run with
-     * keyword arguments this build does not know fails rather than silently ignoring them.
+     * Keyword arguments diffusers passed to every {@code step} call of a run (Heun's churn options), set by name on a
+     * scheduler that takes step options ({@link StepOptions}). A run with keyword arguments the class does not take
+     * fails rather than silently ignoring them.
      */
     private static void applyStepKwargs(Scheduler scheduler, JsonNode kwargs) {
         if (kwargs.isMissingNode() || kwargs.isEmpty()) {
             return;
         }
-        throw new AssertionError("step keyword arguments " + kwargs + " are not supported for "
-                + scheduler.className() + " in this build");
+        if (!(scheduler instanceof StepOptions options)) {
+            throw new AssertionError("step keyword arguments " + kwargs + " are not supported for "
+                    + scheduler.className() + " in this build");
+        }
+        kwargs.properties().forEach(e -> options.setStepOption(e.getKey(), number(e.getValue())));
+    }
+
+    /** A JSON number, or Python's non-finite floats as the goldens write them ({@code "inf"}, {@code "-inf"}). */
+    private static double number(JsonNode value) {
+        if (value.isTextual()) {
+            return switch (value.textValue()) {
+                case "inf" -> Double.POSITIVE_INFINITY;
+                case "-inf" -> Double.NEGATIVE_INFINITY;
+                default -> throw new AssertionError("not a number: " + value);
+            };
+        }
+        return value.asDouble();
     }
 
     private static TorchBuild torchBuild(Goldens.GoldenFile file) {

@@ -15,7 +15,10 @@ import java.util.stream.Collectors;
 public enum SchedulerType {
     /** {@code FlowMatchEulerDiscreteScheduler}: first-order Euler (the FLUX.2 default), optionally stochastic. */
     FLOW_MATCH_EULER("FlowMatchEulerDiscreteScheduler", "euler",
-            keys -> new FlowMatchScheduler(SchedulerConfigJson.fromKeys(keys)));
+            keys -> new FlowMatchScheduler(SchedulerConfigJson.fromKeys(keys))),
+    /** {@code FlowMatchHeunDiscreteScheduler}: second-order Heun (two model calls per step), optional churn. */
+    FLOW_MATCH_HEUN(FlowMatchHeunDiscreteScheduler.CLASS_NAME, "heun",
+            keys -> new FlowMatchHeunDiscreteScheduler(FlowMatchHeunDiscreteScheduler.Config.from(keys)));
 
     private final String className;
     private final String cliName;
