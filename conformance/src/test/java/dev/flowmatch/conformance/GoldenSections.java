@@ -26,6 +26,13 @@ final class GoldenSections {
         // sampler-goldens.json: diffusers v0.40.0's flow sampler family, whole runs step by step.
         register(GoldenSection.ofArray("sampler_runs", SamplerGoldens.Run::of, SamplerGoldens::run));
         register(GoldenSection.ofArray("scale_noise", SamplerGoldens.ScaleNoise::of, SamplerGoldens::scaleNoise));
+        // klein-goldens.json: the FLUX.2 klein pipelines' arithmetic around the scheduler.
+        register(GoldenSection.ofArray("klein_cfg", KleinGoldens.Case::of, KleinGoldens::cfg));
+        register(GoldenSection.ofArray("klein_inpaint_get_timesteps", KleinGoldens.Case::of, KleinGoldens::getTimesteps));
+        register(GoldenSection.ofArray("klein_inpaint_blend", KleinGoldens.Case::of, KleinGoldens::blend));
+        register(GoldenSection.ofArray("klein_inpaint_initial_latents", KleinGoldens.Case::of,
+                KleinGoldens::initialLatents));
+        register(GoldenSection.ofArray("klein_model_timestep", KleinGoldens.Case::of, KleinGoldens::modelTimestep));
     }
 
     private GoldenSections() {}
