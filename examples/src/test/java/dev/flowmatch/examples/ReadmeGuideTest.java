@@ -18,10 +18,10 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.flowmatch.djl.DjlBackend;
 import dev.flowmatch.javabackend.JavaBackend;
-import dev.flowmatch.noise.Noise;
+import dev.flowmatch.noise.TorchGenerator;
+import dev.flowmatch.sampling.GuidedModel;
 import dev.flowmatch.sampling.Sampler;
-import dev.flowmatch.sampling.VelocityModel;
-import dev.flowmatch.schedule.SchedulerConfig;
+import dev.flowmatch.scheduler.SchedulerType;
 import dev.flowmatch.tensor.Backends;
 import dev.flowmatch.tensor.DType;
 import dev.flowmatch.tensor.Tensor;
@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Test;
 class ReadmeGuideTest {
     static final long NULL_LABEL = 10;
     static final int[] CLASSES = {3, 8};
-    static final float GUIDANCE = 4.0f;
+    static final double GUIDANCE = 4.0;
 
     @Test
     void djlSnippet() throws Exception {
@@ -52,26 +52,49 @@ class ReadmeGuideTest {
                 model.load(in);
             }
             try (Predictor<NDList, NDList> predictor = model.newPredictor(new NoopTranslator())) {
-                long[] labels = {3, 8, NULL_LABEL, NULL_LABEL};
+                long[] labels = {3, 8}, nullLabels = {NULL_LABEL, NULL_LABEL}, both = {3, 8, NULL_LABEL, NULL_LABEL};
 
-                VelocityModel velocity = (latents, t) -> {
-                    NDArray x = DjlBackend.ndArray(latents);
-                    try (NDManager call = model.getNDManager().newSubManager(x.getDevice())) {
-                        NDArray both = x.concat(x, 0);
-                        both.attach(call);
-                        NDArray out = predictor.predict(new NDList(both, call.full(new Shape(4), t), call.create(labels)))
-                                .singletonOrThrow();
-                        NDList halves = out.split(2, 0);
-                        try (Tensor cond = djl.wrap(halves.get(0)); Tensor uncond = djl.wrap(halves.get(1))) {
-                            return Guidance.combine(cond, uncond, 4.0f);
+                GuidedModel digits = new GuidedModel() {
+                    NDManager call;                                             // the last call's arrays, lent out
+
+                    NDArray predict(Tensor latents, long[] rowLabels, float t) {
+                        if (call != null) call.close();                         // the sampler is done with them
+                        NDArray x = DjlBackend.ndArray(latents);                // the latents' own array: no copy
+                        call = model.getNDManager().newSubManager(x.getDevice());
+                        NDArray input = x;
+                        if (rowLabels.length > x.getShape().get(0)) {
+                            input = x.concat(x, 0);                             // [x; x] on the device: 2B rows
+                            input.attach(call);
                         }
-                    } catch (TranslateException e) {
-                        throw new IllegalStateException(e);
+                        try {
+                            NDArray out = predictor.predict(new NDList(input, call.full(new Shape(rowLabels.length), t),
+                                    call.create(rowLabels))).singletonOrThrow();
+                            out.attach(call);                                   // DJL put it in the first input's manager
+                            return out;
+                        } catch (TranslateException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+
+                    @Override
+                    public Tensor velocity(Tensor latents, float t) {           // unguided: B rows with the labels
+                        return djl.wrap(predict(latents, labels, t));
+                    }
+
+                    @Override
+                    public Tensor unconditionalVelocity(Tensor latents, float t) {
+                        return djl.wrap(predict(latents, nullLabels, t));
+                    }
+
+                    @Override
+                    public Predictions velocities(Tensor latents, float t) {    // guided: one call of 2B rows
+                        NDList halves = predict(latents, both, t).split(2, 0);  // views, no copy
+                        return new Predictions(djl.wrap(halves.get(0)), djl.wrap(halves.get(1)));
                     }
                 };
 
                 try (DjlFlowModel library = DjlFlowModel.load(files)) {
-                    assertSameSamples(djl, velocity, library);
+                    assertSameSamples(djl, digits, library);
                 }
             }
         }
@@ -92,20 +115,35 @@ class ReadmeGuideTest {
                     "label", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {3, 8, NULL_LABEL, NULL_LABEL}), new long[] {4}));
             Map<String, OnnxTensor> pinned = Map.of("velocity", OnnxTensor.createTensor(env, out, shape));
 
-            VelocityModel velocity = (latents, t) -> {
-                float[] values = java.toFloats(latents);
-                x.clear();
-                x.put(values).put(values);
-                for (int i = 0; i < 4; i++) times.put(i, t);
-                try {
-                    session.run(inputs, pinned).close();
-                } catch (OrtException e) {
-                    throw new IllegalStateException(e);
+            GuidedModel digits = new GuidedModel() {
+                @Override
+                public Predictions velocities(Tensor latents, float t) {        // one call of 2B rows
+                    float[] values = java.toFloats(latents);                    // copy 1: the backend's read API
+                    x.clear();
+                    x.put(values).put(values);                                  // copy 2: into native memory, [x; x]
+                    for (int i = 0; i < 4; i++) times.put(i, t);
+                    try {
+                        session.run(inputs, pinned).close();                    // writes into `out`: no copy
+                    } catch (OrtException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    float[] c = new float[n], u = new float[n];
+                    out.get(0, c).get(n, u);                                    // copy 3: rows to heap arrays
+                    return new Predictions(java.wrapFloat32(c, latents.shape()), java.wrapFloat32(u, latents.shape()));
                 }
-                float[] c = new float[n], u = new float[n];
-                out.get(0, c).get(n, u);
-                try (Tensor cond = java.wrapFloat32(c, latents.shape()); Tensor uncond = java.wrapFloat32(u, latents.shape())) {
-                    return Guidance.combine(cond, uncond, 4.0f);
+
+                @Override
+                public Tensor velocity(Tensor latents, float t) {               // unguided: the conditional half here
+                    Predictions halves = velocities(latents, t);                // (OrtFlowModel runs B rows instead)
+                    halves.unconditional().close();
+                    return halves.conditional();
+                }
+
+                @Override
+                public Tensor unconditionalVelocity(Tensor latents, float t) {
+                    Predictions halves = velocities(latents, t);
+                    halves.conditional().close();
+                    return halves.unconditional();
                 }
             };
 
@@ -116,7 +154,7 @@ class ReadmeGuideTest {
             x.put(0, 42f);
             assertEquals(42f, seen.get(0), "the tensor's buffer is x's memory");
             try (OrtFlowModel library = OrtFlowModel.load(files)) {
-                assertSameSamples(java, velocity, library);
+                assertSameSamples(java, digits, library);
             } finally {
                 inputs.values().forEach(OnnxTensor::close);
                 pinned.values().forEach(OnnxTensor::close);
@@ -128,11 +166,13 @@ class ReadmeGuideTest {
         return ByteBuffer.allocateDirect(4 * floats).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
-    private static void assertSameSamples(TensorBackend backend, VelocityModel snippet, FlowModel library) {
-        Sampler sampler = Sampler.builder().config(SchedulerConfig.builder().shift(1.0).build()).numSteps(4).build();
-        float[] expected = ClassSampler.sample(library, CLASSES, GUIDANCE, 7, sampler);
-        try (Tensor noise = Noise.initNoise(backend, library.info().batchShape(2), 7, DType.FLOAT32);
-             Tensor result = sampler.run(noise, snippet)) {
+    private static void assertSameSamples(TensorBackend backend, GuidedModel snippet, FlowModel library) {
+        Sampler sampler = Sampler.builder().scheduler(() -> FlowSchedulers.create(SchedulerType.FLOW_MATCH_EULER, 1.0))
+                .numSteps(4).guidanceScale(GUIDANCE).distilled(false).build();
+        float[] expected = ClassSampler.sample(library, CLASSES, 7, sampler);
+        TorchGenerator generator = new TorchGenerator(7);
+        try (Tensor noise = generator.normal(backend, library.info().batchShape(2), DType.FLOAT32);
+             Tensor result = sampler.run(noise, snippet, generator)) {
             assertArrayEquals(expected, backend.toFloats(result));
         }
     }
