@@ -3,8 +3,10 @@ package dev.flowmatch.examples;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Model;
+import com.fasterxml.jackson.databind.JsonNode;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -21,12 +23,18 @@ import dev.flowmatch.javabackend.JavaBackend;
 import dev.flowmatch.noise.TorchGenerator;
 import dev.flowmatch.sampling.GuidedModel;
 import dev.flowmatch.sampling.Sampler;
-import dev.flowmatch.scheduler.SchedulerType;
+import dev.flowmatch.scheduler.Schedulers;
 import dev.flowmatch.tensor.Backends;
 import dev.flowmatch.tensor.DType;
 import dev.flowmatch.tensor.Tensor;
 import dev.flowmatch.tensor.TensorBackend;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -41,7 +49,6 @@ import org.junit.jupiter.api.Test;
 class ReadmeGuideTest {
     static final long NULL_LABEL = 10;
     static final int[] CLASSES = {3, 8};
-    static final double GUIDANCE = 4.0;
 
     @Test
     void djlSnippet() throws Exception {
@@ -166,13 +173,59 @@ class ReadmeGuideTest {
         return ByteBuffer.allocateDirect(4 * floats).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
-    private static void assertSameSamples(TensorBackend backend, GuidedModel snippet, FlowModel library) {
-        Sampler sampler = Sampler.builder().scheduler(() -> FlowSchedulers.create(SchedulerType.FLOW_MATCH_EULER, 1.0))
-                .numSteps(4).guidanceScale(GUIDANCE).distilled(false).build();
-        float[] expected = ClassSampler.sample(library, CLASSES, 7, sampler);
-        TorchGenerator generator = new TorchGenerator(7);
-        try (Tensor noise = generator.normal(backend, library.info().batchShape(2), DType.FLOAT32);
-             Tensor result = sampler.run(noise, snippet, generator)) {
+    /**
+     * Every code line of the README's guide (comments aside) is a line of this test, except the lines that load the
+     * model from a file, which the test reads from the bundled resources: the guide shows what runs here.
+     */
+    @Test
+    void theGuideInTheReadmeIsThisTestsCode() throws Exception {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        String guide = readme.substring(readme.indexOf("## Plug in your model"), readme.indexOf("**Who owns and closes what**"));
+        Set<String> here = new HashSet<>();
+        for (String line : Files.readAllLines(Path.of("src/test/java/dev/flowmatch/examples/ReadmeGuideTest.java"))) {
+            here.add(code(line));
+        }
+        Set<String> loadedFromFiles = Set.of(
+                "DjlBackend djl = DjlBackend.instance();",
+                "Model model = Model.newInstance(\"mine\", djl.device(), \"PyTorch\");",
+                "model.load(Files.newInputStream(Path.of(\"model.pt\")));",
+                "Predictor<NDList, NDList> predictor = model.newPredictor(new NoopTranslator());",
+                "OrtSession session = env.createSession(\"model.onnx\", new OrtSession.SessionOptions());");
+        Matcher block = Pattern.compile("```java\n(.*?)```", Pattern.DOTALL).matcher(guide);
+        int lines = 0;
+        while (block.find()) {
+            for (String line : block.group(1).split("\n")) {
+                String code = code(line);
+                if (!code.isEmpty() && !loadedFromFiles.contains(code)) {
+                    assertTrue(here.contains(code), "README guide line not in ReadmeGuideTest: " + line);
+                    lines++;
+                }
+            }
+        }
+        assertTrue(lines > 70, "the guide's code was found: " + lines + " lines");
+    }
+
+    /** A line without its comment and surrounding blanks. */
+    private static String code(String line) {
+        int comment = line.indexOf("//");
+        return (comment < 0 ? line : line.substring(0, comment)).strip();
+    }
+
+    /** The README's sampling lines, for the snippet; the library's model through {@link ClassSampler}. */
+    private static void assertSameSamples(TensorBackend backend, GuidedModel digits, FlowModel library) {
+        JsonNode schedulerConfigJson = Schedulers.parseJson("""
+                {"_class_name": "FlowMatchEulerDiscreteScheduler", "shift": 1.0, "use_dynamic_shifting": false}""");
+        long seed = 7;
+        dev.flowmatch.tensor.Shape latentShape = library.info().batchShape(2);   // [2, 1, 16, 16]
+
+        TorchGenerator generator = new TorchGenerator(seed);           // torch's CPU generator, bit for bit
+        Tensor noise = generator.normal(backend, latentShape, DType.FLOAT32);  // torch.randn(..., generator=generator)
+        Sampler sampler = Sampler.builder().scheduler(() -> Schedulers.fromConfig(schedulerConfigJson)).numSteps(20)
+                .guidanceScale(4.0).distilled(false).build();
+        Tensor result = sampler.run(noise, digits, generator);          // the generator continues into stochastic steps
+
+        try (noise; result) {
+            float[] expected = ClassSampler.sample(library, CLASSES, seed, sampler);
             assertArrayEquals(expected, backend.toFloats(result));
         }
     }
