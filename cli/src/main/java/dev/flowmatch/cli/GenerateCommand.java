@@ -40,9 +40,9 @@ import picocli.CommandLine.Spec;
  * draws the starting latents and continues into the steps of a stochastic scheduler.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = {"Generates a grid of samples from a learned class-conditional flow model (bundled: digits) with",
-                "any scheduler of the family and classifier-free guidance, through DJL's PyTorch engine (backend djl)",
-                "or ONNX Runtime (backend java)."})
+        description = "Generates a grid of samples from a learned class-conditional flow model (bundled: digits) with"
+                + " any scheduler of the family and classifier-free guidance, through DJL's PyTorch engine (backend"
+                + " djl) or ONNX Runtime (backend java).")
 final class GenerateCommand implements Callable<Integer> {
     static final int MAX_ROWS = 64;
     static final int MAX_STEPS = 1000;
@@ -73,9 +73,17 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Inference steps (num_inference_steps; Heun calls the model about twice per step) (default ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--scheduler", paramLabel = "NAME",
-            description = "The scheduler: euler, heun, dpm, lcm, euler-ancestral-rf (a CLI or diffusers class name; default: euler, or the class --config names).")
+    @Option(names = "--scheduler", paramLabel = "NAME", completionCandidates = SchedulerNames.class,
+            description = "The scheduler: ${COMPLETION-CANDIDATES} (or a diffusers class name; default: euler, or the class --config names).")
     String scheduler;
+
+    /** The CLI names of the family, for the help text. */
+    static final class SchedulerNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Arrays.stream(SchedulerType.values()).map(SchedulerType::cliName).iterator();
+        }
+    }
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "A diffusers scheduler_config.json (its _class_name picks the class unless --scheduler is given); default: the class's flow-mode config.")
@@ -85,7 +93,7 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Fixed time shift of the built-in config (shift, or flow_shift for dpm) (default 1.0; not with --config).")
     Double shift;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Noise seed: torch.manual_seed semantics (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42", description = "The generator's seed (torch.manual_seed): the starting noise, then the noise of stochastic steps (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
