@@ -15,7 +15,13 @@ import java.util.stream.Collectors;
 public enum SchedulerType {
     /** {@code FlowMatchEulerDiscreteScheduler}: first-order Euler (the FLUX.2 default), optionally stochastic. */
     FLOW_MATCH_EULER("FlowMatchEulerDiscreteScheduler", "euler",
-            keys -> new FlowMatchScheduler(SchedulerConfigJson.fromKeys(keys)));
+            keys -> new FlowMatchScheduler(SchedulerConfigJson.fromKeys(keys))),
+    /**
+     * {@code UniPCMultistepScheduler} in flow mode: the UniPC predictor-corrector, orders 1 to 3, multistep,
+     * deterministic.
+     */
+    UNIPC(UniPCMultistepScheduler.CLASS_NAME, "unipc",
+            keys -> new UniPCMultistepScheduler(UniPCMultistepScheduler.Config.from(keys)));
 
     private final String className;
     private final String cliName;
