@@ -54,9 +54,10 @@ import java.util.Objects;
  * <p><b>Summation order.</b> The history sums ({@code torch.einsum("k,bkc...->bc...", rhos, D1s)}) of order 3
  * add two products. torch sums them in a plain loop (product, product, add) unless the sample has 200 elements or
  * more in float32, where the batched matrix product goes to OpenBLAS's {@code sgemm}, whose kernel fuses the second
- * product into the addition (one rounding fewer). The backend SPI has no fused multiply-add, so in exactly those
- * cases (float32, order 3 updates, at least 200 elements) this class computes the plain sum, which can differ from
- * diffusers by one unit in the last place; everywhere else the result is bit-exact.
+ * product into the addition. The backend SPI has no fused multiply-add, so in exactly those cases (float32, order 3
+ * updates, at least 200 elements) this class emulates it with float32 operations ({@link #fusedMultiplyAdd}):
+ * exact except where the emulated sum lands exactly halfway between two floats, about one element in 2^22, then
+ * one ulp apart. Everywhere else the arithmetic is torch's, operation by operation.
  *
  * <p><b>Not reproduced, refused</b> with an {@link IllegalArgumentException} naming the key or argument: the
  * non-flow modes (epsilon / sample / v prediction, the VP noise schedule), {@code predict_x0=False} (diffusers
@@ -76,7 +77,7 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
      * from it ({@code bmm_out_or_baddbmm_} in torch 1.13's {@code aten/src/ATen/native/LinearAlgebra.cpp}:
      * {@code contraction_size * res_rows * res_cols < 400}).
      */
-    static final long BMM_BLAS_THRESHOLD = 400;
+    public static final long BMM_BLAS_THRESHOLD = 400;
 
     /** diffusers' {@code solver_type}. */
     public enum SolverType {
@@ -970,12 +971,13 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
     }
 
     /**
-     * {@code torch.einsum("k,bkc...->bc...", rhos, D1s)} as torch 1.13 computes it on the CPU: one term is a plain
-     * product ({@code rhos}, a 1-element tensor of the sample's dtype, promoted with {@code D1}); two terms are a
-     * batched matrix product (one dtype on both sides, checked by {@link #checkEinsum}) whose loop sums
-     * {@code 0 + p0 + p1}, each product and sum rounded to that dtype. From {@value #BMM_BLAS_THRESHOLD} products
-     * on, float32 goes to OpenBLAS's {@code sgemm}, which fuses {@code p1} into the sum; without a fused
-     * multiply-add in the SPI the plain sum stands in for it there (see the class documentation).
+     * {@code torch.einsum("k,bkc...->bc...", rhos, D1s)} as torch 1.13 computes it on the CPU. One term is a plain
+     * product ({@code rhos}, a 1-element tensor of the sample's dtype, promoted with {@code D1}). Two terms (order 3)
+     * are a batched matrix product, one dtype on both sides (checked by {@link #checkEinsum}): below
+     * {@value #BMM_BLAS_THRESHOLD} products torch's own loop sums {@code 0 + p0 + p1}, each product and sum rounded
+     * to that dtype (bfloat16 also above it); from {@value #BMM_BLAS_THRESHOLD} products on, float32 goes to
+     * OpenBLAS's {@code sgemm}, whose Haswell/Zen kernel accumulates with fused multiply-adds:
+     * {@code fma(rho1, D1_1, fma(rho0, D1_0, +0))} ({@link #fusedMultiplyAdd}).
      */
     private static Typed einsum(float[] rhos, DType rhoType, List<Typed> d1s, long numel) {
         if (rhos.length == 1) {
@@ -983,11 +985,40 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
             return new Typed(Expr.mul(Expr.scalar(rhos[0]), d1s.get(0).expr(), d), d);
         }
         DType d = rhoType;
-        Expr sum = Expr.scalar(0f);
-        for (int k = 0; k < rhos.length; k++) {
-            sum = Expr.add(sum, Expr.mul(Expr.scalar(rhos[k]), d1s.get(k).expr(), d), d);
+        Expr first = Expr.add(Expr.scalar(0f), Expr.mul(Expr.scalar(rhos[0]), d1s.get(0).expr(), d), d);
+        if (d == DType.FLOAT32 && rhos.length * numel >= BMM_BLAS_THRESHOLD) {
+            return new Typed(fusedMultiplyAdd(rhos[1], d1s.get(1).expr(), first), d);
         }
-        return new Typed(sum, d);
+        return new Typed(Expr.add(first, Expr.mul(Expr.scalar(rhos[1]), d1s.get(1).expr(), d), d), d);
+    }
+
+    /**
+     * {@code fma(a, b, c)}, the exact {@code a * b + c} rounded once, from float32 operations that each round
+     * (the SPI has no fused multiply-add): Dekker's product {@code a * b = p + e} (a split on the host, {@code b}
+     * split by Veltkamp's 4097), Knuth's sum {@code c + p = s + t}, then {@code s + (t + e)}. The two-float parts
+     * are exact, so the result is the correctly rounded {@code a * b + c} except when {@code s + RN(t + e)} lands
+     * exactly halfway between two floats while {@code t + e} itself does not (about one element in 2^22, then one
+     * ulp of the sum apart), or when {@code a * b} is below about 2^-100 (its error term underflows). The
+     * conformance suite allows one ulp for exactly these float32 order-3 sums (see {@code SamplerGoldens}).
+     */
+    static Expr fusedMultiplyAdd(float a, Expr b, Expr c) {
+        DType f = DType.FLOAT32;
+        float gammaA = 4097f * a;
+        float aHi = gammaA - (gammaA - a);
+        float aLo = a - aHi;
+        Expr p = Expr.mul(Expr.scalar(a), b, f);
+        Expr gammaB = Expr.mul(Expr.scalar(4097f), b, f);
+        Expr bHi = Expr.sub(gammaB, Expr.sub(gammaB, b, f), f);
+        Expr bLo = Expr.sub(b, bHi, f);
+        // e = aLo*bLo - (((p - aHi*bHi) - aLo*bHi) - aHi*bLo): the rounding error of p, exact
+        Expr e = Expr.sub(Expr.mul(Expr.scalar(aLo), bLo, f),
+                Expr.sub(Expr.sub(Expr.sub(p, Expr.mul(Expr.scalar(aHi), bHi, f), f),
+                        Expr.mul(Expr.scalar(aLo), bHi, f), f), Expr.mul(Expr.scalar(aHi), bLo, f), f), f);
+        // s + t = c + p exactly
+        Expr s = Expr.add(c, p, f);
+        Expr bb = Expr.sub(s, c, f);
+        Expr t = Expr.add(Expr.sub(c, Expr.sub(s, bb, f), f), Expr.sub(p, bb, f), f);
+        return Expr.add(s, Expr.add(t, e, f), f);
     }
 
     // ---- add_noise (l. 1250-1297) --------------------------------------------------------------------------------
