@@ -1,6 +1,10 @@
 package dev.flowmatch;
 
+import dev.flowmatch.convention.Convention;
+import dev.flowmatch.convention.OllamaSchedule;
 import dev.flowmatch.noise.NoiseSource;
+import dev.flowmatch.noise.TorchBuild;
+import dev.flowmatch.schedule.DiffusersRelease;
 import dev.flowmatch.schedule.Flux2;
 import dev.flowmatch.schedule.Schedule;
 import dev.flowmatch.schedule.ScheduleRequest;
@@ -44,6 +48,9 @@ import java.util.Objects;
 public final class FlowMatchScheduler implements Scheduler {
     private final SchedulerConfig config;
     private Precision precision = Precision.DIFFUSERS;
+    private Convention convention = Convention.DIFFUSERS;
+    private TorchBuild torchBuild = TorchBuild.STANDARD;
+    private DiffusersRelease diffusersRelease = DiffusersRelease.V0_40;
     private double shift;
     private Schedule schedule;
     private Integer stepIndex;
@@ -70,6 +77,47 @@ public final class FlowMatchScheduler implements Scheduler {
 
     public FlowMatchScheduler setPrecision(Precision precision) {
         this.precision = Objects.requireNonNull(precision, "precision");
+        return this;
+    }
+
+    // ---- numeric convention (see dev.flowmatch.convention) -------------------------------------------------
+
+    /** Whose arithmetic {@link #setTimestepsWithMu} and the step reproduce (default {@link Convention#DIFFUSERS}). */
+    public Convention convention() {
+        return convention;
+    }
+
+    /**
+     * Selects the engine whose numbers {@link #setTimestepsWithMu} computes ({@link Convention#flux2Schedule}).
+     * {@link Convention#OLLAMA} and {@link Convention#OLLAMA_ARM64} also make {@link #step(Tensor, Tensor, int)}
+     * Ollama's {@code Step} ({@link OllamaSchedule#STEP_SPEC}: float32, result bfloat16, whatever the precision);
+     * under any convention but diffusers', {@link #setTimesteps(ScheduleRequest)} is refused. Takes effect at the
+     * next {@code setTimesteps} call.
+     */
+    public FlowMatchScheduler setConvention(Convention convention) {
+        this.convention = Objects.requireNonNull(convention, "convention");
+        return this;
+    }
+
+    /** The torch build whose {@code linspace} {@link Convention#COMFYUI} runs on (default {@link TorchBuild#STANDARD}). */
+    public TorchBuild torchBuild() {
+        return torchBuild;
+    }
+
+    /** Selects the torch build (CPU kernel and release) whose {@code linspace} {@link Convention#COMFYUI} runs on. */
+    public FlowMatchScheduler setTorchBuild(TorchBuild torchBuild) {
+        this.torchBuild = Objects.requireNonNull(torchBuild, "torchBuild");
+        return this;
+    }
+
+    /** The diffusers release {@link #setTimesteps(ScheduleRequest)} reproduces (default {@link DiffusersRelease#V0_40}). */
+    public DiffusersRelease diffusersRelease() {
+        return diffusersRelease;
+    }
+
+    /** diffusers 0.39 returned custom timesteps as given; 0.40 recomputes them from the sigmas (#14011). */
+    public FlowMatchScheduler setDiffusersRelease(DiffusersRelease release) {
+        this.diffusersRelease = Objects.requireNonNull(release, "release");
         return this;
     }
 
@@ -103,7 +151,8 @@ public final class FlowMatchScheduler implements Scheduler {
     /**
      * The seed's {@code SetTimestepsWithMu}: diffusers' {@code set_timesteps(sigmas=linspace(1, 1/N, N), mu=mu)}
      * as the FLUX.2 pipelines call it. As in the seed, {@code mu == 0} means the fixed shift (not the identity
-     * shift that {@code mu = 0} gives in diffusers' form, {@link #setTimesteps(ScheduleRequest)}).
+     * shift that {@code mu = 0} gives in diffusers' form, {@link #setTimesteps(ScheduleRequest)}). Under another
+     * {@linkplain #setConvention convention}, that engine's schedule ({@link Convention#flux2Schedule}).
      *
      * @param numSteps the number of steps, {@code >= 1}
      * @param mu       the resolution-dependent shift; 0 selects the fixed shift
@@ -115,13 +164,7 @@ public final class FlowMatchScheduler implements Scheduler {
         if (!Double.isFinite(mu)) {
             throw new IllegalArgumentException("mu: " + mu + " must be finite");
         }
-        ScheduleRequest request = ScheduleRequest.ofSigmas(Flux2.pipelineSigmas(numSteps));
-        if (mu != 0 && config.useDynamicShifting()) {
-            install(Schedules.compute(config, shift, request.withMu(mu)));
-        } else {
-            SchedulerConfig fixed = config.toBuilder().useDynamicShifting(false).build();
-            install(Schedules.compute(fixed, shift, request));
-        }
+        install(convention.flux2Schedule(config, shift, numSteps, mu, torchBuild));
     }
 
     /**
@@ -131,7 +174,12 @@ public final class FlowMatchScheduler implements Scheduler {
      */
     @Override
     public void setTimesteps(ScheduleRequest request) {
-        install(Schedules.compute(config, shift, Objects.requireNonNull(request, "request")));
+        Objects.requireNonNull(request, "request");
+        if (convention != Convention.DIFFUSERS) {
+            throw new IllegalStateException("setTimesteps(ScheduleRequest) is diffusers' set_timesteps; the "
+                    + convention + " convention computes only setTimestepsWithMu(numSteps, mu)");
+        }
+        install(Schedules.compute(config, shift, request, diffusersRelease));
     }
 
     private void install(Schedule computed) {
@@ -272,7 +320,9 @@ public final class FlowMatchScheduler implements Scheduler {
         TensorBackend backend = checkPair(modelOutput, sample);
         // diffusers: dt = sigma_next - sigma, a float32 0-dim tensor difference.
         float dt = schedule.sigma(i + 1) - schedule.sigma(i);
-        return backend.affine(1f, sample, dt, modelOutput, precision.stepSpec(modelOutput.dtype()));
+        AffineSpec spec = convention.ollama().isPresent() ? OllamaSchedule.STEP_SPEC
+                : precision.stepSpec(modelOutput.dtype());
+        return backend.affine(1f, sample, dt, modelOutput, spec);
     }
 
     private Tensor stochasticStep(Tensor modelOutput, Tensor sample, int i, NoiseSource noiseSource) {

@@ -1,7 +1,10 @@
 package dev.flowmatch.cli;
 
 import dev.flowmatch.Precision;
+import dev.flowmatch.convention.Convention;
+import dev.flowmatch.convention.OllamaSchedule;
 import dev.flowmatch.noise.Flux2Latents;
+import dev.flowmatch.noise.NoiseGenerator;
 import dev.flowmatch.sampling.GaussianFlow;
 import dev.flowmatch.sampling.Sampler;
 import dev.flowmatch.sampling.StepEvent;
@@ -30,7 +33,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "sample", mixinStandardHelpOptions = true,
         description = {"Runs the FLUX.2 [klein] denoising loop on an exact analytic velocity model and writes a PNG",
                 "strip (noise, each step's x0 prediction, result, exact target). The last line is the relative",
-                "L2 error of the result against the exact ODE endpoint."})
+                "L2 error of the result against the exact ODE endpoint. --convention ollama runs Ollama's loop",
+                "instead (its sizes, schedule, model timestep and bfloat16 step, MLX noise)."})
 final class SampleCommand implements Callable<Integer> {
     /** Pixels above which a request is refused (4 megapixels, the FLUX.2 [klein] range). */
     static final long MAX_PIXELS = 4L * 1024 * 1024;
@@ -46,8 +50,18 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "4", paramLabel = "N", description = "Inference steps (default ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Noise seed: torch.manual_seed semantics (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42", description = "Noise seed (default ${DEFAULT-VALUE}): torch.manual_seed's"
+            + " meaning with --noise torch, MLX's random.key(uint64(seed)) with --noise mlx.")
     long seed;
+
+    @Option(names = "--convention", defaultValue = "diffusers", paramLabel = "diffusers|ollama|ollama-arm64",
+            description = "Whose loop to run (default ${DEFAULT-VALUE}).")
+    String convention;
+
+    @Option(names = "--noise", paramLabel = "torch|mlx",
+            description = "Initial noise: torch's CPU randn (diffusers) or MLX's random.normal (Ollama); default: the"
+                    + " convention's.")
+    String noise;
 
     @Option(names = "--backend", paramLabel = "NAME", description = "java, djl or mlx (default: the best available).")
     String backend;
@@ -70,8 +84,27 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        int w = size.width(stderr);
-        int h = size.height(stderr);
+        Convention engine = parseConvention(convention);
+        if (engine == Convention.COMFYUI) {
+            throw new IllegalArgumentException("--convention: comfyui is a schedule convention only (see flowmatch"
+                    + " schedule); sample runs diffusers, ollama or ollama-arm64");
+        }
+        NoiseGenerator generator = noise == null
+                ? (engine == Convention.DIFFUSERS ? NoiseGenerator.TORCH_CPU : NoiseGenerator.MLX)
+                : parseNoise(noise);
+        int w;
+        int h;
+        if (engine == Convention.DIFFUSERS) {
+            w = size.width(stderr);
+            h = size.height(stderr);
+        } else {
+            // flux2.go: each side rounded to the nearest multiple of 16, 4-megapixel cap
+            w = OllamaSchedule.outputWidth(size.width, size.height);
+            h = OllamaSchedule.outputHeight(size.width, size.height);
+            if (w != size.width || h != size.height) {
+                stderr.printf("flowmatch: note: Ollama renders %dx%d as %dx%d%n", size.width, size.height, w, h);
+            }
+        }
         if ((long) w * h > MAX_PIXELS) {
             throw new IllegalArgumentException("--width x --height: " + w + "x" + h + " is above 4 megapixels");
         }
@@ -89,18 +122,20 @@ final class SampleCommand implements Callable<Integer> {
         int gridH = h / 16;
         GaussianFlow flow = new GaussianFlow(LatentPictures.pattern(gridW, gridH), DATA_STD);
 
-        stdout.printf(Locale.ROOT, "flowmatch sample: %dx%d (%d tokens), %d steps, seed %d, %s %s, precision %s%n",
-                w, h, gridW * gridH, steps, seed, chosen.name(), latentType.torchName(), stepPrecision);
+        stdout.printf(Locale.ROOT, "flowmatch sample: %dx%d (%d tokens), %d steps, seed %d, %s %s, precision %s,"
+                        + " convention %s, noise %s%n", w, h, gridW * gridH, steps, seed, chosen.name(),
+                latentType.torchName(), engine.ollama().isPresent() ? "ollama (fp32, bf16 result)" : stepPrecision,
+                engine.cliName(), generator == NoiseGenerator.MLX ? "mlx" : "torch");
         SampleStrip strip = new SampleStrip();
         List<String> rows = new ArrayList<>();
         Progress progress = new Progress(stderr, steps);
         double error;
-        try (Tensor noise = Flux2Latents.initLatents(chosen, 1, w, h, seed, latentType)) {
+        try (Tensor noise = Flux2Latents.initLatents(chosen, 1, w, h, seed, latentType, generator)) {
             float[] z = chosen.toFloats(noise);
             double[] exact = flow.exactEndpoint(z);
             strip.add(LatentPictures.picture(z, gridW, gridH), "noise (seed " + seed + ")");
             Sampler sampler = Sampler.builder().config(SchedulerConfig.flux2Klein()).numSteps(steps).imageSize(w, h)
-                    .precision(stepPrecision).listener(event -> {
+                    .convention(engine).precision(stepPrecision).listener(event -> {
                         rows.add(String.format(Locale.ROOT, "%5d  %-11s  %-11s  %8.2f", event.index(), event.sigma(),
                                 event.timestep(), event.nanos() / 1e6));
                         if (steps <= 12 || event.index() == steps - 1 || event.index() % (steps / 8 + 1) == 0) {
@@ -123,7 +158,7 @@ final class SampleCommand implements Callable<Integer> {
                 steps, chosen.name(), latentType.torchName(), error));
         stdout.println("wrote " + out);
         if (plot != null) {
-            plotErrors(chosen, w, h, latentType, stepPrecision, flow, stderr);
+            plotErrors(chosen, w, h, latentType, stepPrecision, engine, generator, flow, stderr);
             stdout.println("wrote " + plot);
         }
         stdout.printf(Locale.ROOT, "relative L2 error vs exact: %.6g%n", error);
@@ -143,15 +178,15 @@ final class SampleCommand implements Callable<Integer> {
         return x0;
     }
 
-    private void plotErrors(TensorBackend chosen, int w, int h, DType latentType, Precision p, GaussianFlow flow,
-                            PrintWriter stderr) {
+    private void plotErrors(TensorBackend chosen, int w, int h, DType latentType, Precision p, Convention engine,
+                            NoiseGenerator generator, GaussianFlow flow, PrintWriter stderr) {
         SchedulerConfig noShift = SchedulerConfig.builder().shift(1.0).build();
         SchedulerConfig fixed3 = SchedulerConfig.builder().shift(3.0).build();
         SchedulerConfig dynamic = SchedulerConfig.flux2Klein();
         ErrorPlot chart = new ErrorPlot();
         String[] names = {"no shift", "fixed shift 3", "FLUX.2 dynamic shift"};
         SchedulerConfig[] configs = {noShift, fixed3, dynamic};
-        try (Tensor noise = Flux2Latents.initLatents(chosen, 1, w, h, seed, latentType)) {
+        try (Tensor noise = Flux2Latents.initLatents(chosen, 1, w, h, seed, latentType, generator)) {
             double[] exact = flow.exactEndpoint(chosen.toFloats(noise));
             for (int k = 0; k < configs.length; k++) {
                 double[] counts = new double[50];
@@ -159,7 +194,8 @@ final class SampleCommand implements Callable<Integer> {
                 for (int n = 1; n <= 50; n++) {
                     stderr.printf(Locale.ROOT, "\rplot: %s, %d/50 steps   ", names[k], n);
                     stderr.flush();
-                    Sampler sampler = Sampler.builder().config(configs[k]).numSteps(n).imageSize(w, h).precision(p).build();
+                    Sampler sampler = Sampler.builder().config(configs[k]).numSteps(n).imageSize(w, h).precision(p)
+                            .convention(engine).build();
                     try (Tensor result = sampler.run(noise, flow)) {
                         counts[n - 1] = n;
                         errors[n - 1] = GaussianFlow.relativeL2(chosen.toFloats(result), exact);
@@ -185,6 +221,23 @@ final class SampleCommand implements Callable<Integer> {
             case "bf16", "bfloat16" -> DType.BFLOAT16;
             case "f32", "fp32", "float32" -> DType.FLOAT32;
             default -> throw new IllegalArgumentException("--dtype: '" + value + "' must be bf16 or f32");
+        };
+    }
+
+    /** {@code --convention}: a {@link Convention} name, or an error naming the option. */
+    static Convention parseConvention(String value) {
+        try {
+            return Convention.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--" + e.getMessage(), e);
+        }
+    }
+
+    static NoiseGenerator parseNoise(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "torch" -> NoiseGenerator.TORCH_CPU;
+            case "mlx" -> NoiseGenerator.MLX;
+            default -> throw new IllegalArgumentException("--noise: '" + value + "' must be torch or mlx");
         };
     }
 

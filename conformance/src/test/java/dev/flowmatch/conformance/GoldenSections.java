@@ -1,5 +1,6 @@
 package dev.flowmatch.conformance;
 
+import dev.flowmatch.convention.OllamaSchedule;
 import dev.flowmatch.golden.Goldens;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,6 +34,17 @@ final class GoldenSections {
         register(GoldenSection.ofArray("klein_inpaint_initial_latents", KleinGoldens.Case::of,
                 KleinGoldens::initialLatents));
         register(GoldenSection.ofArray("klein_model_timestep", KleinGoldens.Case::of, KleinGoldens::modelTimestep));
+        // conventions-goldens.json: Ollama's scheduler per architecture (schedules[] and calculate_shift[] of one
+        // object each), ComfyUI's schedules.
+        register(new GoldenSection<>("ollama_amd64", ConventionGoldens::ollamaCases,
+                ConventionGoldens.ollamaParser(OllamaSchedule.AMD64), (file, c, backend) -> ConventionGoldens.ollama(c, backend)));
+        register(new GoldenSection<>("ollama_arm64", ConventionGoldens::ollamaCases,
+                ConventionGoldens.ollamaParser(OllamaSchedule.ARM64), (file, c, backend) -> ConventionGoldens.ollama(c, backend)));
+        register(new GoldenSection<>("comfyui_flux2_scheduler", GoldenSection::elements, node -> node,
+                ConventionGoldens::comfyFlux2));
+        register(GoldenSection.ofArray("comfyui_simple_flux", node -> node, ConventionGoldens::comfySimple));
+        // mlx-noise-goldens.json: MLX 0.31.2's random.normal with random.key(seed).
+        register(GoldenSection.ofArray("mlx_normal", ConventionGoldens.MlxNormalCase::of, ConventionGoldens::mlxNormal));
     }
 
     private GoldenSections() {}

@@ -61,9 +61,10 @@ public final class Flux2Latents {
     }
 
     /**
-     * Packed latents from {@code generator}: {@link NoiseGenerator#TORCH_CPU} as above, or
-     * {@link NoiseGenerator#NATIVE}, the backend's own generator drawn at {@link #noiseShape} and packed the same
-     * way (what Ollama's MLX engine does; not portable).
+     * Packed latents from {@code generator}: {@link NoiseGenerator#TORCH_CPU} as above, or the generator drawn at
+     * {@link #noiseShape} and packed the same way: {@link NoiseGenerator#MLX} is Ollama's
+     * {@code packLatents(InitNoise([1, 128, H/16, W/16], seed))} (bfloat16 there) on every backend,
+     * {@link NoiseGenerator#NATIVE} the backend's own generator (not portable).
      */
     public static Tensor initLatents(TensorBackend backend, int batch, int width, int height, long seed,
                                      DType dtype, NoiseGenerator generator) {
@@ -74,8 +75,12 @@ public final class Flux2Latents {
         }
         Shape noise = noiseShape(batch, width, height);
         int[] bits;
-        try (Tensor drawn = Noise.initNoise(backend, noise, seed, dtype, NoiseGenerator.NATIVE)) {
-            bits = backend.toBits(drawn);
+        if (generator == NoiseGenerator.MLX) {
+            bits = MlxRandom.normalBits(seed, noise, dtype);
+        } else {
+            try (Tensor drawn = Noise.initNoise(backend, noise, seed, dtype, NoiseGenerator.NATIVE)) {
+                bits = backend.toBits(drawn);
+            }
         }
         return backend.fromBits(pack(bits, noise), dtype, packedShape(batch, width, height));
     }

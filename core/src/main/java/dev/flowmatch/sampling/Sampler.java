@@ -4,6 +4,8 @@ import dev.flowmatch.FlowMatchScheduler;
 import dev.flowmatch.noise.NoiseSource;
 import dev.flowmatch.scheduler.Scheduler;
 import dev.flowmatch.Precision;
+import dev.flowmatch.convention.Convention;
+import dev.flowmatch.convention.OllamaSchedule;
 import dev.flowmatch.schedule.Flux2;
 import dev.flowmatch.schedule.ScheduleRequest;
 import dev.flowmatch.schedule.SchedulerConfig;
@@ -34,6 +36,11 @@ import java.util.function.Supplier;
  * (computed in the latents' dtype), and {@code latents = scheduler.step(noise_pred, t, latents[, generator])}.
  * A second-order scheduler lists most timesteps twice, so the model is called twice per step.
  *
+ * <p>With {@link Builder#convention} {@link Convention#OLLAMA} (or {@link Convention#OLLAMA_ARM64}) the loop is
+ * Ollama's FLUX.2 loop instead ({@code flux2.go}): its image sequence length and float32 {@code CalculateShift},
+ * its schedule, the model called with {@code bf16(timestep / num_train_timesteps)}, and its {@code Step}
+ * (bfloat16 result). Start it from {@code Flux2Latents.initLatents(..., NoiseGenerator.MLX)} for Ollama's noise.
+ *
  * <p>Ownership: inputs stay the caller's; the result is a new tensor the caller closes; every tensor the loop
  * makes in between (model outputs included) is closed by the loop. A sampler is immutable and can run many
  * times; each run uses its own scheduler, so runs may be concurrent.
@@ -58,6 +65,8 @@ public final class Sampler {
     private final int imageSeqLen;
     private final double guidanceScale;
     private final boolean distilled;
+    private final Convention convention;
+    private final SchedulerConfig config;
     private final StepListener listener;
     private final BooleanSupplier cancelled;
     private final boolean nanGuard;
@@ -66,7 +75,13 @@ public final class Sampler {
         this.schedulers = b.schedulers != null ? b.schedulers : eulerFactory(b.config, b.precision);
         this.schedule = b.schedule;
         this.numSteps = b.numSteps;
-        this.imageSeqLen = b.imageSeqLen;
+        this.convention = b.convention;
+        this.config = b.config;
+        this.imageSeqLen = b.width != null ? convention.imageSeqLen(b.width, b.height) : b.imageSeqLen;
+        if (convention != Convention.DIFFUSERS && (b.schedulers != null || b.schedule != null)) {
+            throw new IllegalArgumentException("convention: " + convention + " reproduces Ollama's own loop with its "
+                    + "Euler scheduler; it cannot take another scheduler or a set_timesteps request");
+        }
         this.guidanceScale = b.guidanceScale;
         this.distilled = b.distilled;
         this.listener = b.listener;
@@ -79,8 +94,8 @@ public final class Sampler {
         }
     }
 
-    private static Supplier<Scheduler> eulerFactory(SchedulerConfig config, Precision precision) {
-        return () -> new FlowMatchScheduler(config).setPrecision(precision);
+    private Supplier<Scheduler> eulerFactory(SchedulerConfig config, Precision precision) {
+        return () -> new FlowMatchScheduler(config).setPrecision(precision).setConvention(convention);
     }
 
     /** A builder with the defaults of {@link Builder}. */
@@ -102,6 +117,11 @@ public final class Sampler {
 
     private Scheduler schedulerWithTimesteps() {
         Scheduler scheduler = Objects.requireNonNull(schedulers.get(), "the scheduler factory returned null");
+        if (convention != Convention.DIFFUSERS) {
+            // Ollama: SetTimestepsWithMu(steps, CalculateShift(imgSeqLen, steps)), all in float32.
+            ((FlowMatchScheduler) scheduler).setTimestepsWithMu(numSteps, convention.empiricalMu(imageSeqLen, numSteps));
+            return scheduler;
+        }
         double mu = Flux2.computeEmpiricalMu(imageSeqLen, numSteps);
         scheduler.setTimesteps(schedule != null ? schedule : scheduler.flux2PipelineRequest(numSteps, mu));
         return scheduler;
@@ -229,7 +249,7 @@ public final class Sampler {
                     throw new CancellationException("sampling cancelled before step " + (i - start) + " of " + calls);
                 }
                 long began = System.nanoTime();
-                float modelTime = Flux2.modelTime(timesteps[i], latentsType);
+                float modelTime = modelTimestep(timesteps[i], latentsType);
                 int sigmaIndex = scheduler.stepIndex() == null ? start : scheduler.stepIndex();
                 Tensor next;
                 try (Tensor velocity = guided ? guidedVelocity((GuidedModel) model, latents, modelTime)
@@ -272,6 +292,18 @@ public final class Sampler {
         }
     }
 
+    /**
+     * The value the model is called with at a step of timestep {@code t}: diffusers'
+     * {@code (t.to(latents.dtype)) / 1000} computed in the latents' dtype, or Ollama's
+     * {@code bf16(t / float32(num_train_timesteps))}.
+     */
+    private float modelTimestep(float t, DType latentsType) {
+        if (convention.ollama().isPresent()) {
+            return OllamaSchedule.modelTimestep(t, config.numTrainTimesteps());
+        }
+        return Flux2.modelTime(t, latentsType);
+    }
+
     /** {@code neg + scale * (cond - neg)} from the model's two predictions; closes them. */
     private Tensor guidedVelocity(GuidedModel model, Tensor latents, float modelTime) {
         try (GuidedModel.Predictions predictions = Objects.requireNonNull(model.velocities(latents, modelTime),
@@ -306,8 +338,11 @@ public final class Sampler {
         private ScheduleRequest schedule;
         private SchedulerConfig config = SchedulerConfig.flux2Klein();
         private int numSteps = 4;
-        private int imageSeqLen = Flux2.imageSeqLen(1024, 1024);
+        private int imageSeqLen;
+        private Integer width = 1024;
+        private Integer height = 1024;
         private Precision precision = Precision.DIFFUSERS;
+        private Convention convention = Convention.DIFFUSERS;
         private StepListener listener = event -> {};
         private BooleanSupplier cancelled = () -> false;
         private boolean nanGuard = false;
@@ -395,9 +430,13 @@ public final class Sampler {
             return this;
         }
 
-        /** The image size, which sets the image sequence length and so mu. */
+        /**
+         * The image size, which sets the image sequence length (as the convention's engine computes it) and so mu.
+         */
         public Builder imageSize(int width, int height) {
-            imageSeqLen = Flux2.imageSeqLen(width, height);
+            Convention.DIFFUSERS.imageSeqLen(width, height); // checks the size now, whatever the convention
+            this.width = width;
+            this.height = height;
             return this;
         }
 
@@ -406,6 +445,23 @@ public final class Sampler {
                 throw new IllegalArgumentException("imageSeqLen: " + value + " must be >= 1");
             }
             imageSeqLen = value;
+            width = null;
+            height = null;
+            return this;
+        }
+
+        /**
+         * The engine whose loop to reproduce: {@link Convention#DIFFUSERS} (default), {@link Convention#OLLAMA} or
+         * {@link Convention#OLLAMA_ARM64}. ComfyUI's samplers are not reproduced: {@link Convention#COMFYUI} is
+         * refused (use its schedule with {@link FlowMatchScheduler#setConvention}).
+         */
+        public Builder convention(Convention value) {
+            Objects.requireNonNull(value, "convention");
+            if (value == Convention.COMFYUI) {
+                throw new IllegalArgumentException("convention: COMFYUI is a schedule convention only; ComfyUI's"
+                        + " sampling loop (k-diffusion) is not reproduced: use diffusers, ollama or ollama-arm64");
+            }
+            convention = value;
             return this;
         }
 
