@@ -237,15 +237,19 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
         /**
          * Reads a {@code scheduler_config.json} (diffusers' {@code from_config}): absent keys take diffusers'
          * defaults (l. 199-230), which are not flow mode: a config must say {@code use_flow_sigmas: true} and
-         * {@code prediction_type: "flow_prediction"}.
+         * {@code prediction_type: "flow_prediction"} (as Wan's, SkyReels' and Cosmos' configs do).
          *
          * @throws IllegalArgumentException naming the key and value for anything flowmatch does not reproduce
          */
         public static Config from(ConfigKeys keys) {
-            keys.requireValue("use_flow_sigmas", true,
-                    "flowmatch reproduces UniPC's flow mode only (diffusers' default is the VP noise schedule)");
-            keys.requireValue("prediction_type", "flow_prediction",
-                    "flowmatch reproduces UniPC's flow mode only (diffusers' default is epsilon)");
+            // diffusers' defaults (use_flow_sigmas False, prediction_type "epsilon") are the VP mode: an absent key
+            // means that mode and is refused like an explicit one
+            if (!keys.flag("use_flow_sigmas", false)) {
+                throw new IllegalArgumentException("use_flow_sigmas: " + keys.object().get("use_flow_sigmas")
+                        + " (absent: diffusers' default false) is not supported by flowmatch's " + CLASS_NAME
+                        + " (only true): flowmatch reproduces UniPC's flow mode only");
+            }
+            keys.choice("prediction_type", "epsilon", "flow_prediction");
             keys.requireValue("predict_x0", true, "with flow_prediction, diffusers' convert_model_output raises"
                     + " (\"prediction_type given as flow_prediction must be one of epsilon, sample, or v_prediction\")");
             keys.requireValue("thresholding", false, "dynamic thresholding is not reproduced");
