@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
 
 class UniPCMultistepSchedulerTest {
     private static final String FLOW = "\"use_flow_sigmas\": true, \"prediction_type\": \"flow_prediction\"";
-    private final JavaBackend backend = new JavaBackend();
+    private static final JavaBackend SHARED = new JavaBackend();
+    private final JavaBackend backend = SHARED;
 
     private static UniPCMultistepScheduler unipc(String keys) {
         return (UniPCMultistepScheduler) Schedulers.fromConfig(
@@ -204,7 +205,7 @@ class UniPCMultistepSchedulerTest {
 
     /** Runs every timestep with a synthetic model output (a small fixed function of the sample). */
     private static List<int[]> runToTheEnd(Scheduler s, DType dtype) {
-        JavaBackend backend = new JavaBackend();
+        JavaBackend backend = SHARED;
         float[] start = {0.7f, -1.3f, 0.2f, 2.1f, -0.4f, 0.05f};
         GaussianFlow flow = new GaussianFlow(new float[] {0.5f, -0.25f, 1.0f}, 0.4);
         List<int[]> out = new ArrayList<>();
