@@ -9,12 +9,17 @@ stand-ins, and diffusers' package __init__ files and dependency version check ar
 as published.
 
     git -C /work/.mirror/huggingface+diffusers/repo archive v0.40.0 src/diffusers | tar -x -C /tmp/diffusers-040
-    ATEN_CPU_CAPABILITY=avx2 /usr/bin/python3 tools/reference/unipc_reference_runs.py /tmp/diffusers-040/src main \
+    OPENBLAS_CORETYPE=Zen ATEN_CPU_CAPABILITY=avx2 /usr/bin/python3 tools/reference/unipc_reference_runs.py \
+        /tmp/diffusers-040/src main \
         > core/src/test/resources/golden/unipc-reference-runs.json
-    ATEN_CPU_CAPABILITY=default /usr/bin/python3 tools/reference/unipc_reference_runs.py /tmp/diffusers-040/src \
-        default-kernel > core/src/test/resources/golden/unipc-reference-runs-default-kernel.json
+    OPENBLAS_CORETYPE=Zen ATEN_CPU_CAPABILITY=default /usr/bin/python3 tools/reference/unipc_reference_runs.py \
+        /tmp/diffusers-040/src default-kernel > core/src/test/resources/golden/unipc-reference-runs-default-kernel.json
 
-The runs vary what the bundled goldens hold fixed: step counts (1 to 30), orders 1-3 with bh1 and bh2, every
+(OPENBLAS_CORETYPE=Zen as sampler-goldens.json was made; the Haswell kernels give the same bits. The CPU that made
+these has AVX-512 BW/VL/DQ, so torch sent bfloat16 batched matrix products of more than 4096 products to oneDNN.
+The default-kernel runs carry "mkldnn": whether that oneDNN path was on; off stands for a CPU without AVX-512.)
+
+The runs vary what the bundled goldens hold fixed: step counts (1 to 24), orders 1-3 with bh1 and bh2, every
 lower_order_final / final_sigmas_type combination diffusers keeps finite, disable_corrector patterns, flow_shift
 values, dynamic shifting (exponential and linear) with several mu, custom sigmas (with and without mu), shift_terminal,
 Karras sigmas with and without bounds (every beta_schedule, trained_betas, rescale_betas_zero_snr), begin indices and
@@ -313,8 +318,11 @@ def main_runs(cls):
             add("UniPC %s order=%d %s steps=7 %s" % (solver, order, final, dtype),
                 {"solver_order": order, "solver_type": solver, "final_sigmas_type": final, "flow_shift": 4.0},
                 steps=7, dtype=dtype, shape=(2, 5, 9), seed=400 + order)
-    add("UniPC bh2 order=3 steps=6 bfloat16 shape=[1, 16, 32] (bmm through the BLAS path)",
+    add("UniPC bh2 order=3 steps=6 bfloat16 shape=[1, 16, 32] (bmm through torch's bfloat16 gemm)",
         {"solver_order": 3, "flow_shift": 3.0}, steps=6, dtype="bfloat16", shape=(1, 16, 32), seed=410)
+    # more than 2 x 2048 products: on a CPU with AVX-512 BW/VL/DQ (this one) torch sends the bfloat16 bmm to oneDNN
+    add("UniPC bh2 order=3 steps=5 bfloat16 shape=[1, 2050] (bmm through oneDNN)",
+        {"solver_order": 3, "flow_shift": 3.0}, steps=5, dtype="bfloat16", shape=(1, 2050), seed=411)
     for order in (1, 2):
         add("UniPC bh2 order=%d steps=7 float16" % order, {"solver_order": order, "flow_shift": 3.0}, steps=7,
             dtype="float16", shape=(1, 4, 9), seed=420 + order)
@@ -361,6 +369,14 @@ def default_kernel_runs(cls):
                          steps=10, seed=620))
     runs.append(run_case(cls, "UniPC default kernel dynamic mu=1.15 order=3", {"use_dynamic_shifting": True,
                          "solver_order": 3}, steps=8, mu=1.15, seed=621))
+    for run in runs:
+        run["mkldnn"] = True
+    # a CPU without AVX-512 BW/VL/DQ does not send bfloat16 bmm to oneDNN: the same as oneDNN switched off
+    with torch.backends.mkldnn.flags(enabled=False):
+        run = run_case(cls, "UniPC default kernel bh2 order=3 steps=5 bfloat16 shape=[1, 2050] without oneDNN",
+                       {"solver_order": 3, "flow_shift": 3.0}, steps=5, dtype="bfloat16", shape=(1, 2050), seed=622)
+    run["mkldnn"] = False
+    runs.append(run)
     return runs
 
 

@@ -78,6 +78,11 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
      * {@code contraction_size * res_rows * res_cols < 400}).
      */
     public static final long BMM_BLAS_THRESHOLD = 400;
+    /**
+     * On CPUs with AVX-512 BW/VL/DQ torch sends bfloat16 batched matrix products with more than this many products
+     * to oneDNN ({@code checksize} in torch 1.13's {@code LinearAlgebra.cpp}: {@code mkldnn_gemm_min_size}).
+     */
+    public static final long ONEDNN_BF16_MIN_PRODUCTS = 16 * 16 * 16;
 
     /** diffusers' {@code solver_type}. */
     public enum SolverType {
@@ -333,6 +338,8 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
 
     private final Config config;
     private final TorchCpuKernel kernel;
+    /** Whether torch's bfloat16 batched matrix products above {@value #ONEDNN_BF16_MIN_PRODUCTS} products go to oneDNN. */
+    private final boolean oneDnnBf16;
 
     private float[] sigmas;
     private float[] timesteps;
@@ -365,8 +372,25 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
      * @param kernel the torch CPU kernel to reproduce ({@code avx2}: SLEEF; {@code default}: glibc)
      */
     public UniPCMultistepScheduler(Config config, TorchCpuKernel kernel) {
+        this(config, kernel, true);
+    }
+
+    /**
+     * A scheduler for {@code config} reproducing torch on a given CPU: the {@code kernel} of its host {@code log},
+     * {@code expm1} and {@code linspace}, and whether the CPU has AVX-512 (BW, VL and DQ), on which torch sends
+     * bfloat16 batched matrix products of more than {@value #ONEDNN_BF16_MIN_PRODUCTS} products to oneDNN
+     * ({@code use_mkldnn_bf16_matmul} in torch 1.13's {@code aten/src/ATen/native/LinearAlgebra.cpp}): an order-3
+     * bfloat16 history sum of more than 2048 elements is then summed in float32 and rounded once, not rounded after
+     * each product and sum.
+     *
+     * @param config the scheduler config
+     * @param kernel the torch CPU kernel to reproduce ({@code avx2}: SLEEF; {@code default}: glibc)
+     * @param avx512 whether the CPU torch ran on has AVX-512 BW/VL/DQ (the reference machine did)
+     */
+    public UniPCMultistepScheduler(Config config, TorchCpuKernel kernel, boolean avx512) {
         this.config = Objects.requireNonNull(config, "config");
         this.kernel = Objects.requireNonNull(kernel, "kernel");
+        this.oneDnnBf16 = avx512;
         this.modelOutputs = new Tensor[config.solverOrder()];
         this.timestepList = new Float[config.solverOrder()];
     }
@@ -379,6 +403,11 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
     /** The torch CPU kernel whose host math this scheduler reproduces. */
     public TorchCpuKernel kernel() {
         return kernel;
+    }
+
+    /** Whether this scheduler reproduces torch on a CPU with AVX-512 (see the three-argument constructor). */
+    public boolean avx512() {
+        return oneDnnBf16;
     }
 
     @Override
@@ -977,20 +1006,34 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
     /**
      * {@code torch.einsum("k,bkc...->bc...", rhos, D1s)} as torch 1.13 computes it on the CPU. One term is a plain
      * product ({@code rhos}, a 1-element tensor of the sample's dtype, promoted with {@code D1}). Two terms (order 3)
-     * are a batched matrix product, one dtype on both sides (checked by {@link #checkEinsum}): below
-     * {@value #BMM_BLAS_THRESHOLD} products torch's own loop sums {@code 0 + p0 + p1}, each product and sum rounded
-     * to that dtype (bfloat16 also above it); from {@value #BMM_BLAS_THRESHOLD} products on, float32 goes to
-     * OpenBLAS's {@code sgemm}, whose Haswell/Zen kernel accumulates with fused multiply-adds:
-     * {@code fma(rho1, D1_1, fma(rho0, D1_0, +0))} ({@link #fusedMultiplyAdd}).
+     * are a batched matrix product of {@code 2 * numel} products, one dtype on both sides (checked by
+     * {@link #checkEinsum}):
+     * <ul>
+     *   <li>below {@value #BMM_BLAS_THRESHOLD} products, torch's own loop sums {@code 0 + p0 + p1}, each product and
+     *       sum rounded to that dtype;</li>
+     *   <li>float32 from {@value #BMM_BLAS_THRESHOLD} on: OpenBLAS's {@code sgemm}, whose Haswell/Zen kernel
+     *       accumulates with fused multiply-adds, {@code fma(rho1, D1_1, fma(rho0, D1_0, +0))}
+     *       ({@link #fusedMultiplyAdd});</li>
+     *   <li>bfloat16 above {@value #ONEDNN_BF16_MIN_PRODUCTS} products on an AVX-512 CPU: oneDNN, which sums the
+     *       (exact) float32 products in float32 and rounds once to bfloat16; otherwise torch's bfloat16 gemm
+     *       loop, rounding as its own loop does.</li>
+     * </ul>
      */
-    private static Typed einsum(float[] rhos, DType rhoType, List<Typed> d1s, long numel) {
+    private Typed einsum(float[] rhos, DType rhoType, List<Typed> d1s, long numel) {
         if (rhos.length == 1) {
             DType d = DType.promote(rhoType, d1s.get(0).dtype());
             return new Typed(Expr.mul(Expr.scalar(rhos[0]), d1s.get(0).expr(), d), d);
         }
         DType d = rhoType;
+        long products = rhos.length * numel;
+        if (d == DType.BFLOAT16 && oneDnnBf16 && products > ONEDNN_BF16_MIN_PRODUCTS) {
+            DType f = DType.FLOAT32;
+            Expr sum = Expr.add(Expr.add(Expr.scalar(0f), Expr.mul(Expr.scalar(rhos[0]), d1s.get(0).expr(), f), f),
+                    Expr.mul(Expr.scalar(rhos[1]), d1s.get(1).expr(), f), f);
+            return new Typed(Expr.cast(sum, d), d);
+        }
         Expr first = Expr.add(Expr.scalar(0f), Expr.mul(Expr.scalar(rhos[0]), d1s.get(0).expr(), d), d);
-        if (d == DType.FLOAT32 && rhos.length * numel >= BMM_BLAS_THRESHOLD) {
+        if (d == DType.FLOAT32 && products >= BMM_BLAS_THRESHOLD) {
             return new Typed(fusedMultiplyAdd(rhos[1], d1s.get(1).expr(), first), d);
         }
         return new Typed(Expr.add(first, Expr.mul(Expr.scalar(rhos[1]), d1s.get(1).expr(), d), d), d);

@@ -373,26 +373,32 @@ class UniPCMultistepSchedulerTest {
 
     /**
      * diffusers' runs under {@code ATEN_CPU_CAPABILITY=default} (glibc's logf / expm1f, torch's unfused
-     * linspace) reproduced with {@link TorchCpuKernel#DEFAULT}; the AVX2 kernel gives other bits for some.
+     * linspace) reproduced with {@link TorchCpuKernel#DEFAULT}, the AVX2 kernel giving other bits for some; and a
+     * bfloat16 order-3 run of 2050 elements with torch's oneDNN path off (a CPU without AVX-512), reproduced only
+     * with {@code avx512} false.
      */
     @Test
     void theDefaultKernelsRunsAreReproducedWithTheDefaultKernel() {
         JsonNode runs = Goldens.bundled("unipc-reference-runs-default-kernel.json").root().get("sampler_runs");
         int differsUnderAvx2 = 0;
         for (JsonNode run : runs) {
-            assertTrue(replay(run, TorchCpuKernel.DEFAULT), run.get("name").asText());
-            if (!replay(run, TorchCpuKernel.AVX2)) {
+            boolean oneDnn = run.get("mkldnn").asBoolean();
+            assertTrue(replay(run, TorchCpuKernel.DEFAULT, oneDnn), run.get("name").asText());
+            if (!replay(run, TorchCpuKernel.AVX2, oneDnn)) {
                 differsUnderAvx2++;
             }
+            if (!oneDnn) {
+                assertFalse(replay(run, TorchCpuKernel.DEFAULT, true), "oneDNN's single rounding differs");
+            }
         }
-        assertEquals(5, runs.size());
+        assertEquals(6, runs.size());
         assertTrue(differsUnderAvx2 > 0, "the kernel matters for at least one run");
     }
 
     /** Whether every step of a reference run (fed its recorded samples) gives the recorded bits. */
-    private boolean replay(JsonNode run, TorchCpuKernel kernel) {
+    private boolean replay(JsonNode run, TorchCpuKernel kernel, boolean avx512) {
         UniPCMultistepScheduler s = new UniPCMultistepScheduler(UniPCMultistepScheduler.Config.from(
-                new ConfigKeys(run.get("config"), UniPCMultistepScheduler.CLASS_NAME)), kernel);
+                new ConfigKeys(run.get("config"), UniPCMultistepScheduler.CLASS_NAME)), kernel, avx512);
         JsonNode call = run.get("set_timesteps");
         s.setTimesteps(new ScheduleRequest(call.path("num_inference_steps").isNull() ? null
                 : call.get("num_inference_steps").asInt(), Goldens.doublesOrNull(call.get("sigmas")),
