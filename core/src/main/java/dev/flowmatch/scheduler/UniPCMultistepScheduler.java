@@ -913,6 +913,55 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
     private record Typed(Expr expr, DType dtype) {}
 
     /**
+     * One {@link TensorBackend#elementwise} call being built: its input tensors (each once) and the float32
+     * intermediates computed ahead of it, which it reads as inputs and which are closed after it.
+     */
+    private static final class Call implements AutoCloseable {
+        private final TensorBackend backend;
+        private final List<Tensor> inputs = new ArrayList<>();
+        private final List<Tensor> temporaries = new ArrayList<>();
+
+        Call(TensorBackend backend) {
+            this.backend = backend;
+        }
+
+        /** {@code tensor} as an input of this call. */
+        Typed input(Tensor tensor) {
+            int index = -1;
+            for (int i = 0; i < inputs.size(); i++) {
+                if (inputs.get(i) == tensor) {
+                    index = i;
+                }
+            }
+            if (index < 0) {
+                inputs.add(tensor);
+                index = inputs.size() - 1;
+            }
+            return new Typed(Expr.input(index), tensor.dtype());
+        }
+
+        /**
+         * A value of this call computed ahead by its own call: an expression over {@code over} (its inputs 0, 1,
+         * ...) stored as a tensor of its dtype, then read back exactly. The arithmetic is the same; an intermediate
+         * read many times by the expression tree is then computed once.
+         */
+        Typed ahead(Typed value, Tensor... over) {
+            Tensor t = backend.elementwise(value.expr(), over);
+            temporaries.add(t);
+            return input(t);
+        }
+
+        Tensor run(Typed result, DType out) {
+            return backend.elementwise(Expr.cast(result.expr(), out), inputs.toArray(Tensor[]::new));
+        }
+
+        @Override
+        public void close() {
+            temporaries.forEach(Tensor::close);
+        }
+    }
+
+    /**
      * The corrector's tensor part (l. 1080-1096): {@code x_t_ = c1 * x - c2 * m0},
      * {@code x_t = x_t_ - c3 * (corr_res + rhos[-1] * (model_t - m0))} with {@code x = last_sample}, then
      * {@code .to(x.dtype)}.
@@ -920,30 +969,27 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
     private Tensor applyCorrector(TensorBackend backend, Update u, Tensor modelT, long numel) {
         // model_output_list is self.model_outputs before this step's x0 joins it: m0 = [-1], m_k = [-(k + 1)]
         int last = modelOutputs.length - 1;
-        List<Tensor> inputs = new ArrayList<>(List.of(lastSample, modelOutputs[last], modelT));
+        List<Tensor> older = new ArrayList<>();
         for (int k = 1; k < u.order(); k++) {
-            inputs.add(modelOutputs[last - k]);
+            older.add(modelOutputs[last - k]);
         }
-        Typed x = new Typed(Expr.input(0), lastSample.dtype());
-        Typed m0 = new Typed(Expr.input(1), modelOutputs[last].dtype());
-        Typed base = base(u, x, m0);
-        Typed d1t = sub(new Typed(Expr.input(2), modelT.dtype()), m0); // D1_t = model_t - m0
-        // rhos_c[-1] is a 0-dim tensor of x's dtype, rounded once more to D1_t's dtype as it multiplies
-        Typed lastTerm = scale(u.rhos()[u.order() - 1], d1t);
-        Typed inner;
-        if (u.order() == 1) {
-            // corr_res = 0, a Python int: 0 + tensor is tensor + 0 (which turns -0 into +0)
-            inner = new Typed(Expr.add(lastTerm.expr(), Expr.scalar(0f), lastTerm.dtype()), lastTerm.dtype());
-        } else {
-            List<Typed> d1s = new ArrayList<>();
-            for (int k = 1; k < u.order(); k++) {
-                d1s.add(d1(new Typed(Expr.input(2 + k), inputs.get(2 + k).dtype()), m0, u.rks()[k - 1]));
+        try (Call call = new Call(backend)) {
+            Typed x = call.input(lastSample);
+            Typed m0 = call.input(modelOutputs[last]);
+            Typed base = base(u, x, m0);
+            Typed d1t = sub(call.input(modelT), m0); // D1_t = model_t - m0
+            // rhos_c[-1] is a 0-dim tensor of x's dtype, rounded once more to D1_t's dtype as it multiplies
+            Typed lastTerm = scale(u.rhos()[u.order() - 1], d1t);
+            Typed inner;
+            if (u.order() == 1) {
+                // corr_res = 0, a Python int: 0 + tensor is tensor + 0 (which turns -0 into +0)
+                inner = new Typed(Expr.add(lastTerm.expr(), Expr.scalar(0f), lastTerm.dtype()), lastTerm.dtype());
+            } else {
+                float[] rhos = Arrays.copyOf(u.rhos(), u.order() - 1); // rhos_c[:-1]
+                inner = add(einsum(call, rhos, x.dtype(), older, modelOutputs[last], u.rks(), numel), lastTerm);
             }
-            Typed corrRes = einsum(Arrays.copyOf(u.rhos(), u.order() - 1), x.dtype(), d1s, numel); // rhos_c[:-1]
-            inner = add(corrRes, lastTerm);
+            return call.run(sub(base, scale(u.c3(), inner)), x.dtype());
         }
-        Typed result = sub(base, scale(u.c3(), inner));
-        return backend.elementwise(Expr.cast(result.expr(), x.dtype()), inputs.toArray(Tensor[]::new));
     }
 
     /**
@@ -953,26 +999,25 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
     private Tensor applyPredictor(TensorBackend backend, Update u, Tensor sample, long numel) {
         // after the shift: m0 = model_outputs[-1] (this step's x0), m_k = model_outputs[-(k + 1)]
         int last = modelOutputs.length - 1;
-        List<Tensor> inputs = new ArrayList<>(List.of(sample, modelOutputs[last]));
+        List<Tensor> older = new ArrayList<>();
         for (int k = 1; k < u.order(); k++) {
-            inputs.add(modelOutputs[last - k]);
+            older.add(modelOutputs[last - k]);
         }
-        Typed x = new Typed(Expr.input(0), sample.dtype());
-        Typed m0 = new Typed(Expr.input(1), modelOutputs[last].dtype());
-        Typed base = base(u, x, m0);
-        Typed result;
-        if (u.order() == 1) {
-            // pred_res = 0, a Python int: (alpha_t * B_h) * 0 is a float32 0-dim tensor subtracted from x_t_
-            Expr zero = Expr.scalar(base.dtype().round(u.c3() * 0f));
-            result = new Typed(Expr.sub(base.expr(), zero, base.dtype()), base.dtype());
-        } else {
-            List<Typed> d1s = new ArrayList<>();
-            for (int k = 1; k < u.order(); k++) {
-                d1s.add(d1(new Typed(Expr.input(1 + k), inputs.get(1 + k).dtype()), m0, u.rks()[k - 1]));
+        try (Call call = new Call(backend)) {
+            Typed x = call.input(sample);
+            Typed m0 = call.input(modelOutputs[last]);
+            Typed base = base(u, x, m0);
+            Typed result;
+            if (u.order() == 1) {
+                // pred_res = 0, a Python int: (alpha_t * B_h) * 0 is a float32 0-dim tensor subtracted from x_t_
+                Expr zero = Expr.scalar(base.dtype().round(u.c3() * 0f));
+                result = new Typed(Expr.sub(base.expr(), zero, base.dtype()), base.dtype());
+            } else {
+                Typed predRes = einsum(call, u.rhos(), x.dtype(), older, modelOutputs[last], u.rks(), numel);
+                result = sub(base, scale(u.c3(), predRes));
             }
-            result = sub(base, scale(u.c3(), einsum(u.rhos(), x.dtype(), d1s, numel)));
+            return call.run(result, x.dtype());
         }
-        return backend.elementwise(Expr.cast(result.expr(), x.dtype()), inputs.toArray(Tensor[]::new));
     }
 
     /** {@code sigma_t / sigma_s0 * x - alpha_t * h_phi_1 * m0}. */
@@ -1004,39 +1049,55 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
     }
 
     /**
-     * {@code torch.einsum("k,bkc...->bc...", rhos, D1s)} as torch 1.13 computes it on the CPU. One term is a plain
-     * product ({@code rhos}, a 1-element tensor of the sample's dtype, promoted with {@code D1}). Two terms (order 3)
-     * are a batched matrix product of {@code 2 * numel} products, one dtype on both sides (checked by
-     * {@link #checkEinsum}):
+     * {@code torch.einsum("k,bkc...->bc...", rhos, D1s)} with {@code D1s[k] = (m_k - m0) / rk[k]}, as torch 1.13
+     * computes it on the CPU. One term is a plain product ({@code rhos}, a 1-element tensor of the sample's dtype,
+     * promoted with {@code D1}). Two terms (order 3) are a batched matrix product of {@code 2 * numel} products, one
+     * dtype on both sides (checked by {@link #checkEinsum}):
      * <ul>
      *   <li>below {@value #BMM_BLAS_THRESHOLD} products, torch's own loop sums {@code 0 + p0 + p1}, each product and
      *       sum rounded to that dtype;</li>
      *   <li>float32 from {@value #BMM_BLAS_THRESHOLD} on: OpenBLAS's {@code sgemm}, whose Haswell/Zen kernel
      *       accumulates with fused multiply-adds, {@code fma(rho1, D1_1, fma(rho0, D1_0, +0))}
-     *       ({@link #fusedMultiplyAdd});</li>
+     *       ({@link #fusedMultiplyAdd}; its operands are computed ahead, as the emulation reads them many
+     *       times);</li>
      *   <li>bfloat16 above {@value #ONEDNN_BF16_MIN_PRODUCTS} products on an AVX-512 CPU: oneDNN, which sums the
      *       (exact) float32 products in float32 and rounds once to bfloat16; otherwise torch's bfloat16 gemm
      *       loop, rounding as its own loop does.</li>
      * </ul>
      */
-    private Typed einsum(float[] rhos, DType rhoType, List<Typed> d1s, long numel) {
-        if (rhos.length == 1) {
-            DType d = DType.promote(rhoType, d1s.get(0).dtype());
-            return new Typed(Expr.mul(Expr.scalar(rhos[0]), d1s.get(0).expr(), d), d);
-        }
+    private Typed einsum(Call call, float[] rhos, DType rhoType, List<Tensor> older, Tensor m0, float[] rks,
+                         long numel) {
         DType d = rhoType;
         long products = rhos.length * numel;
+        if (rhos.length == 2 && d == DType.FLOAT32 && products >= BMM_BLAS_THRESHOLD) {
+            Typed ownM0 = new Typed(Expr.input(1), m0.dtype());
+            Typed first = call.ahead(accumulate(new Typed(Expr.scalar(0f), d), rhos[0],
+                    d1(new Typed(Expr.input(0), older.get(0).dtype()), ownM0, rks[0])), older.get(0), m0);
+            Typed second = call.ahead(d1(new Typed(Expr.input(0), older.get(1).dtype()), ownM0, rks[1]),
+                    older.get(1), m0);
+            return new Typed(fusedMultiplyAdd(rhos[1], second.expr(), first.expr()), d);
+        }
+        List<Typed> d1s = new ArrayList<>();
+        for (int k = 0; k < rhos.length; k++) {
+            d1s.add(d1(call.input(older.get(k)), call.input(m0), rks[k]));
+        }
+        if (rhos.length == 1) {
+            DType promoted = DType.promote(rhoType, d1s.get(0).dtype());
+            return new Typed(Expr.mul(Expr.scalar(rhos[0]), d1s.get(0).expr(), promoted), promoted);
+        }
         if (d == DType.BFLOAT16 && oneDnnBf16 && products > ONEDNN_BF16_MIN_PRODUCTS) {
             DType f = DType.FLOAT32;
             Expr sum = Expr.add(Expr.add(Expr.scalar(0f), Expr.mul(Expr.scalar(rhos[0]), d1s.get(0).expr(), f), f),
                     Expr.mul(Expr.scalar(rhos[1]), d1s.get(1).expr(), f), f);
             return new Typed(Expr.cast(sum, d), d);
         }
-        Expr first = Expr.add(Expr.scalar(0f), Expr.mul(Expr.scalar(rhos[0]), d1s.get(0).expr(), d), d);
-        if (d == DType.FLOAT32 && products >= BMM_BLAS_THRESHOLD) {
-            return new Typed(fusedMultiplyAdd(rhos[1], d1s.get(1).expr(), first), d);
-        }
-        return new Typed(Expr.add(first, Expr.mul(Expr.scalar(rhos[1]), d1s.get(1).expr(), d), d), d);
+        return accumulate(accumulate(new Typed(Expr.scalar(0f), d), rhos[0], d1s.get(0)), rhos[1], d1s.get(1));
+    }
+
+    /** {@code sum + rho * d1}: the product and the sum each rounded to the sum's dtype (torch's bmm loop). */
+    private static Typed accumulate(Typed sum, float rho, Typed d1) {
+        DType d = sum.dtype();
+        return new Typed(Expr.add(sum.expr(), Expr.mul(Expr.scalar(rho), d1.expr(), d), d), d);
     }
 
     /**
