@@ -43,8 +43,8 @@ import java.util.Objects;
  * ({@code model_outputs}), the timesteps they were made at ({@code timestep_list}), the sample the corrector
  * starts from ({@code last_sample}), the warm-up counter ({@code lower_order_nums}) and the order of the last
  * predictor ({@code this_order}). {@link #setTimesteps} clears them as diffusers does. The tensors it keeps are its
- * own (copies where diffusers would keep the caller's tensor) and are closed when dropped; {@link #close()} frees
- * them early.
+ * own (copies where diffusers would keep the caller's tensor, and only while a later step reads them) and are closed
+ * when dropped, after the schedule's last step, or by {@link #close()}.
  *
  * <p><b>Dtypes.</b> UniPC never upcasts: a bfloat16 sample and model output are computed in bfloat16 (each 0-dim
  * float32 coefficient rounded to bfloat16 before it multiplies, as torch 1.13 does); a bfloat16 model output with a
@@ -637,7 +637,10 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
         return lastSample != null;
     }
 
-    /** Frees the tensors the history holds; the schedule stays, and the next step starts a new warm-up. */
+    /**
+     * Frees the tensors the history holds (the last step of a schedule frees them too); the schedule stays, and the
+     * next step starts a new warm-up.
+     */
     @Override
     public void close() {
         resetHistory();
@@ -645,6 +648,11 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
 
     /** What {@code set_timesteps} clears (l. 470-474); {@code timestep_list} and {@code this_order} stay, as there. */
     private void resetHistory() {
+        releaseTensors();
+        lowerOrderNums = 0;
+    }
+
+    private void releaseTensors() {
         for (int i = 0; i < modelOutputs.length; i++) {
             if (modelOutputs[i] != null) {
                 modelOutputs[i].close();
@@ -655,7 +663,6 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
             lastSample.close();
             lastSample = null;
         }
-        lowerOrderNums = 0;
     }
 
     // ---- step (l. 1153-1232) -----------------------------------------------------------------------------------
@@ -726,6 +733,11 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
             lowerOrderNums++;
         }
         stepIndex = i + 1;
+        if (stepIndex == n) {
+            // no step can follow the last one (diffusers would index past its sigmas), and the family's Sampler does
+            // not close schedulers: free the kept tensors now; the counters stay as diffusers leaves them
+            releaseTensors();
+        }
         return prev;
     }
 

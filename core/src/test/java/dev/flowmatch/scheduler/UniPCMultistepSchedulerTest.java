@@ -278,7 +278,8 @@ class UniPCMultistepSchedulerTest {
                 x = s.step(v, t, previous);
             }
             assertEquals(orders[i], s.thisOrder(), "order at step " + i);
-            assertEquals(Math.min(i + 1, 3), s.historySize());
+            // the last step frees the kept tensors (no step can follow it)
+            assertEquals(i == 5 ? 0 : Math.min(i + 1, 3), s.historySize());
             assertEquals(Math.min(i + 1, 3), s.lowerOrderNums());
             assertEquals(t, s.timestepList()[2]);
             // the corrector of step i + 1 reads last_sample unless i is in disable_corrector, or there is no step i + 1
