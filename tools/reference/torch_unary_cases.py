@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Reference cases for TorchFloatMath: torch.exp / torch.log / torch.expm1 on float32 under both CPU kernels,
-torch.pow with the integer exponents -2..3, and Python-number / tensor division, as torch 1.13 computes them.
+torch.pow with the integer exponents -2..3, Python-number / tensor division, and the 0-dim-tensor-with-Python-number
+operations that are one float32 operation, as torch 1.13 computes them.
 
 Source of truth: Debian's python3-torch 1.13 (/usr/bin/python3). Nothing here comes from flowmatch.
 
@@ -119,6 +120,31 @@ def pow_and_division_cases(rng):
     return pows, divisions
 
 
+def scalar_op_cases(rng):
+    """0-dim float32 tensor (op) Python number, and the unary ops that are one IEEE operation: [op, s, x, result]."""
+    import torch
+    xs = f32(np.concatenate([rng.standard_normal(200) * np.exp2(rng.integers(-12, 6, 200)),
+                             rng.uniform(0, 1, 100), [0.0, -0.0, 1.0, -1.0, 1e-45]]))
+    scalars = [1.0, 1 / 3, 0.1, 1 / 6, 1 / 24, 2.0 / 3.0, -2.0, 0.5, 1e-12, 1e-6, 1.7]
+    ops = {
+        "sub": lambda t, s: t - s,
+        "rsub": lambda t, s: s - t,
+        "add": lambda t, s: t + s,
+        "mul": lambda t, s: t * s,
+        "div": lambda t, s: t / s,
+        "sqrt": lambda t, s: torch.sqrt(t.abs()),
+        "pow_half": lambda t, s: t.abs() ** 0.5,
+        "clamp_min0": lambda t, s: t.clamp(min=0.0),
+    }
+    cases = []
+    for name, op in ops.items():
+        for i, x in enumerate(xs):
+            s = scalars[i % len(scalars)] if name not in ("sqrt", "pow_half", "clamp_min0") else 0.0
+            y = op(torch.tensor(x), s)
+            cases.append([name, float(s), int(np.array([x]).view(np.int32)[0]), int(y.numpy().view(np.int32))])
+    return cases
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--compute":
         compute()
@@ -150,6 +176,7 @@ def main():
             "default": default[name][0] + [default[name + "_pool"][0][i] for i in disagree],
         }
     pows, divisions = pow_and_division_cases(rng)
+    scalar_ops = scalar_op_cases(rng)
     import torch
     doc = {
         "source": "Debian python3-torch " + torch.__version__ + " (CPU, one thread), run under ATEN_CPU_CAPABILITY="
@@ -161,10 +188,14 @@ def main():
             "functions.NAME.default": "torch.NAME(x) under the default kernel (glibc), float32 bits",
             "pow[]": "[x bits, integer exponent, torch.pow(x, exponent) bits] (kernel-independent; checked on avx2)",
             "scalar_divide[]": "[Python float s, x bits, bits of s / torch.tensor(x)]",
+            "scalar_ops[]": "[op, Python float s, x bits, result bits] for the 0-dim tensor t = torch.tensor(x): "
+                            "sub t - s, rsub s - t, add t + s, mul t * s, div t / s, sqrt torch.sqrt(t.abs()), "
+                            "pow_half t.abs() ** 0.5, clamp_min0 t.clamp(min=0.0) (run under avx2)",
         },
         "functions": functions,
         "pow": pows,
         "scalar_divide": divisions,
+        "scalar_ops": scalar_ops,
     }
     json.dump(doc, sys.stdout, separators=(",", ":"))
     sys.stdout.write("\n")

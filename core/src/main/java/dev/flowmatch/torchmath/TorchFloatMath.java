@@ -12,8 +12,15 @@ import dev.flowmatch.noise.TorchCpuKernel;
  * SLEEF's {@code Sleef_expf8_u10}, {@code Sleef_logf8_u10}, {@code Sleef_expm1f8_u10}, which are not correctly
  * rounded; under the {@link TorchCpuKernel#DEFAULT portable} kernel they are {@code std::exp}, {@code std::log},
  * {@code std::expm1} on float, i.e. glibc's {@code expf}, {@code logf}, {@code expm1f} ({@link GlibcFloatMath}).
- * The two kernels give different bits for about 9% of {@code exp} and {@code expm1} arguments, so a caller must
- * know which one ran ({@link TorchCpuKernel#parse}).
+ * The two kernels give different bits for many arguments (see the package documentation), so a caller must know
+ * which one ran ({@link TorchCpuKernel#parse}).
+ *
+ * <p>Which machines these cover: {@code AVX2} is x86-64 with AVX2 and FMA under torch's {@code avx2} kernel, and
+ * also its {@code avx512} kernel, whose SLEEF AVX-512F build returns the same bits for every float32 (compared over
+ * all 2^32 inputs in Debian's {@code libsleef} 3.5.1, {@code tools/reference/sleef_avx512_vs_avx2.c}).
+ * {@code DEFAULT} is x86-64 under {@code ATEN_CPU_CAPABILITY=default} or without AVX2: glibc's FMA and SSE2 copies
+ * of {@code expf} and {@code logf} agree (every 61st float32 bit pattern compared, glibc 2.36). torch's ARM64 builds
+ * may map SLEEF's AdvSIMD functions instead ({@code USE_SLEEF} in {@code vec256_float_neon.h}); not checked.
  *
  * <p>Everything else the flow schedulers compute on 0-dim tensors is one IEEE float32 operation per Python operator
  * and needs no function here: see the package documentation for the list, and for the two operators that are not

@@ -113,6 +113,30 @@ class TorchFloatMathTest {
     }
 
     @Test
+    void zeroDimTensorWithPythonNumberIsOneFloatOperation() {
+        // what the package documentation tells scheduler code to write for these operators, against torch
+        JsonNode cases = reference.get("scalar_ops");
+        assertTrue(cases.size() > 2000);
+        for (JsonNode c : cases) {
+            String op = c.get(0).asText();
+            float s = (float) c.get(1).asDouble(); // the Python number becomes float32 first
+            float x = Float.intBitsToFloat(c.get(2).asInt());
+            float torch = Float.intBitsToFloat(c.get(3).asInt());
+            float java = switch (op) {
+                case "sub" -> x - s;
+                case "rsub" -> s - x;
+                case "add" -> x + s;
+                case "mul" -> x * s;
+                case "div" -> x / s;
+                case "sqrt", "pow_half" -> (float) Math.sqrt(Math.abs(x));
+                case "clamp_min0" -> x < 0f ? 0f : x;
+                default -> throw new AssertionError("unknown op " + op);
+            };
+            assertSameFloat(torch, java, op + " x=" + hex(x) + " s=" + c.get(1).asDouble());
+        }
+    }
+
+    @Test
     void badArgumentsAreRejectedWithTheirRange() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TorchFloatMath.pow(2f, 4));
         assertTrue(e.getMessage().contains("exponent: 4") && e.getMessage().contains("-2 to 3"), e.getMessage());
