@@ -52,12 +52,13 @@ import java.util.Objects;
  * {@code sigma * v}. The result has the sample's dtype.
  *
  * <p><b>Summation order.</b> The history sums ({@code torch.einsum("k,bkc...->bc...", rhos, D1s)}) of order 3
- * add two products. torch sums them in a plain loop (product, product, add) unless the sample has 200 elements or
- * more in float32, where the batched matrix product goes to OpenBLAS's {@code sgemm}, whose kernel fuses the second
- * product into the addition. The backend SPI has no fused multiply-add, so in exactly those cases (float32, order 3
- * updates, at least 200 elements) this class emulates it with float32 operations ({@link #fusedMultiplyAdd}):
- * exact except where the emulated sum lands exactly halfway between two floats, about one element in 2^22, then
- * one ulp apart. Everywhere else the arithmetic is torch's, operation by operation.
+ * add two products, and torch sums them three ways ({@link #einsum}): in its own loop (product, product, add, each
+ * rounded); in float32 from 200 elements on through OpenBLAS's {@code sgemm}, whose kernel fuses the second product
+ * into the addition; in bfloat16 above 2048 elements on a CPU with AVX-512 through oneDNN, which adds in float32 and
+ * rounds once. The backend SPI has no fused multiply-add, so in the {@code sgemm} case (float32, order-3 updates,
+ * at least 200 elements) this class emulates it with float32 operations ({@link #fusedMultiplyAdd}): exact except
+ * where the emulated sum lands exactly halfway between two floats, about one element in 2^22, then one ulp apart.
+ * Everywhere else the arithmetic is torch's, operation by operation.
  *
  * <p><b>Not reproduced, refused</b> with an {@link IllegalArgumentException} naming the key or argument: the
  * non-flow modes (epsilon / sample / v prediction, the VP noise schedule), {@code predict_x0=False} (diffusers
@@ -70,7 +71,10 @@ import java.util.Objects;
 public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
     /** diffusers' class name ({@code _class_name}). */
     public static final String CLASS_NAME = "UniPCMultistepScheduler";
-    /** The highest {@code solver_order} reproduced: order 4 would need {@code torch.pow(rks, 3)} solves of 4x4. */
+    /**
+     * The highest {@code solver_order} reproduced: higher orders sum three or more history terms, whose order in
+     * torch's BLAS and oneDNN paths is not verified.
+     */
     public static final int MAX_SOLVER_ORDER = 3;
     /**
      * torch's batched matrix product runs its own loop below this many products and OpenBLAS's {@code sgemm}
