@@ -36,7 +36,7 @@ import java.util.Objects;
  * sigma from the last {@code order} data predictions ({@code multistep_uni_p_bh_update}, l. 875-960). Both work in
  * {@code lambda = log(alpha) - log(sigma)} with {@code alpha = 1 - sigma}; their coefficients are float32 0-dim
  * tensor arithmetic on the host, with torch's own {@code log}, {@code expm1} and {@code linalg.solve}
- * ({@link HostMath}); the tensor work is one {@link TensorBackend#elementwise} call each for the data prediction,
+ * ({@code HostMath}); the tensor work is one {@link TensorBackend#elementwise} call each for the data prediction,
  * the corrector and the predictor, every operation rounded as torch rounds it.
  *
  * <p><b>History.</b> The instance keeps diffusers' multistep state: the last {@code solver_order} data predictions
@@ -52,11 +52,11 @@ import java.util.Objects;
  * {@code sigma * v}. The result has the sample's dtype.
  *
  * <p><b>Summation order.</b> The history sums ({@code torch.einsum("k,bkc...->bc...", rhos, D1s)}) of order 3
- * add two products, and torch sums them three ways ({@link #einsum}): in its own loop (product, product, add, each
+ * add two products, and torch sums them three ways ({@code einsum}): in its own loop (product, product, add, each
  * rounded); in float32 from 200 elements on through OpenBLAS's {@code sgemm}, whose kernel fuses the second product
  * into the addition; in bfloat16 above 2048 elements on a CPU with AVX-512 through oneDNN, which adds in float32 and
  * rounds once. The backend SPI has no fused multiply-add, so in the {@code sgemm} case (float32, order-3 updates,
- * at least 200 elements) this class emulates it with float32 operations ({@link #fusedMultiplyAdd}): exact except
+ * at least 200 elements) this class emulates it with float32 operations ({@code fusedMultiplyAdd}): exact except
  * where the emulated sum lands exactly halfway between two floats, about one element in 2^22, then one ulp apart.
  * Everywhere else the arithmetic is torch's, operation by operation.
  *
@@ -1068,13 +1068,13 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
      * {@code torch.einsum("k,bkc...->bc...", rhos, D1s)} with {@code D1s[k] = (m_k - m0) / rk[k]}, as torch 1.13
      * computes it on the CPU. One term is a plain product ({@code rhos}, a 1-element tensor of the sample's dtype,
      * promoted with {@code D1}). Two terms (order 3) are a batched matrix product of {@code 2 * numel} products, one
-     * dtype on both sides (checked by {@link #checkEinsum}):
+     * dtype on both sides (checked by {@code checkEinsum}):
      * <ul>
      *   <li>below {@value #BMM_BLAS_THRESHOLD} products, torch's own loop sums {@code 0 + p0 + p1}, each product and
      *       sum rounded to that dtype;</li>
      *   <li>float32 from {@value #BMM_BLAS_THRESHOLD} on: OpenBLAS's {@code sgemm}, whose Haswell/Zen kernel
      *       accumulates with fused multiply-adds, {@code fma(rho1, D1_1, fma(rho0, D1_0, +0))}
-     *       ({@link #fusedMultiplyAdd}; its operands are computed ahead, as the emulation reads them many
+     *       ({@code fusedMultiplyAdd}; its operands are computed ahead, as the emulation reads them many
      *       times);</li>
      *   <li>bfloat16 above {@value #ONEDNN_BF16_MIN_PRODUCTS} products on an AVX-512 CPU: oneDNN, which sums the
      *       (exact) float32 products in float32 and rounds once to bfloat16; otherwise torch's bfloat16 gemm
