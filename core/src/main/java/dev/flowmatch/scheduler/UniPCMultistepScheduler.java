@@ -170,7 +170,8 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
          *       {@code lower_order_final=False} with {@code sigma_min} and {@code solver_order = 3} is refused.</li>
          * </ul>
          * (diffusers still gives finite values for a one-step run of the last two, and a two-step run of the third:
-         * flowmatch refuses these configs outright.) Anything else non-finite is caught per step ({@link #step}).
+         * flowmatch refuses these configs outright.) Anything else non-finite is caught per step
+         * ({@link UniPCMultistepScheduler#step(Tensor, float, Tensor)}).
          */
         public Config {
             if (numTrainTimesteps < 1) {
@@ -229,6 +230,11 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
             }
         }
 
+        /**
+         * {@code trained_betas}.
+         *
+         * @return a copy, or null
+         */
         @Override
         public double[] trainedBetas() {
             return trainedBetas == null ? null : trainedBetas.clone();
@@ -237,6 +243,8 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
         /**
          * The flow-mode config with every other key at diffusers' default: what
          * {@code UniPCMultistepScheduler(use_flow_sigmas=True, prediction_type="flow_prediction")} builds.
+         *
+         * @return the config
          */
         public static Config flowDefaults() {
             return new Config(1000, 2, SolverType.BH2, true, List.of(), 1.0, false, TimeShiftType.EXPONENTIAL, null,
@@ -248,6 +256,8 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
          * defaults (l. 199-230), which are not flow mode: a config must say {@code use_flow_sigmas: true} and
          * {@code prediction_type: "flow_prediction"} (as Wan's, SkyReels' and Cosmos' configs do).
          *
+         * @param keys the config's keys
+         * @return the config
          * @throws IllegalArgumentException naming the key and value for anything flowmatch does not reproduce
          */
         public static Config from(ConfigKeys keys) {
@@ -399,17 +409,29 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
         this.timestepList = new Float[config.solverOrder()];
     }
 
-    /** The config this scheduler was built with. */
+    /**
+     * The config this scheduler was built with.
+     *
+     * @return the config
+     */
     public Config config() {
         return config;
     }
 
-    /** The torch CPU kernel whose host math this scheduler reproduces. */
+    /**
+     * The torch CPU kernel whose host math this scheduler reproduces.
+     *
+     * @return the kernel
+     */
     public TorchCpuKernel kernel() {
         return kernel;
     }
 
-    /** Whether this scheduler reproduces torch on a CPU with AVX-512 (see the three-argument constructor). */
+    /**
+     * Whether this scheduler reproduces torch on a CPU with AVX-512 (see the three-argument constructor).
+     *
+     * @return true for torch's oneDNN path of large bfloat16 history sums
+     */
     public boolean avx512() {
         return oneDnnBf16;
     }
@@ -610,17 +632,29 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
 
     // ---- history -----------------------------------------------------------------------------------------------
 
-    /** {@code lower_order_nums}: how many steps the warm-up has counted (at most {@code solver_order}). */
+    /**
+     * {@code lower_order_nums}: how many steps the warm-up has counted.
+     *
+     * @return 0 to {@code solver_order}
+     */
     public int lowerOrderNums() {
         return lowerOrderNums;
     }
 
-    /** {@code this_order}: the order of the last predictor, which the next corrector uses (0 before any step). */
+    /**
+     * {@code this_order}: the order of the last predictor, which the next corrector uses.
+     *
+     * @return 1 to {@code solver_order}, 0 before any step
+     */
     public int thisOrder() {
         return thisOrder;
     }
 
-    /** How many data predictions the history holds ({@code model_outputs} entries that are not None). */
+    /**
+     * How many data predictions the history holds ({@code model_outputs} entries that are not None).
+     *
+     * @return 0 to {@code solver_order}
+     */
     public int historySize() {
         int count = 0;
         for (Tensor t : modelOutputs) {
@@ -631,12 +665,20 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
         return count;
     }
 
-    /** {@code timestep_list}: the timesteps of the history entries, oldest first, null where none. */
+    /**
+     * {@code timestep_list}: the timesteps of the history entries.
+     *
+     * @return a copy, oldest first, null where none
+     */
     public Float[] timestepList() {
         return timestepList.clone();
     }
 
-    /** Whether a sample for the next corrector is kept ({@code last_sample is not None}). */
+    /**
+     * Whether a sample for the next corrector is kept ({@code last_sample}; kept only while a step will read it).
+     *
+     * @return true when the next step's corrector has its sample
+     */
     public boolean hasLastSample() {
         return lastSample != null;
     }
