@@ -1,5 +1,6 @@
 package dev.flowmatch.scheduler;
 
+import dev.flowmatch.torchmath.TorchFloatMath;
 import dev.flowmatch.noise.NoiseSource;
 import dev.flowmatch.noise.TorchCpuKernel;
 import dev.flowmatch.schedule.NumpyExp;
@@ -127,11 +128,11 @@ public final class DpmSolverMultistepScheduler implements Scheduler, AutoCloseab
     // ---- host math: the one place that names torch's float32 exp and log -----------------------------------
 
     private float exp(float x) {
-        return InterimTorchFloatMath.exp(x, kernel);
+        return TorchFloatMath.exp(x, kernel);
     }
 
     private float log(float x) {
-        return InterimTorchFloatMath.log(x, kernel);
+        return TorchFloatMath.log(x, kernel);
     }
 
     // ---- schedule ------------------------------------------------------------------------------------------
