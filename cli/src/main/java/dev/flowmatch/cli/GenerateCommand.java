@@ -90,7 +90,7 @@ final class GenerateCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--shift", paramLabel = "S",
-            description = "Fixed time shift of the built-in config (shift, or flow_shift for dpm) (default 1.0; not with --config).")
+            description = "Fixed time shift of the built-in config (shift, or flow_shift for dpm and unipc) (default 1.0; not with --config).")
     Double shift;
 
     @Option(names = "--seed", defaultValue = "42", description = "The generator's seed (torch.manual_seed): the starting noise, then the noise of stochastic steps (default ${DEFAULT-VALUE}).")

@@ -51,7 +51,7 @@ public final class FlowSchedulers {
             case FLOW_MATCH_HEUN -> config.put("shift", shift);
             case LTX_EULER_ANCESTRAL_RF -> config.put("eta", 1.0).put("s_noise", 1.0).put("shift", shift)
                     .put("use_dynamic_shifting", false);
-            // DPM-Solver, and the multistep classes to come (UniPC): flow sigmas and flow prediction.
+            // DPM-Solver and UniPC (and any multistep class to come): flow sigmas and flow prediction.
             default -> config.put("use_flow_sigmas", true).put("prediction_type", "flow_prediction")
                     .put("flow_shift", shift);
         }

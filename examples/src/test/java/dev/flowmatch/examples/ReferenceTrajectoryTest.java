@@ -36,9 +36,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * starting noise, the model's time input, core's guidance and every step, bit for bit; and the same run through
  * core's {@link Sampler} with the setup {@code flowmatch generate} uses ({@link FlowSchedulers}).
  *
- * <p>A recorded scheduler class flowmatch does not have yet (not in {@link SchedulerType}) is skipped with the
- * reason printed: today {@code UniPCMultistepScheduler} (written on branch {@code sched-unipc}); it is replayed as
- * soon as its constant exists.
+ * <p>A recorded scheduler class flowmatch does not have (not in {@link SchedulerType}) would be skipped with the
+ * reason printed; today every recorded class is in the family.
  */
 class ReferenceTrajectoryTest {
     static final List<String> BACKENDS = List.of("java", "djl", "mlx");

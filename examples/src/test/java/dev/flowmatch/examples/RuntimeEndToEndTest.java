@@ -38,9 +38,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * scalar coefficients (the step's own arithmetic; the noise draws of LCM and Euler-ancestral-RF are the same in
  * both runs), so it moves by at most {@code (2g - 1) E * sum_k |c_k|}, as long as the runtime's drift from torch's
  * trajectory does not feed back into larger model errors. {@link RuntimeMeasurement#sensitivity} measures
- * {@code sum_k |c_k|} with the scheduler itself: 1.000 for Euler ({@code sum |dt|}), Heun, LCM and
+ * {@code sum_k |c_k|} with the scheduler itself: 1.000 for Euler ({@code sum |dt|}), Heun, UniPC, LCM and
  * Euler-ancestral-RF, 0.999 for DPM++ 2M, so every bound is 1.5e-4. Measured end points (printed): 0.7e-6 to 1.6e-6
- * for Euler, DPM++ 2M, LCM and Euler-ancestral-RF on both runtimes, 100 times inside; Heun 1.2e-5, 12 times inside:
+ * for Euler, DPM++ 2M, UniPC, LCM and Euler-ancestral-RF on both runtimes, 100 times inside; Heun 1.2e-5, 12 times
+ * inside:
  * its last step (sigma 0.2008 to 0.001) is corrected with the model at sigma 0.001, where a flow model's velocity
  * responds strongly to its input (the ideal {@code (x - x0(x)) / sigma}), so the 1.3e-6 drift the latents carry
  * there does feed back. A wrong time input, label, guidance or step is off by 1e-2 and more.
