@@ -136,9 +136,11 @@ public final class Sampler {
     }
 
     /**
-     * Text-to-image: the loop from {@code initialLatents}, giving {@code generator} to every step as diffusers'
-     * pipelines give their {@code generator} (stochastic schedulers draw from it; one stream continues across the
-     * steps). Pass the generator that drew the initial latents to continue its stream as a pipeline does. When the
+     * Text-to-image: the loop from {@code initialLatents}, giving {@code generator} to every step (stochastic
+     * schedulers draw from it; one stream continues across the steps, as one {@code torch.Generator} passed to every
+     * {@code step} call). diffusers' FLUX.2 klein pipelines pass no generator to {@code step} (a stochastic scheduler
+     * there draws from torch's global generator, which no seed reproduces); pipelines that do pass it (DDPM,
+     * consistency models) pass the one that drew the initial latents, which is what continuing its stream here gives. When the
      * sampler guides ({@link #guides()}), {@code model} must be a {@link GuidedModel}.
      *
      * @param initialLatents the starting latents (stay the caller's)
