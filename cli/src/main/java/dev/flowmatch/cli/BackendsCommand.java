@@ -11,7 +11,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code flowmatch backends}: every backend found, available or not, with its device, priority and cause. */
-@Command(name = "backends", mixinStandardHelpOptions = true,
+@Command(name = "backends", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Lists every tensor backend found, its device, priority, and why it is unavailable.")
 final class BackendsCommand implements Callable<Integer> {
     @Spec

@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
  * {@code flowmatch bench}: a short timing of one step per backend, size and dtype, next to a plain-Java triad
  * measured in the same run. For numbers to publish, use the JMH benchmarks ({@code bench/}).
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"A short timing of the scheduler step on each available backend: time per step, GB/s and",
                 "percent of a plain-Java triad (out = a + s*b) measured in the same run. For published numbers",
                 "use the JMH benchmarks (bench/README.md)."})

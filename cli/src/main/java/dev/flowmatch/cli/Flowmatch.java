@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
  * The {@code flowmatch} command. Each subcommand is a thin user of the library; bad input prints one line and
  * exits with status 2, never a stack trace.
  */
-@Command(name = "flowmatch", mixinStandardHelpOptions = true, version = "flowmatch 0.1.0",
+@Command(name = "flowmatch", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Bit-exact flow-matching Euler scheduler (FLUX.2 [klein]) with pluggable tensor backends.",
         subcommands = {ScheduleCommand.class, SampleCommand.class, BackendsCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})

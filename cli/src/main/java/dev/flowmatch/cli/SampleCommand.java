@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
  * {@code flowmatch sample}: the FLUX.2 [klein] pipeline loop, end to end, on an exact analytic model (data
  * {@code N(m, s^2 I)} with a picture as {@code m}), so the result can be compared with the exact ODE endpoint.
  */
-@Command(name = "sample", mixinStandardHelpOptions = true,
+@Command(name = "sample", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Runs the FLUX.2 [klein] denoising loop on an exact analytic velocity model and writes a PNG",
                 "strip (noise, each step's x0 prediction, result, exact target). The last line is the relative",
                 "L2 error of the result against the exact ODE endpoint."})

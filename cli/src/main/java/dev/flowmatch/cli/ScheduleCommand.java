@@ -25,7 +25,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code flowmatch schedule}: the sigmas and timesteps a FLUX.2 pipeline would use, computed as diffusers
  * computes them.
  */
-@Command(name = "schedule", mixinStandardHelpOptions = true,
+@Command(name = "schedule", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Prints the schedule (sigmas, timesteps) a pipeline would use.",
                 "Default: the FLUX.2 [klein] scheduler, the pipeline's sigmas linspace(1, 1/N, N) and the",
                 "empirical mu of a --width x --height image, exactly as diffusers computes them."})
