@@ -19,7 +19,7 @@ import java.util.Objects;
  *
  * <pre>{@code
  * FlowMatchScheduler scheduler = new FlowMatchScheduler(SchedulerConfig.flux2Klein());
- * scheduler.setTimestepsWithMu(4, Flux2.computeEmpiricalMu(Flux2.imageSeqLen(1024, 1024), 4));
+ * scheduler.setTimestepsWithMu(4, Flux2.computeEmpiricalMu(Flux2.imageSeqLen(ImageSize.square(1024)), 4));
  * for (int i = 0; i < scheduler.numSteps(); i++) {
  *     try (Tensor v = model.velocity(latents, scheduler.timestep(i) / 1000f);
  *          Tensor previous = latents) {

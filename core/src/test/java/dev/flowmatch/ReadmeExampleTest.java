@@ -6,6 +6,7 @@ import dev.flowmatch.noise.Flux2Latents;
 import dev.flowmatch.sampling.GaussianFlow;
 import dev.flowmatch.sampling.VelocityModel;
 import dev.flowmatch.schedule.Flux2;
+import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.schedule.SchedulerConfig;
 import dev.flowmatch.tensor.Backends;
 import dev.flowmatch.tensor.DType;
@@ -24,10 +25,10 @@ class ReadmeExampleTest {
         TensorBackend backend = Backends.select();
         FlowMatchScheduler scheduler = new FlowMatchScheduler(SchedulerConfig.flux2Klein());
         int steps = 4;
-        double mu = Flux2.computeEmpiricalMu(Flux2.imageSeqLen(1024, 1024), steps);
+        double mu = Flux2.computeEmpiricalMu(Flux2.imageSeqLen(ImageSize.square(1024)), steps);
         scheduler.setTimestepsWithMu(steps, mu);
 
-        Tensor latents = Flux2Latents.initLatents(backend, 1, 1024, 1024, 42, DType.BFLOAT16);
+        Tensor latents = Flux2Latents.initLatents(backend, 1, ImageSize.square(1024), 42, DType.BFLOAT16);
         for (int i = 0; i < scheduler.numSteps(); i++) {
             try (Tensor velocity = model.velocity(latents, scheduler.timestep(i) / 1000f);
                  Tensor previous = latents) {

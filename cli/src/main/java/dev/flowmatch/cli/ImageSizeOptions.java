@@ -1,5 +1,6 @@
 package dev.flowmatch.cli;
 
+import dev.flowmatch.schedule.ImageSize;
 import java.io.PrintWriter;
 import picocli.CommandLine.Option;
 
@@ -14,14 +15,14 @@ final class ImageSizeOptions {
     @Option(names = "--height", defaultValue = "1024", paramLabel = "PX", description = "Image height (default ${DEFAULT-VALUE}).")
     int height;
 
-    /** The width rounded down to a multiple of 16 (a warning on {@code err} when it changed). */
-    int width(PrintWriter err) {
-        return rounded("--width", width, err);
-    }
-
-    /** The height rounded down to a multiple of 16 (a warning on {@code err} when it changed). */
-    int height(PrintWriter err) {
-        return rounded("--height", height, err);
+    /**
+     * The image size, each side rounded down to a multiple of 16 (a warning on {@code err} for each side that
+     * changed).
+     */
+    ImageSize size(PrintWriter err) {
+        int h = rounded("--height", height, err);
+        int w = rounded("--width", width, err);
+        return ImageSize.of(h, w);
     }
 
     private static int rounded(String option, int value, PrintWriter err) {

@@ -5,6 +5,7 @@ import dev.flowmatch.noise.Flux2Latents;
 import dev.flowmatch.sampling.GaussianFlow;
 import dev.flowmatch.sampling.Sampler;
 import dev.flowmatch.sampling.StepEvent;
+import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.schedule.SchedulerConfig;
 import dev.flowmatch.tensor.Backends;
 import dev.flowmatch.tensor.DType;
@@ -70,10 +71,10 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        int w = size.width(stderr);
-        int h = size.height(stderr);
-        if ((long) w * h > MAX_PIXELS) {
-            throw new IllegalArgumentException("--width x --height: " + w + "x" + h + " is above 4 megapixels");
+        ImageSize image = size.size(stderr);
+        if (image.pixels() > MAX_PIXELS) {
+            throw new IllegalArgumentException("--width x --height: " + image.width() + "x" + image.height()
+                    + " is above 4 megapixels");
         }
         if (steps < 1) {
             throw new IllegalArgumentException("--steps: " + steps + " must be >= 1");
@@ -85,21 +86,21 @@ final class SampleCommand implements Callable<Integer> {
             requireWritable("--plot", plot);
         }
         TensorBackend chosen = backend == null ? Backends.select() : Backends.named(backend);
-        int gridW = w / 16;
-        int gridH = h / 16;
+        int gridW = image.width() / 16;
+        int gridH = image.height() / 16;
         GaussianFlow flow = new GaussianFlow(LatentPictures.pattern(gridW, gridH), DATA_STD);
 
         stdout.printf(Locale.ROOT, "flowmatch sample: %dx%d (%d tokens), %d steps, seed %d, %s %s, precision %s%n",
-                w, h, gridW * gridH, steps, seed, chosen.name(), latentType.torchName(), stepPrecision);
+                image.width(), image.height(), gridW * gridH, steps, seed, chosen.name(), latentType.torchName(), stepPrecision);
         SampleStrip strip = new SampleStrip();
         List<String> rows = new ArrayList<>();
         Progress progress = new Progress(stderr, steps);
         double error;
-        try (Tensor noise = Flux2Latents.initLatents(chosen, 1, w, h, seed, latentType)) {
+        try (Tensor noise = Flux2Latents.initLatents(chosen, 1, image, seed, latentType)) {
             float[] z = chosen.toFloats(noise);
             double[] exact = flow.exactEndpoint(z);
             strip.add(LatentPictures.picture(z, gridW, gridH), "noise (seed " + seed + ")");
-            Sampler sampler = Sampler.builder().config(SchedulerConfig.flux2Klein()).numSteps(steps).imageSize(w, h)
+            Sampler sampler = Sampler.builder().config(SchedulerConfig.flux2Klein()).numSteps(steps).imageSize(image)
                     .precision(stepPrecision).listener(event -> {
                         rows.add(String.format(Locale.ROOT, "%5d  %-11s  %-11s  %8.2f", event.index(), event.sigma(),
                                 event.timestep(), event.nanos() / 1e6));
@@ -123,7 +124,7 @@ final class SampleCommand implements Callable<Integer> {
                 steps, chosen.name(), latentType.torchName(), error));
         stdout.println("wrote " + out);
         if (plot != null) {
-            plotErrors(chosen, w, h, latentType, stepPrecision, flow, stderr);
+            plotErrors(chosen, image, latentType, stepPrecision, flow, stderr);
             stdout.println("wrote " + plot);
         }
         stdout.printf(Locale.ROOT, "relative L2 error vs exact: %.6g%n", error);
@@ -143,7 +144,7 @@ final class SampleCommand implements Callable<Integer> {
         return x0;
     }
 
-    private void plotErrors(TensorBackend chosen, int w, int h, DType latentType, Precision p, GaussianFlow flow,
+    private void plotErrors(TensorBackend chosen, ImageSize image, DType latentType, Precision p, GaussianFlow flow,
                             PrintWriter stderr) {
         SchedulerConfig noShift = SchedulerConfig.builder().shift(1.0).build();
         SchedulerConfig fixed3 = SchedulerConfig.builder().shift(3.0).build();
@@ -151,7 +152,7 @@ final class SampleCommand implements Callable<Integer> {
         ErrorPlot chart = new ErrorPlot();
         String[] names = {"no shift", "fixed shift 3", "FLUX.2 dynamic shift"};
         SchedulerConfig[] configs = {noShift, fixed3, dynamic};
-        try (Tensor noise = Flux2Latents.initLatents(chosen, 1, w, h, seed, latentType)) {
+        try (Tensor noise = Flux2Latents.initLatents(chosen, 1, image, seed, latentType)) {
             double[] exact = flow.exactEndpoint(chosen.toFloats(noise));
             for (int k = 0; k < configs.length; k++) {
                 double[] counts = new double[50];
@@ -159,7 +160,7 @@ final class SampleCommand implements Callable<Integer> {
                 for (int n = 1; n <= 50; n++) {
                     stderr.printf(Locale.ROOT, "\rplot: %s, %d/50 steps   ", names[k], n);
                     stderr.flush();
-                    Sampler sampler = Sampler.builder().config(configs[k]).numSteps(n).imageSize(w, h).precision(p).build();
+                    Sampler sampler = Sampler.builder().config(configs[k]).numSteps(n).imageSize(image).precision(p).build();
                     try (Tensor result = sampler.run(noise, flow)) {
                         counts[n - 1] = n;
                         errors[n - 1] = GaussianFlow.relativeL2(chosen.toFloats(result), exact);
@@ -169,7 +170,7 @@ final class SampleCommand implements Callable<Integer> {
             }
         }
         stderr.println();
-        chart.write(plot, String.format(Locale.ROOT, "Euler on the exact Gaussian flow, %dx%d, %s", w, h, latentType.torchName()));
+        chart.write(plot, String.format(Locale.ROOT, "Euler on the exact Gaussian flow, %dx%d, %s", image.width(), image.height(), latentType.torchName()));
     }
 
     private static float[] toFloats(double[] values) {

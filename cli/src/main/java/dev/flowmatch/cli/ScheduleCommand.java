@@ -101,7 +101,7 @@ final class ScheduleCommand implements Callable<Integer> {
 
     private int imageSeqLen() {
         PrintWriter err = spec.commandLine().getErr();
-        return Flux2.imageSeqLen(size.width(err), size.height(err));
+        return Flux2.imageSeqLen(size.size(err));
     }
 
     static String json(SchedulerConfig cfg, Schedule schedule, Double mu) {

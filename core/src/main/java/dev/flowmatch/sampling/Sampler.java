@@ -3,6 +3,7 @@ package dev.flowmatch.sampling;
 import dev.flowmatch.FlowMatchScheduler;
 import dev.flowmatch.Precision;
 import dev.flowmatch.schedule.Flux2;
+import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.schedule.ScheduleRequest;
 import dev.flowmatch.schedule.SchedulerConfig;
 import dev.flowmatch.tensor.DType;
@@ -122,7 +123,7 @@ public final class Sampler {
     public static final class Builder {
         private SchedulerConfig config = SchedulerConfig.flux2Klein();
         private int numSteps = 4;
-        private int imageSeqLen = Flux2.imageSeqLen(1024, 1024);
+        private int imageSeqLen = Flux2.imageSeqLen(ImageSize.square(1024));
         private Precision precision = Precision.DIFFUSERS;
         private StepListener listener = event -> {};
         private BooleanSupplier cancelled = () -> false;
@@ -144,8 +145,8 @@ public final class Sampler {
         }
 
         /** The image size, which sets the image sequence length and so mu. */
-        public Builder imageSize(int width, int height) {
-            imageSeqLen = Flux2.imageSeqLen(width, height);
+        public Builder imageSize(ImageSize size) {
+            imageSeqLen = Flux2.imageSeqLen(size);
             return this;
         }
 

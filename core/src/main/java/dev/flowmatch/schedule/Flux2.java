@@ -23,22 +23,39 @@ public final class Flux2 {
     }
 
     /**
-     * The image sequence length of a {@code width x height} image: {@code (height/16) * (width/16)} tokens,
-     * dividing with floor as the pipeline's {@code prepare_latents} does.
+     * The image sequence length: {@code (height // 16) * (width // 16)} tokens, dividing with floor as the
+     * pipeline's {@code prepare_latents} does.
+     *
+     * @param size the image size
+     * @return the number of packed latent tokens, {@code >= 1}
+     * @throws IllegalArgumentException if a side is below 16 pixels (less than one token), or the image has more
+     *                                  than {@code 2^31 - 1} tokens
      */
-    public static int imageSeqLen(int width, int height) {
-        if (width <= 0) {
-            throw new IllegalArgumentException("width: " + width + " must be > 0");
+    public static int imageSeqLen(ImageSize size) {
+        java.util.Objects.requireNonNull(size, "size");
+        long tokens = tokens(size.height(), "height") * tokens(size.width(), "width");
+        if (tokens > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("size: " + size + " has " + tokens + " tokens, more than "
+                    + Integer.MAX_VALUE);
         }
-        if (height <= 0) {
-            throw new IllegalArgumentException("height: " + height + " must be > 0");
+        return (int) tokens;
+    }
+
+    /**
+     * The latent tokens along one side of an image: {@code pixels // 16}, the pipeline's
+     * {@code 2 * (pixels // (vae_scale_factor * 2)) // 2}.
+     *
+     * @param pixels the side in pixels
+     * @param side   {@code "height"} or {@code "width"}, for the error message
+     * @return the tokens along that side, {@code >= 1}
+     * @throws IllegalArgumentException if {@code pixels < 16}
+     */
+    public static long tokens(int pixels, String side) {
+        if (pixels < PIXELS_PER_TOKEN_SIDE) {
+            throw new IllegalArgumentException(side + ": " + pixels + " pixels is less than one "
+                    + PIXELS_PER_TOKEN_SIDE + "-pixel token");
         }
-        long tokens = (long) (height / PIXELS_PER_TOKEN_SIDE) * (width / PIXELS_PER_TOKEN_SIDE);
-        if (tokens == 0) {
-            throw new IllegalArgumentException("width x height: " + width + "x" + height
-                    + " is smaller than one 16x16 token");
-        }
-        return Math.toIntExact(tokens);
+        return pixels / PIXELS_PER_TOKEN_SIDE;
     }
 
     /**
