@@ -51,6 +51,7 @@ import java.util.function.Supplier;
  * are accepted by every scheduler.
  */
 public final class DjlBackend implements TensorBackend {
+    /** The name of this backend: {@value}. */
     public static final String NAME = "djl";
 
     private static final Object SEED_LOCK = new Object();
@@ -58,7 +59,11 @@ public final class DjlBackend implements TensorBackend {
     /** Public for {@link java.util.ServiceLoader}; prefer {@link #instance()} or {@code Backends.named("djl")}. */
     public DjlBackend() {}
 
-    /** The instance {@link Backends} found (so its tensors are accepted everywhere), or a private one. */
+    /**
+     * The instance {@link Backends} found (so its tensors are accepted everywhere), or a private one.
+     *
+     * @return the backend
+     */
     public static DjlBackend instance() {
         return Backends.find(NAME).filter(DjlBackend.class::isInstance).map(DjlBackend.class::cast)
                 .orElseGet(() -> Fallback.INSTANCE);
@@ -89,7 +94,12 @@ public final class DjlBackend implements TensorBackend {
         return DjlRuntime.availability();
     }
 
-    /** The device new tensors are created on ({@code cpu()} or {@code gpu(0)}). */
+    /**
+     * The device new tensors are created on ({@code cpu()} or {@code gpu(0)}).
+     *
+     * @return the device
+     * @throws IllegalStateException if the PyTorch engine cannot load
+     */
     public Device device() {
         return DjlRuntime.get().device();
     }
@@ -105,6 +115,9 @@ public final class DjlBackend implements TensorBackend {
      * @throws IllegalArgumentException for an array of another engine, of another dtype (a PyTorch bfloat16
      *                                  tensor shows as UNKNOWN in DJL 0.36 and is refused, never touched), or sparse
      * @throws IllegalStateException    if the array is already closed
+     *
+     * @param array a FLOAT32 or FLOAT16 NDArray of the PyTorch engine (stays the caller's)
+     * @return a tensor over the array; closing it leaves the array open
      */
     public Tensor wrap(NDArray array) {
         Objects.requireNonNull(array, "array");
@@ -116,6 +129,11 @@ public final class DjlBackend implements TensorBackend {
      * A tensor of {@code dtype} over {@code array} without copying. {@code BFLOAT16} takes a FLOAT32 array whose
      * values the caller guarantees are bfloat16 values (this backend's own representation; not checked, which
      * would need a device round trip): round any float32 array with {@code convert(wrap(array), BFLOAT16)}.
+     *
+     * @param array a FLOAT32 NDArray (FLOAT16 for float16) of the PyTorch engine (stays the caller's)
+     * @param dtype the tensor's dtype
+     * @return a tensor over the array; closing it leaves the array open
+     * @throws IllegalArgumentException if the array cannot hold a tensor of {@code dtype}
      */
     public Tensor wrap(NDArray array, DType dtype) {
         Objects.requireNonNull(array, "array");
@@ -145,6 +163,9 @@ public final class DjlBackend implements TensorBackend {
      * arrays they are ({@link #ndArray}); the model casts them.
      *
      * @throws IllegalArgumentException if the array's dtype is known to DJL (use {@link #wrap(NDArray)} then)
+     *
+     * @param array a PyTorch bfloat16 tensor (DJL dtype UNKNOWN), left open and the caller's
+     * @return a new bfloat16 tensor the caller must close
      */
     public Tensor fromTorchBfloat16(NDArray array) {
         Objects.requireNonNull(array, "array");
@@ -166,6 +187,11 @@ public final class DjlBackend implements TensorBackend {
     /**
      * The NDArray behind a {@code djl} tensor, no copy: FLOAT32 for float32 and bfloat16 tensors (holding
      * bfloat16 values), FLOAT16 for float16. It stays owned by the tensor: valid until the tensor is closed.
+     *
+     * @param tensor a tensor of this backend
+     * @return its NDArray, owned by the tensor
+     * @throws IllegalArgumentException if the tensor belongs to another backend
+     * @throws IllegalStateException    if it is closed
      */
     public static NDArray ndArray(Tensor tensor) {
         Objects.requireNonNull(tensor, "tensor");

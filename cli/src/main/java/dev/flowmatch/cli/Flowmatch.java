@@ -19,17 +19,32 @@ public final class Flowmatch implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    private Flowmatch() {}
+
+    /** Without a subcommand: prints the usage. */
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /**
+     * The {@code flowmatch} command line; exits with the command's status.
+     *
+     * @param args the command line arguments
+     */
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
         System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
-    /** Runs the command with the given output streams and returns the exit status (used by tests). */
+    /**
+     * Runs the command with the given output streams (used by tests).
+     *
+     * @param out  where results go
+     * @param err  where progress, warnings and errors go
+     * @param args the command line arguments
+     * @return the exit status: 0, {@link #USAGE} for bad input, 1 for other failures
+     */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Flowmatch());
         cli.setOut(out);

@@ -21,7 +21,14 @@ import java.util.Objects;
 public final class Flux2Latents {
     private Flux2Latents() {}
 
-    /** {@code (B, 128, H // 16, W // 16)}: the shape the pipeline draws noise at. */
+    /**
+     * {@code (B, 128, H // 16, W // 16)}: the shape the pipeline draws noise at.
+     *
+     * @param batch the batch size, {@code >= 1}
+     * @param size  the image size; each side at least 16 pixels
+     * @return the shape of the unpacked noise
+     * @throws IllegalArgumentException if {@code batch < 1} or a side is below 16 pixels
+     */
     public static Shape noiseShape(int batch, ImageSize size) {
         checkBatch(batch);
         Objects.requireNonNull(size, "size");
@@ -29,7 +36,14 @@ public final class Flux2Latents {
                 Flux2.tokens(size.width(), "width"));
     }
 
-    /** {@code (B, (H // 16) * (W // 16), 128)}: the packed latents the transformer and the scheduler see. */
+    /**
+     * {@code (B, (H // 16) * (W // 16), 128)}: the packed latents the transformer and the scheduler see.
+     *
+     * @param batch the batch size, {@code >= 1}
+     * @param size  the image size; each side at least 16 pixels
+     * @return the shape of the packed latents
+     * @throws IllegalArgumentException if {@code batch < 1} or a side is below 16 pixels
+     */
     public static Shape packedShape(int batch, ImageSize size) {
         checkBatch(batch);
         return Shape.of((long) batch, Flux2.imageSeqLen(size), Flux2.LATENT_CHANNELS);
@@ -38,12 +52,31 @@ public final class Flux2Latents {
     /**
      * The packed latents a pipeline called with {@code generator=torch.Generator().manual_seed(seed)} starts from,
      * as the {@linkplain TorchBuild#STANDARD standard} torch build draws them.
+     *
+     * @param backend the backend the latents go to
+     * @param batch   the batch size, {@code >= 1}
+     * @param size    the image size; each side at least 16 pixels
+     * @param seed    the seed, with {@code torch.manual_seed} semantics
+     * @param dtype   the latents' dtype
+     * @return the packed latents {@code [B, (H/16) * (W/16), 128]}, a new tensor the caller must close
+     * @throws IllegalArgumentException if {@code batch < 1}, a side is below 16 pixels, or the noise is too large
      */
     public static Tensor initLatents(TensorBackend backend, int batch, ImageSize size, long seed, DType dtype) {
         return initLatents(backend, batch, size, seed, dtype, TorchBuild.STANDARD);
     }
 
-    /** The same as {@code build} draws them. */
+    /**
+     * The same as {@code build} draws them.
+     *
+     * @param backend the backend the latents go to
+     * @param batch   the batch size, {@code >= 1}
+     * @param size    the image size; each side at least 16 pixels
+     * @param seed    the seed, with {@code torch.manual_seed} semantics
+     * @param dtype   the latents' dtype
+     * @param build   the torch build to reproduce
+     * @return the packed latents {@code [B, (H/16) * (W/16), 128]}, a new tensor the caller must close
+     * @throws IllegalArgumentException if {@code batch < 1}, a side is below 16 pixels, or the noise is too large
+     */
     public static Tensor initLatents(TensorBackend backend, int batch, ImageSize size, long seed, DType dtype,
                                      TorchBuild build) {
         return initLatents(backend, batch, size, dtype, new TorchGenerator(seed, build));
@@ -52,6 +85,14 @@ public final class Flux2Latents {
     /**
      * The same from the current state of {@code generator} (which advances), as a pipeline given that generator
      * draws its latents.
+     *
+     * @param backend   the backend the latents go to
+     * @param batch     the batch size, {@code >= 1}
+     * @param size      the image size; each side at least 16 pixels
+     * @param dtype     the latents' dtype
+     * @param generator the generator to draw from (it advances)
+     * @return the packed latents {@code [B, (H/16) * (W/16), 128]}, a new tensor the caller must close
+     * @throws IllegalArgumentException if {@code batch < 1}, a side is below 16 pixels, or the noise is too large
      */
     public static Tensor initLatents(TensorBackend backend, int batch, ImageSize size, DType dtype,
                                      TorchGenerator generator) {
@@ -66,6 +107,15 @@ public final class Flux2Latents {
      * Packed latents from {@code generator}: {@link NoiseGenerator#TORCH_CPU} as above, or
      * {@link NoiseGenerator#NATIVE}, the backend's own generator drawn at {@link #noiseShape} and packed the same
      * way (what Ollama's MLX engine does; not portable).
+     *
+     * @param backend   the backend the latents go to
+     * @param batch     the batch size, {@code >= 1}
+     * @param size      the image size; each side at least 16 pixels
+     * @param seed      the seed
+     * @param dtype     the latents' dtype
+     * @param generator {@link NoiseGenerator#TORCH_CPU} or {@link NoiseGenerator#NATIVE}
+     * @return the packed latents {@code [B, (H/16) * (W/16), 128]}, a new tensor the caller must close
+     * @throws IllegalArgumentException if {@code batch < 1}, a side is below 16 pixels, or the noise is too large
      */
     public static Tensor initLatents(TensorBackend backend, int batch, ImageSize size, long seed, DType dtype,
                                      NoiseGenerator generator) {
@@ -86,6 +136,14 @@ public final class Flux2Latents {
      * The packed latents of a pipeline called with one CPU generator per sample,
      * {@code generator=[torch.Generator().manual_seed(s) for s in seeds]}: sample {@code i} is drawn alone at
      * {@code (1, 128, h, w)} from {@code seeds[i]}; the batch is {@code seeds.length}.
+     *
+     * @param backend the backend the latents go to
+     * @param size    the image size; each side at least 16 pixels
+     * @param seeds   one seed per sample, at least one
+     * @param dtype   the latents' dtype
+     * @param build   the torch build to reproduce
+     * @return the packed latents {@code [seeds.length, (H/16) * (W/16), 128]}, a new tensor the caller must close
+     * @throws IllegalArgumentException if {@code seeds} is empty, a side is below 16 pixels, or the noise is too large
      */
     public static Tensor initLatentsPerSample(TensorBackend backend, ImageSize size, long[] seeds, DType dtype,
                                               TorchBuild build) {
@@ -109,7 +167,10 @@ public final class Flux2Latents {
      * {@code _pack_latents} on raw bits: {@code [B, C, h, w] -> [B, h * w, C]}, i.e.
      * {@code out[b][p][c] = in[b][c][p]} with {@code p = y * w + x}.
      *
+     * @param bits  the unpacked values' bit patterns, row-major
      * @param noise the unpacked shape, rank 4
+     * @return the packed bit patterns
+     * @throws IllegalArgumentException if the shape is not rank 4 or does not match {@code bits}
      */
     public static int[] pack(int[] bits, Shape noise) {
         Objects.requireNonNull(bits, "bits");

@@ -29,6 +29,11 @@ public final class Sampler {
     /** Called after every step; see {@link StepEvent}. */
     @FunctionalInterface
     public interface StepListener {
+        /**
+         * Receives one completed step.
+         *
+         * @param event the step (its tensors are the sampler's: read them here, do not close or keep them)
+         */
         void onStep(StepEvent event);
     }
 
@@ -50,11 +55,20 @@ public final class Sampler {
         this.nanGuard = b.nanGuard;
     }
 
+    /**
+     * A builder with the defaults of {@link Builder}.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The scheduler a run uses, with its schedule set as the pipeline sets it. */
+    /**
+     * The scheduler a run uses, with its schedule set as the pipeline sets it.
+     *
+     * @return a new scheduler, its timesteps set and begin index 0
+     */
     public FlowMatchScheduler newScheduler() {
         FlowMatchScheduler scheduler = new FlowMatchScheduler(config).setPrecision(precision);
         double mu = Flux2.computeEmpiricalMu(imageSeqLen, numSteps);
@@ -65,8 +79,12 @@ public final class Sampler {
 
     /**
      * Runs the loop from {@code initialLatents} (packed {@code [B, seq_len, 128]}, or any shape the model takes).
-     * The input stays open and owned by the caller; the result is a new tensor the caller must close.
+     * The input stays open and owned by the caller; the result is a new tensor the caller must close. Every
+     * tensor the model returns, and every intermediate latent, is closed by the sampler.
      *
+     * @param initialLatents the starting latents (not closed by the sampler)
+     * @param model          the denoising model
+     * @return the final latents, a new tensor the caller must close
      * @throws CancellationException       when the cancellation check returns true before a step
      * @throws NonFiniteLatentsException   when the NaN/Inf guard is on and a step produced a non-finite value
      */
@@ -131,11 +149,24 @@ public final class Sampler {
 
         private Builder() {}
 
+        /**
+         * The scheduler config (default {@link SchedulerConfig#flux2Klein()}).
+         *
+         * @param value the config
+         * @return this builder
+         */
         public Builder config(SchedulerConfig value) {
             config = Objects.requireNonNull(value, "config");
             return this;
         }
 
+        /**
+         * The number of inference steps (default 4).
+         *
+         * @param value the number of steps, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code value < 1}
+         */
         public Builder numSteps(int value) {
             if (value < 1) {
                 throw new IllegalArgumentException("numSteps: " + value + " must be >= 1");
@@ -144,12 +175,25 @@ public final class Sampler {
             return this;
         }
 
-        /** The image size, which sets the image sequence length and so mu. */
+        /**
+         * The image size, which sets the image sequence length and so mu (default 1024 x 1024).
+         *
+         * @param size the image size; each side at least 16 pixels
+         * @return this builder
+         * @throws IllegalArgumentException if a side is below 16 pixels
+         */
         public Builder imageSize(ImageSize size) {
             imageSeqLen = Flux2.imageSeqLen(size);
             return this;
         }
 
+        /**
+         * The image sequence length directly, instead of {@link #imageSize(ImageSize)}.
+         *
+         * @param value the number of packed latent tokens, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code value < 1}
+         */
         public Builder imageSeqLen(int value) {
             if (value < 1) {
                 throw new IllegalArgumentException("imageSeqLen: " + value + " must be >= 1");
@@ -158,17 +202,34 @@ public final class Sampler {
             return this;
         }
 
+        /**
+         * The step precision (default {@link Precision#DIFFUSERS}).
+         *
+         * @param value the precision
+         * @return this builder
+         */
         public Builder precision(Precision value) {
             precision = Objects.requireNonNull(value, "precision");
             return this;
         }
 
+        /**
+         * Called after every step (default: none).
+         *
+         * @param value the listener
+         * @return this builder
+         */
         public Builder listener(StepListener value) {
             listener = Objects.requireNonNull(value, "listener");
             return this;
         }
 
-        /** Checked before every step; returning true stops the run with a {@link CancellationException}. */
+        /**
+         * Checked before every step; returning true stops the run with a {@link CancellationException}.
+         *
+         * @param value the cancellation check
+         * @return this builder
+         */
         public Builder cancelWhen(BooleanSupplier value) {
             cancelled = Objects.requireNonNull(value, "cancelWhen");
             return this;
@@ -177,12 +238,20 @@ public final class Sampler {
         /**
          * Opt-in: after every step, scan the model output and the new latents for NaN/Inf and stop with a
          * {@link NonFiniteLatentsException} naming the step. Costs a host read per step; off by default.
+         *
+         * @param value true to check every step
+         * @return this builder
          */
         public Builder nanGuard(boolean value) {
             nanGuard = value;
             return this;
         }
 
+        /**
+         * Builds the sampler.
+         *
+         * @return a new, immutable sampler
+         */
         public Sampler build() {
             return new Sampler(this);
         }

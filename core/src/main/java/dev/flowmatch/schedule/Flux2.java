@@ -14,6 +14,10 @@ public final class Flux2 {
     /**
      * The pipeline's sigmas before the shift: {@code np.linspace(1.0, 1 / n, n)} (float64; the scheduler casts
      * them to float32).
+     *
+     * @param numSteps the number of inference steps N, {@code >= 1}
+     * @return N sigmas from 1 down to {@code 1/N}
+     * @throws IllegalArgumentException if {@code numSteps < 1}
      */
     public static double[] pipelineSigmas(int numSteps) {
         if (numSteps < 1) {
@@ -62,6 +66,11 @@ public final class Flux2 {
      * diffusers' {@code compute_empirical_mu} (Ollama's {@code CalculateShift}), in float64 exactly as Python
      * evaluates it: above 4300 tokens a line in the sequence length; otherwise the lines fitted at 10 and 200
      * steps, interpolated linearly in the step count.
+     *
+     * @param imageSeqLen the image sequence length ({@link #imageSeqLen(ImageSize)}), {@code >= 1}
+     * @param numSteps    the number of inference steps, {@code >= 1}
+     * @return mu for the exponential time shift
+     * @throws IllegalArgumentException if an argument is below 1
      */
     public static double computeEmpiricalMu(int imageSeqLen, int numSteps) {
         if (imageSeqLen < 1) {
@@ -85,6 +94,12 @@ public final class Flux2 {
     /**
      * The FLUX.1-style linear mu ({@code calculate_shift} in diffusers' Flux pipelines): the line through
      * {@code (base_image_seq_len, base_shift)} and {@code (max_image_seq_len, max_shift)} of the config.
+     *
+     * @param config      a config with {@code base_shift}, {@code max_shift} and two different sequence lengths
+     * @param imageSeqLen the image sequence length
+     * @return mu at {@code imageSeqLen}
+     * @throws IllegalArgumentException if {@code base_shift} or {@code max_shift} is unset, or the two sequence
+     *                                  lengths are equal
      */
     public static double linearMu(SchedulerConfig config, int imageSeqLen) {
         if (config.baseShift() == null || config.maxShift() == null) {

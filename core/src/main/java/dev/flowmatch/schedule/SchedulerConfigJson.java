@@ -32,7 +32,14 @@ public final class SchedulerConfigJson {
 
     private SchedulerConfigJson() {}
 
-    /** Parses a config from a file. */
+    /**
+     * Parses a config from a file.
+     *
+     * @param file a {@code scheduler_config.json}
+     * @return the config
+     * @throws java.io.UncheckedIOException if the file cannot be read
+     * @throws IllegalArgumentException     naming the file and the key, for malformed JSON or a bad value
+     */
     public static SchedulerConfig read(Path file) {
         String text;
         try {
@@ -47,7 +54,13 @@ public final class SchedulerConfigJson {
         }
     }
 
-    /** Parses a config from JSON text. Malformed JSON is an error with the parser's line and column. */
+    /**
+     * Parses a config from JSON text. Malformed JSON is an error with the parser's line and column.
+     *
+     * @param json the text of a {@code scheduler_config.json}
+     * @return the config
+     * @throws IllegalArgumentException naming the key, for malformed JSON or a bad value
+     */
     public static SchedulerConfig parse(String json) {
         JsonNode root;
         try {
@@ -64,7 +77,13 @@ public final class SchedulerConfigJson {
         return fromTree(root);
     }
 
-    /** Builds a config from a parsed JSON object (for embedding in larger documents such as golden files). */
+    /**
+     * Builds a config from a parsed JSON object (for embedding in larger documents such as golden files).
+     *
+     * @param object a JSON object with diffusers' keys
+     * @return the config
+     * @throws IllegalArgumentException naming the key, for a bad value
+     */
     public static SchedulerConfig fromTree(JsonNode object) {
         SchedulerConfig.Builder b = SchedulerConfig.builder();
         Iterator<Map.Entry<String, JsonNode>> fields = object.properties().iterator();
@@ -97,7 +116,12 @@ public final class SchedulerConfigJson {
         return b.build();
     }
 
-    /** The config as diffusers writes it: {@code _class_name} first, then every key. */
+    /**
+     * The config as diffusers writes it: {@code _class_name} first, then every key.
+     *
+     * @param c the config
+     * @return a JSON object with every key
+     */
     public static ObjectNode toTree(SchedulerConfig c) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("_class_name", CLASS_NAME);
@@ -118,7 +142,12 @@ public final class SchedulerConfigJson {
         return o;
     }
 
-    /** The config as pretty-printed JSON text. */
+    /**
+     * The config as pretty-printed JSON text.
+     *
+     * @param c the config
+     * @return the JSON text, {@code _class_name} first
+     */
     public static String write(SchedulerConfig c) {
         try {
             return MAPPER.writeValueAsString(toTree(c));
@@ -127,7 +156,13 @@ public final class SchedulerConfigJson {
         }
     }
 
-    /** Writes the config to a file. */
+    /**
+     * Writes the config to a file.
+     *
+     * @param c    the config
+     * @param file the file to write (replaced if it exists)
+     * @throws java.io.UncheckedIOException if the file cannot be written
+     */
     public static void write(SchedulerConfig c, Path file) {
         try {
             Files.writeString(file, write(c) + System.lineSeparator());
