@@ -17,6 +17,7 @@ import dev.flowmatch.tensor.Shape;
 import dev.flowmatch.tensor.Tensor;
 import dev.flowmatch.tensor.TensorBackend;
 import dev.flowmatch.tensor.Tensors;
+import java.lang.ref.Reference;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -45,7 +46,9 @@ import java.util.function.Supplier;
  *
  * <p><b>Resources.</b> Every intermediate array of a call is closed before it returns. A tensor this backend
  * returns owns its array: close the tensor (try-with-resources) to free it. Results are attached to a
- * long-lived manager per device owned by this backend.
+ * long-lived manager per device owned by this backend. As a safety net, the array of a tensor that becomes
+ * unreachable without being closed is freed by a {@link java.lang.ref.Cleaner}, with a warning the first time;
+ * native memory does not make the garbage collector run, so do not rely on it.
  *
  * <p>Thread-safe; use one instance: {@link #instance()} (the one {@link Backends} found) so that its tensors
  * are accepted by every scheduler.
@@ -186,7 +189,8 @@ public final class DjlBackend implements TensorBackend {
 
     /**
      * The NDArray behind a {@code djl} tensor, no copy: FLOAT32 for float32 and bfloat16 tensors (holding
-     * bfloat16 values), FLOAT16 for float16. It stays owned by the tensor: valid until the tensor is closed.
+     * bfloat16 values), FLOAT16 for float16. It stays owned by the tensor: valid until the tensor is closed, so
+     * keep the tensor (a tensor dropped without {@code close()} has its array freed by the garbage collector).
      *
      * @param tensor a tensor of this backend
      * @return its NDArray, owned by the tensor
@@ -272,7 +276,12 @@ public final class DjlBackend implements TensorBackend {
     @Override
     public float[] toFloats(Tensor tensor) {
         DjlTensor t = own(tensor, "tensor");
-        int[] stored = engine("toFloats", () -> Host.download(t.array()));
+        int[] stored;
+        try {
+            stored = engine("toFloats", () -> Host.download(t.array()));
+        } finally {
+            Reference.reachabilityFence(t); // its cleaner must not free the array during the copy
+        }
         float[] values = new float[stored.length];
         for (int i = 0; i < stored.length; i++) {
             values[i] = switch (t.dtype()) {
@@ -287,7 +296,12 @@ public final class DjlBackend implements TensorBackend {
     @Override
     public int[] toBits(Tensor tensor) {
         DjlTensor t = own(tensor, "tensor");
-        int[] stored = engine("toBits", () -> Host.download(t.array()));
+        int[] stored;
+        try {
+            stored = engine("toBits", () -> Host.download(t.array()));
+        } finally {
+            Reference.reachabilityFence(t);
+        }
         if (t.dtype() == DType.BFLOAT16) {
             for (int i = 0; i < stored.length; i++) {
                 stored[i] >>>= 16;
@@ -304,14 +318,19 @@ public final class DjlBackend implements TensorBackend {
         DjlTensor t = own(tensor, "tensor");
         DjlRuntime runtime = DjlRuntime.get();
         NDArray input = t.array();
-        NDArray result = engine("convert", () -> {
-            try (Scope scope = new Scope()) {
-                Device device = input.getDevice();
-                NDArray out = Kernels.round(scope, runtime.constants(device), input, t.dtype(), dtype);
-                out = out == input ? scope.add(input.duplicate()) : out;
-                return attach(scope.keep(out), runtime);
-            }
-        });
+        NDArray result;
+        try {
+            result = engine("convert", () -> {
+                try (Scope scope = new Scope()) {
+                    Device device = input.getDevice();
+                    NDArray out = Kernels.round(scope, runtime.constants(device), input, t.dtype(), dtype);
+                    out = out == input ? scope.add(input.duplicate()) : out;
+                    return attach(scope.keep(out), runtime);
+                }
+            });
+        } finally {
+            Reference.reachabilityFence(t);
+        }
         return new DjlTensor(this, result, t.shape(), dtype, true);
     }
 
@@ -322,13 +341,19 @@ public final class DjlBackend implements TensorBackend {
         DjlTensor ty = own(y, "y");
         Tensors.requireSameShape("x", tx, "y", ty);
         DjlRuntime runtime = DjlRuntime.get();
-        NDArray result = engine("affine", () -> {
-            try (Scope scope = new Scope()) {
-                Constants constants = runtime.constants(tx.array().getDevice());
-                NDArray out = Kernels.affine(scope, runtime.host(), constants, a, tx.array(), b, ty.array(), spec);
-                return attach(scope.keep(out), runtime);
-            }
-        });
+        NDArray result;
+        try {
+            result = engine("affine", () -> {
+                try (Scope scope = new Scope()) {
+                    Constants constants = runtime.constants(tx.array().getDevice());
+                    NDArray out = Kernels.affine(scope, runtime.host(), constants, a, tx.array(), b, ty.array(), spec);
+                    return attach(scope.keep(out), runtime);
+                }
+            });
+        } finally {
+            Reference.reachabilityFence(tx);
+            Reference.reachabilityFence(ty);
+        }
         return new DjlTensor(this, result, tx.shape(), spec.out(), true);
     }
 
