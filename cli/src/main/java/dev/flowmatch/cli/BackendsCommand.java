@@ -12,7 +12,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code flowmatch backends}: every backend found, available or not, with its device, priority and cause. */
 @Command(name = "backends", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        description = "Lists every tensor backend found, its device, priority, and why it is unavailable.")
+        header = "Lists every tensor backend found, and why one is unavailable.",
+        description = "For each backend: its device, its priority (the highest available one is used unless one"
+                + " is named), and the cause when it is unavailable.")
 final class BackendsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

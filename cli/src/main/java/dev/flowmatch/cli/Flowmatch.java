@@ -15,11 +15,13 @@ import picocli.CommandLine.Command;
 public final class Flowmatch implements Runnable {
     /** Exit status for bad input (picocli's convention for usage errors). */
     public static final int USAGE = 2;
+    /** Columns of the help text. */
+    static final int HELP_WIDTH = 100;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    private Flowmatch() {}
+    Flowmatch() {}
 
     /** Without a subcommand: prints the usage. */
     @Override
@@ -34,6 +36,11 @@ public final class Flowmatch implements Runnable {
      */
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
+        // Library warnings (System.Logger, which goes to java.util.logging here) as one plain line each, not two
+        // timestamped lines; set before anything logs. A user's own -D setting wins.
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "flowmatch: %4$s: %5$s%6$s%n");
+        }
         System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
@@ -47,6 +54,7 @@ public final class Flowmatch implements Runnable {
      */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Flowmatch());
+        cli.setUsageHelpWidth(HELP_WIDTH);
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((e, a) -> {
@@ -64,6 +72,16 @@ public final class Flowmatch implements Runnable {
     static boolean isBadInput(Throwable e) {
         return e instanceof IllegalArgumentException || e instanceof IllegalStateException
                 || e instanceof java.io.UncheckedIOException || e instanceof java.io.IOException;
+    }
+
+    /** {@code "1 step"}, {@code "4 steps"}: a count with its noun, singular for one. */
+    static String count(long n, String noun) {
+        return n + " " + plural(n, noun);
+    }
+
+    /** {@code noun}, with an s unless {@code n} is 1. */
+    static String plural(long n, String noun) {
+        return n == 1 ? noun : noun + "s";
     }
 
     /** The message, on one line. */

@@ -29,9 +29,12 @@ import picocli.CommandLine.Spec;
  * {@code N(m, s^2 I)} with a picture as {@code m}), so the result can be compared with the exact ODE endpoint.
  */
 @Command(name = "sample", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        description = {"Runs the FLUX.2 [klein] denoising loop on an exact analytic velocity model and writes a PNG",
-                "strip (noise, each step's x0 prediction, result, exact target). The last line is the relative",
-                "L2 error of the result against the exact ODE endpoint."})
+        header = "Runs the FLUX.2 [klein] denoising loop on an exact analytic model.",
+        description = "The model is the exact velocity of data distributed around a picture, so the result can be"
+                + " compared with the exact ODE endpoint. Writes a PNG strip: the noise, each step's prediction of"
+                + " the clean latents, the result and the exact target; the last line printed is the relative L2"
+                + " error against the exact endpoint. Progress goes to stderr: a bar on a terminal, one line per"
+                + " step otherwise.")
 final class SampleCommand implements Callable<Integer> {
     /** Pixels above which a request is refused (4 megapixels, the FLUX.2 [klein] range). */
     static final long MAX_PIXELS = 4L * 1024 * 1024;
@@ -47,7 +50,8 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "4", paramLabel = "N", description = "Inference steps (default ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Noise seed: torch.manual_seed semantics (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED",
+            description = "Noise seed, with torch.manual_seed semantics (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--backend", paramLabel = "NAME", description = "java, djl or mlx (default: the best available).")
@@ -64,8 +68,11 @@ final class SampleCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--plot", paramLabel = "FILE.png",
-            description = "Also plot the error against step count (1..50) for no shift, fixed shift 3 and FLUX.2's dynamic shift.")
+            description = "Also plot the error against step count (1 to 50) for no shift, fixed shift 3 and FLUX.2's dynamic shift.")
     Path plot;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress on stderr (warnings and errors are still shown).")
+    boolean quiet;
 
     @Override
     public Integer call() {
@@ -90,11 +97,12 @@ final class SampleCommand implements Callable<Integer> {
         int gridH = image.height() / 16;
         GaussianFlow flow = new GaussianFlow(LatentPictures.pattern(gridW, gridH), DATA_STD);
 
-        stdout.printf(Locale.ROOT, "flowmatch sample: %dx%d (%d tokens), %d steps, seed %d, %s %s, precision %s%n",
-                image.width(), image.height(), gridW * gridH, steps, seed, chosen.name(), latentType.torchName(), stepPrecision);
+        stdout.printf(Locale.ROOT, "flowmatch sample: %dx%d (%s), %s, seed %d, %s %s, precision %s%n",
+                image.width(), image.height(), Flowmatch.count(gridW * gridH, "token"), Flowmatch.count(steps, "step"), seed, chosen.name(), latentType.torchName(), stepPrecision);
         SampleStrip strip = new SampleStrip();
         List<String> rows = new ArrayList<>();
-        Progress progress = new Progress(stderr, steps);
+        Progress.Mode progressMode = Progress.Mode.detect(quiet);
+        Progress progress = new Progress(stderr, progressMode, steps, "step");
         double error;
         try (Tensor noise = Flux2Latents.initLatents(chosen, 1, image, seed, latentType)) {
             float[] z = chosen.toFloats(noise);
@@ -108,7 +116,7 @@ final class SampleCommand implements Callable<Integer> {
                             strip.add(LatentPictures.picture(x0Prediction(event), gridW, gridH),
                                     String.format(Locale.ROOT, "x0 @ step %d (sigma %.3f)", event.index(), event.sigma()));
                         }
-                        progress.step(event);
+                        progress.step(event.index() + 1, "");
                     }).build();
             try (Tensor result = sampler.run(noise, flow)) {
                 float[] values = chosen.toFloats(result);
@@ -120,11 +128,11 @@ final class SampleCommand implements Callable<Integer> {
         progress.done();
         stdout.printf(Locale.ROOT, "%5s  %-11s  %-11s  %8s%n", "step", "sigma", "timestep", "ms");
         rows.forEach(stdout::println);
-        strip.write(out, String.format(Locale.ROOT, "flowmatch: FLUX.2 [klein] schedule, %d steps, %s, %s, rel. L2 error %.4g",
-                steps, chosen.name(), latentType.torchName(), error));
+        strip.write(out, String.format(Locale.ROOT, "flowmatch: FLUX.2 [klein] schedule, %s, %s, %s, rel. L2 error %.4g",
+                Flowmatch.count(steps, "step"), chosen.name(), latentType.torchName(), error));
         stdout.println("wrote " + out);
         if (plot != null) {
-            plotErrors(chosen, image, latentType, stepPrecision, flow, stderr);
+            plotErrors(chosen, image, latentType, stepPrecision, flow, stderr, progressMode);
             stdout.println("wrote " + plot);
         }
         stdout.printf(Locale.ROOT, "relative L2 error vs exact: %.6g%n", error);
@@ -145,21 +153,20 @@ final class SampleCommand implements Callable<Integer> {
     }
 
     private void plotErrors(TensorBackend chosen, ImageSize image, DType latentType, Precision p, GaussianFlow flow,
-                            PrintWriter stderr) {
+                            PrintWriter stderr, Progress.Mode progressMode) {
         SchedulerConfig noShift = SchedulerConfig.builder().shift(1.0).build();
         SchedulerConfig fixed3 = SchedulerConfig.builder().shift(3.0).build();
         SchedulerConfig dynamic = SchedulerConfig.flux2Klein();
         ErrorPlot chart = new ErrorPlot();
         String[] names = {"no shift", "fixed shift 3", "FLUX.2 dynamic shift"};
         SchedulerConfig[] configs = {noShift, fixed3, dynamic};
+        Progress progress = new Progress(stderr, progressMode, configs.length, "schedule");
         try (Tensor noise = Flux2Latents.initLatents(chosen, 1, image, seed, latentType)) {
             double[] exact = flow.exactEndpoint(chosen.toFloats(noise));
             for (int k = 0; k < configs.length; k++) {
                 double[] counts = new double[50];
                 double[] errors = new double[50];
                 for (int n = 1; n <= 50; n++) {
-                    stderr.printf(Locale.ROOT, "\rplot: %s, %d/50 steps   ", names[k], n);
-                    stderr.flush();
                     Sampler sampler = Sampler.builder().config(configs[k]).numSteps(n).imageSize(image).precision(p).build();
                     try (Tensor result = sampler.run(noise, flow)) {
                         counts[n - 1] = n;
@@ -167,9 +174,10 @@ final class SampleCommand implements Callable<Integer> {
                     }
                 }
                 chart.add(names[k], counts, errors);
+                progress.step(k + 1, "plot (" + names[k] + ", 1 to 50 steps)");
             }
         }
-        stderr.println();
+        progress.done();
         chart.write(plot, String.format(Locale.ROOT, "Euler on the exact Gaussian flow, %dx%d, %s", image.width(), image.height(), latentType.torchName()));
     }
 
@@ -209,33 +217,6 @@ final class SampleCommand implements Callable<Integer> {
         }
         if (Files.exists(absolute) ? !Files.isWritable(absolute) : !Files.isWritable(parent)) {
             throw new IllegalArgumentException(option + ": cannot write " + file + ": permission denied");
-        }
-    }
-
-    /** A one-line progress bar with the step rate, redrawn on stderr. */
-    private static final class Progress {
-        private final PrintWriter err;
-        private final int total;
-        private final long start = System.nanoTime();
-
-        Progress(PrintWriter err, int total) {
-            this.err = err;
-            this.total = total;
-        }
-
-        void step(StepEvent event) {
-            int done = event.index() + 1;
-            int width = 30;
-            int filled = done * width / total;
-            double seconds = (System.nanoTime() - start) / 1e9;
-            err.printf(Locale.ROOT, "\r[%s%s] %d/%d steps, %.2f steps/s", "#".repeat(filled), ".".repeat(width - filled),
-                    done, total, done / Math.max(seconds, 1e-9));
-            err.flush();
-        }
-
-        void done() {
-            err.println();
-            err.flush();
         }
     }
 }

@@ -26,9 +26,9 @@ import picocli.CommandLine.Model.CommandSpec;
  * computes them.
  */
 @Command(name = "schedule", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        description = {"Prints the schedule (sigmas, timesteps) a pipeline would use.",
-                "Default: the FLUX.2 [klein] scheduler, the pipeline's sigmas linspace(1, 1/N, N) and the",
-                "empirical mu of a --width x --height image, exactly as diffusers computes them."})
+        header = "Prints the schedule (sigmas, timesteps) a pipeline would use.",
+        description = "Computed exactly as diffusers computes it. By default: the scheduler of FLUX.2 [klein], the"
+                + " pipeline's sigmas linspace(1, 1/N, N) and the empirical mu of a --width by --height image.")
 final class ScheduleCommand implements Callable<Integer> {
 
     enum Format { table, json, csv }
@@ -37,7 +37,7 @@ final class ScheduleCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "A diffusers scheduler_config.json (default: the FLUX.2 [klein] preset).")
+            description = "A diffusers scheduler_config.json (default: the preset for FLUX.2 [klein]).")
     Path config;
 
     @Option(names = "--steps", paramLabel = "N",
@@ -51,14 +51,16 @@ final class ScheduleCommand implements Callable<Integer> {
             description = "The dynamic-shift mu (default: FLUX.2's empirical mu for width, height and steps).")
     Double mu;
 
-    @Option(names = "--sigmas", paramLabel = "a,b,...", split = ",", description = "Custom sigmas.")
+    @Option(names = "--sigmas", paramLabel = "SIGMA[,SIGMA...]", split = ",", hideParamSyntax = true,
+            description = "Custom sigmas, comma-separated.")
     List<Double> sigmas;
 
-    @Option(names = "--timesteps", paramLabel = "a,b,...", split = ",", description = "Custom timesteps.")
+    @Option(names = "--timesteps", paramLabel = "T[,T...]", split = ",", hideParamSyntax = true,
+            description = "Custom timesteps, comma-separated.")
     List<Double> timesteps;
 
     @Option(names = "--default-spacing",
-            description = "Use the scheduler's own spacing (set_timesteps(N)) instead of the FLUX.2 pipeline sigmas.")
+            description = "Use the scheduler's own spacing (set_timesteps(N)) instead of the pipeline's sigmas.")
     boolean defaultSpacing;
 
     @Option(names = "--format", defaultValue = "table", paramLabel = "FORMAT",
@@ -67,7 +69,9 @@ final class ScheduleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SchedulerConfig cfg = config == null ? SchedulerConfig.flux2Klein() : SchedulerConfigJson.read(config);
+        PrintWriter err = spec.commandLine().getErr();
+        SchedulerConfig cfg = config == null ? SchedulerConfig.flux2Klein()
+                : SchedulerConfigJson.read(config, warning -> err.println("flowmatch: warning: " + warning));
         if (defaultSpacing && (sigmas != null || timesteps != null)) {
             throw new IllegalArgumentException("--default-spacing cannot be combined with --sigmas or --timesteps");
         }
@@ -140,7 +144,7 @@ final class ScheduleCommand implements Callable<Integer> {
     }
 
     private static void table(PrintWriter out, SchedulerConfig cfg, Schedule schedule, Double mu) {
-        out.printf(Locale.ROOT, "%d steps, %s, mu %s%n", schedule.numSteps(), describe(cfg),
+        out.printf(Locale.ROOT, "%s, %s, mu %s%n", Flowmatch.count(schedule.numSteps(), "step"), describe(cfg),
                 mu == null ? "none (fixed shift)" : Double.toString(mu));
         out.printf(Locale.ROOT, "%5s  %-12s  %-12s%n", "step", "sigma", "timestep");
         float[] sigmas = schedule.sigmas();

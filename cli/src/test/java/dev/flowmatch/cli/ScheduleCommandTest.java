@@ -61,6 +61,17 @@ class ScheduleCommandTest {
     }
 
     @Test
+    void anUnknownConfigKeyIsOnePlainWarningLine(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("scheduler_config.json");
+        Files.writeString(file, "{\"shift\": 3.0, \"use_flow_sigmas\": true}");
+        CliRunner r = CliRunner.run("schedule", "--config", file.toString(), "--steps", "1");
+        assertEquals(0, r.status(), r.err());
+        assertEquals("flowmatch: warning: scheduler config key 'use_flow_sigmas' is not used by"
+                + " FlowMatchEulerDiscreteScheduler; ignored" + System.lineSeparator(), r.err());
+        assertTrue(r.out().startsWith("1 step, fixed shift 3.0"), r.out());
+    }
+
+    @Test
     void tableShowsEveryStepAndTheTerminalSigma() {
         CliRunner r = CliRunner.run("schedule", "--steps", "3", "--mu", "1.5");
         assertEquals(0, r.status(), r.err());

@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Reads and writes diffusers' {@code scheduler_config.json} for {@link SchedulerConfig}.
@@ -33,7 +35,7 @@ public final class SchedulerConfigJson {
     private SchedulerConfigJson() {}
 
     /**
-     * Parses a config from a file.
+     * Parses a config from a file; unknown keys are logged ({@link System.Logger}, level WARNING).
      *
      * @param file a {@code scheduler_config.json}
      * @return the config
@@ -41,6 +43,22 @@ public final class SchedulerConfigJson {
      * @throws IllegalArgumentException     naming the file and the key, for malformed JSON or a bad value
      */
     public static SchedulerConfig read(Path file) {
+        return read(file, SchedulerConfigJson::logUnknownKey);
+    }
+
+    /**
+     * Parses a config from a file, giving each warning (one per unknown key) to {@code warnings} instead of the
+     * log: a command line prints them as it prints its other messages.
+     *
+     * @param file     a {@code scheduler_config.json}
+     * @param warnings receives one line per unknown key, e.g. {@code scheduler config key 'foo' is not used by
+     *                 FlowMatchEulerDiscreteScheduler; ignored}
+     * @return the config
+     * @throws java.io.UncheckedIOException if the file cannot be read
+     * @throws IllegalArgumentException     naming the file and the key, for malformed JSON or a bad value
+     */
+    public static SchedulerConfig read(Path file, Consumer<String> warnings) {
+        Objects.requireNonNull(warnings, "warnings");
         String text;
         try {
             text = Files.readString(file);
@@ -48,7 +66,7 @@ public final class SchedulerConfigJson {
             throw new UncheckedIOException("cannot read scheduler config " + file + ": " + e.getMessage(), e);
         }
         try {
-            return parse(text);
+            return parse(text, warnings);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
@@ -62,6 +80,19 @@ public final class SchedulerConfigJson {
      * @throws IllegalArgumentException naming the key, for malformed JSON or a bad value
      */
     public static SchedulerConfig parse(String json) {
+        return parse(json, SchedulerConfigJson::logUnknownKey);
+    }
+
+    /**
+     * Parses a config from JSON text, giving each warning (one per unknown key) to {@code warnings}.
+     *
+     * @param json     the text of a {@code scheduler_config.json}
+     * @param warnings receives one line per unknown key
+     * @return the config
+     * @throws IllegalArgumentException naming the key, for malformed JSON or a bad value
+     */
+    public static SchedulerConfig parse(String json, Consumer<String> warnings) {
+        Objects.requireNonNull(warnings, "warnings");
         JsonNode root;
         try {
             root = MAPPER.readTree(json);
@@ -74,7 +105,7 @@ public final class SchedulerConfigJson {
             throw new IllegalArgumentException("scheduler config JSON must be an object, got "
                     + (root == null ? "nothing" : root.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
         }
-        return fromTree(root);
+        return fromTree(root, warnings);
     }
 
     /**
@@ -85,6 +116,19 @@ public final class SchedulerConfigJson {
      * @throws IllegalArgumentException naming the key, for a bad value
      */
     public static SchedulerConfig fromTree(JsonNode object) {
+        return fromTree(object, SchedulerConfigJson::logUnknownKey);
+    }
+
+    /**
+     * Builds a config from a parsed JSON object, giving each warning (one per unknown key) to {@code warnings}.
+     *
+     * @param object   a JSON object with diffusers' keys
+     * @param warnings receives one line per unknown key
+     * @return the config
+     * @throws IllegalArgumentException naming the key, for a bad value
+     */
+    public static SchedulerConfig fromTree(JsonNode object, Consumer<String> warnings) {
+        Objects.requireNonNull(warnings, "warnings");
         SchedulerConfig.Builder b = SchedulerConfig.builder();
         Iterator<Map.Entry<String, JsonNode>> fields = object.properties().iterator();
         while (fields.hasNext()) {
@@ -109,8 +153,8 @@ public final class SchedulerConfigJson {
                 case "use_beta_sigmas" -> b.useBetaSigmas(flag(key, v));
                 case "time_shift_type" -> b.timeShiftType(TimeShiftType.parse(text(key, v)));
                 case "stochastic_sampling" -> b.stochasticSampling(flag(key, v));
-                default -> LOG.log(System.Logger.Level.WARNING,
-                        "scheduler config key ''{0}'' is not used by {1}; ignored", key, CLASS_NAME);
+                default -> warnings.accept("scheduler config key '" + key + "' is not used by " + CLASS_NAME
+                        + "; ignored");
             }
         }
         return b.build();
@@ -169,6 +213,10 @@ public final class SchedulerConfigJson {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write scheduler config " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    private static void logUnknownKey(String warning) {
+        LOG.log(System.Logger.Level.WARNING, warning);
     }
 
     private static double number(String key, JsonNode v) {
