@@ -11,6 +11,7 @@ module dev.flowmatch.core {
     exports dev.flowmatch.tensor;
     exports dev.flowmatch.sampling;
     exports dev.flowmatch.noise;
+    exports dev.flowmatch.convention;
     exports dev.flowmatch.javabackend;
 
     uses dev.flowmatch.tensor.TensorBackend;

@@ -1,11 +1,17 @@
 package dev.flowmatch;
 
+import dev.flowmatch.convention.Convention;
+import dev.flowmatch.convention.OllamaSchedule;
 import dev.flowmatch.noise.NoiseSource;
+import dev.flowmatch.noise.TorchBuild;
+import dev.flowmatch.schedule.DiffusersRelease;
 import dev.flowmatch.schedule.Flux2;
 import dev.flowmatch.schedule.Schedule;
 import dev.flowmatch.schedule.ScheduleRequest;
 import dev.flowmatch.schedule.SchedulerConfig;
+import dev.flowmatch.schedule.SchedulerConfigJson;
 import dev.flowmatch.schedule.Schedules;
+import dev.flowmatch.scheduler.Scheduler;
 import dev.flowmatch.tensor.AffineSpec;
 import dev.flowmatch.tensor.DType;
 import dev.flowmatch.tensor.Tensor;
@@ -28,22 +34,32 @@ import java.util.Objects;
  * }
  * }</pre>
  *
+ * <p><b>Two forms of setting timesteps.</b> {@link #setTimesteps(ScheduleRequest)} is diffusers'
+ * {@code set_timesteps} (the {@link Scheduler} contract): on a config with dynamic shifting it needs {@code mu}
+ * and raises without it, as diffusers does, and {@code mu} always means the time-shift parameter ({@code mu = 0}
+ * is the identity exponential shift). {@link #setTimesteps(int)} and {@link #setTimestepsWithMu(int, double)} are
+ * the seed's ({@code SetTimesteps} / {@code SetTimestepsWithMu} in Ollama's {@code scheduler.go}) and keep the
+ * seed's rule: {@code mu == 0} selects the fixed {@code shift}, even with dynamic shifting on.
+ *
  * <p><b>Thread safety:</b> an instance holds the state of one generation (the schedule, the step index, the
  * begin index) and is not thread-safe; use one instance per concurrent generation. Backends and tensors are
  * thread-safe, and the schedule math is pure.
  */
-public final class FlowMatchScheduler {
+public final class FlowMatchScheduler implements Scheduler {
     private final SchedulerConfig config;
     private Precision precision = Precision.DIFFUSERS;
+    private Convention convention = Convention.DIFFUSERS;
+    private TorchBuild torchBuild = TorchBuild.STANDARD;
+    private DiffusersRelease diffusersRelease = DiffusersRelease.V0_40;
     private double shift;
     private Schedule schedule;
     private Integer stepIndex;
     private Integer beginIndex;
 
     /**
-     * A scheduler for {@code config}, in {@link Precision#DIFFUSERS} precision, with no schedule yet.
+     * A scheduler for {@code config} (diffusers' {@code FlowMatchEulerDiscreteScheduler(**config)}).
      *
-     * @param config the scheduler config (diffusers' {@code scheduler_config.json})
+     * @param config the scheduler config
      */
     public FlowMatchScheduler(SchedulerConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -79,6 +95,72 @@ public final class FlowMatchScheduler {
         return this;
     }
 
+    // ---- numeric convention (see dev.flowmatch.convention) -------------------------------------------------
+
+    /**
+     * Whose arithmetic {@link #setTimestepsWithMu} and the step reproduce (default {@link Convention#DIFFUSERS}).
+     *
+     * @return the convention
+     */
+    public Convention convention() {
+        return convention;
+    }
+
+    /**
+     * Selects the engine whose numbers {@link #setTimestepsWithMu} computes ({@link Convention#flux2Schedule}).
+     * {@link Convention#OLLAMA} and {@link Convention#OLLAMA_ARM64} also make {@link #step(Tensor, Tensor, int)}
+     * Ollama's {@code Step} ({@link OllamaSchedule#STEP_SPEC}: float32, result bfloat16, whatever the precision);
+     * under any convention but diffusers', {@link #setTimesteps(ScheduleRequest)} is refused. Takes effect at the
+     * next {@code setTimesteps} call.
+     *
+     * @param convention the engine to reproduce
+     * @return this scheduler
+     */
+    public FlowMatchScheduler setConvention(Convention convention) {
+        this.convention = Objects.requireNonNull(convention, "convention");
+        return this;
+    }
+
+    /**
+     * The torch build whose {@code linspace} {@link Convention#COMFYUI} runs on (default {@link TorchBuild#STANDARD}).
+     *
+     * @return the torch build
+     */
+    public TorchBuild torchBuild() {
+        return torchBuild;
+    }
+
+    /**
+     * Selects the torch build (CPU kernel and release) whose {@code linspace} {@link Convention#COMFYUI} runs on.
+     *
+     * @param torchBuild the torch build
+     * @return this scheduler
+     */
+    public FlowMatchScheduler setTorchBuild(TorchBuild torchBuild) {
+        this.torchBuild = Objects.requireNonNull(torchBuild, "torchBuild");
+        return this;
+    }
+
+    /**
+     * The diffusers release {@link #setTimesteps(ScheduleRequest)} reproduces (default {@link DiffusersRelease#V0_40}).
+     *
+     * @return the release
+     */
+    public DiffusersRelease diffusersRelease() {
+        return diffusersRelease;
+    }
+
+    /**
+     * diffusers 0.39 returned custom timesteps as given; 0.40 recomputes them from the sigmas (#14011).
+     *
+     * @param release the release to reproduce
+     * @return this scheduler
+     */
+    public FlowMatchScheduler setDiffusersRelease(DiffusersRelease release) {
+        this.diffusersRelease = Objects.requireNonNull(release, "release");
+        return this;
+    }
+
     /**
      * The fixed shift used by the next {@code setTimesteps} (diffusers' {@code scheduler.shift}).
      *
@@ -105,9 +187,11 @@ public final class FlowMatchScheduler {
 
     /**
      * The seed's {@code SetTimesteps(numSteps)}: the FLUX.2 pipeline sigmas {@code linspace(1, 1/N, N)} with the
-     * fixed {@code shift}, computed as diffusers computes custom sigmas with dynamic shifting off.
+     * fixed {@code shift}, computed as diffusers computes custom sigmas with dynamic shifting off — also on a config
+     * with dynamic shifting, where diffusers' {@code set_timesteps(N)} would raise for the missing {@code mu}. For
+     * diffusers' call use {@code setTimesteps(ScheduleRequest.steps(numSteps))}.
      *
-     * @param numSteps the number of inference steps N, {@code >= 1}
+     * @param numSteps the number of steps, {@code >= 1}
      * @throws IllegalArgumentException if {@code numSteps < 1}
      */
     public void setTimesteps(int numSteps) {
@@ -116,10 +200,12 @@ public final class FlowMatchScheduler {
 
     /**
      * The seed's {@code SetTimestepsWithMu}: diffusers' {@code set_timesteps(sigmas=linspace(1, 1/N, N), mu=mu)}
-     * as the FLUX.2 pipelines call it. As in the seed, {@code mu == 0} means the fixed shift.
+     * as the FLUX.2 pipelines call it. As in the seed, {@code mu == 0} means the fixed shift (not the identity
+     * shift that {@code mu = 0} gives in diffusers' form, {@link #setTimesteps(ScheduleRequest)}). Under another
+     * {@linkplain #setConvention convention}, that engine's schedule ({@link Convention#flux2Schedule}).
      *
-     * @param numSteps the number of inference steps N, {@code >= 1}
-     * @param mu       the dynamic-shift mu (e.g. {@link Flux2#computeEmpiricalMu}); 0 for the fixed shift
+     * @param numSteps the number of steps, {@code >= 1}
+     * @param mu       the resolution-dependent shift; 0 selects the fixed shift
      * @throws IllegalArgumentException if {@code numSteps < 1} or {@code mu} is not finite
      */
     public void setTimestepsWithMu(int numSteps, double mu) {
@@ -129,24 +215,26 @@ public final class FlowMatchScheduler {
         if (!Double.isFinite(mu)) {
             throw new IllegalArgumentException("mu: " + mu + " must be finite");
         }
-        ScheduleRequest request = ScheduleRequest.ofSigmas(Flux2.pipelineSigmas(numSteps));
-        if (mu != 0 && config.useDynamicShifting()) {
-            install(Schedules.compute(config, shift, request.withMu(mu)));
-        } else {
-            SchedulerConfig fixed = config.toBuilder().useDynamicShifting(false).build();
-            install(Schedules.compute(fixed, shift, request));
-        }
+        install(convention.flux2Schedule(config, shift, numSteps, mu, torchBuild));
     }
 
     /**
      * diffusers' {@code set_timesteps(num_inference_steps, sigmas=..., mu=..., timesteps=...)}, any argument
-     * may be absent; see {@link ScheduleRequest} and {@link Schedules}. Resets the step and begin indices.
+     * may be absent; see {@link ScheduleRequest} and {@link Schedules}. With dynamic shifting on, {@code mu} is
+     * required (an {@link IllegalArgumentException} otherwise, as diffusers raises).
      *
      * @param request the arguments of the call
      * @throws IllegalArgumentException where diffusers raises, naming the argument
+     * @throws IllegalStateException    under a convention other than diffusers'
      */
+    @Override
     public void setTimesteps(ScheduleRequest request) {
-        install(Schedules.compute(config, shift, Objects.requireNonNull(request, "request")));
+        Objects.requireNonNull(request, "request");
+        if (convention != Convention.DIFFUSERS) {
+            throw new IllegalStateException("setTimesteps(ScheduleRequest) is diffusers' set_timesteps; the "
+                    + convention + " convention computes only setTimestepsWithMu(numSteps, mu)");
+        }
+        install(Schedules.compute(config, shift, request, diffusersRelease));
     }
 
     private void install(Schedule computed) {
@@ -174,6 +262,7 @@ public final class FlowMatchScheduler {
      * @return N + 1 sigmas (terminal 0, or 1 when inverted), a copy
      * @throws IllegalStateException before a {@code setTimesteps} call
      */
+    @Override
     public float[] sigmas() {
         return schedule().sigmas();
     }
@@ -184,6 +273,7 @@ public final class FlowMatchScheduler {
      * @return N timesteps, a copy
      * @throws IllegalStateException before a {@code setTimesteps} call
      */
+    @Override
     public float[] timesteps() {
         return schedule().timesteps();
     }
@@ -209,6 +299,21 @@ public final class FlowMatchScheduler {
         return schedule().numSteps();
     }
 
+    @Override
+    public String className() {
+        return SchedulerConfigJson.CLASS_NAME;
+    }
+
+    @Override
+    public int numInferenceSteps() {
+        return numSteps();
+    }
+
+    @Override
+    public boolean isStochastic() {
+        return config.stochasticSampling();
+    }
+
     /**
      * The seed's {@code CalculateShift}: diffusers' {@code compute_empirical_mu}, exact in float64.
      *
@@ -228,6 +333,7 @@ public final class FlowMatchScheduler {
      *
      * @return the index, or null before the first diffusers-form step of this schedule
      */
+    @Override
     public Integer stepIndex() {
         return stepIndex;
     }
@@ -237,6 +343,7 @@ public final class FlowMatchScheduler {
      *
      * @return the index set by {@link #setBeginIndex}, or null when none is set for this schedule
      */
+    @Override
     public Integer beginIndex() {
         return beginIndex;
     }
@@ -248,6 +355,7 @@ public final class FlowMatchScheduler {
      * @throws IllegalArgumentException if {@code beginIndex} is outside the schedule
      * @throws IllegalStateException    before a {@code setTimesteps} call
      */
+    @Override
     public void setBeginIndex(int beginIndex) {
         int n = numSteps();
         if (beginIndex < 0 || beginIndex >= n) {
@@ -263,6 +371,7 @@ public final class FlowMatchScheduler {
      * @return its index
      * @throws IllegalArgumentException if {@code timestep} is not in the schedule
      */
+    @Override
     public int indexForTimestep(float timestep) {
         return schedule().indexForTimestep(timestep);
     }
@@ -304,6 +413,7 @@ public final class FlowMatchScheduler {
      * @throws IllegalStateException    if {@code stochastic_sampling} is on, a tensor is closed, or before a
      *                                  {@code setTimesteps} call
      */
+    @Override
     public Tensor step(Tensor modelOutput, float timestep, Tensor sample) {
         if (config.stochasticSampling()) {
             throw new IllegalStateException("stochastic_sampling is on: pass a NoiseSource to step(...)");
@@ -327,6 +437,7 @@ public final class FlowMatchScheduler {
      * @throws IllegalArgumentException if the tensors do not match or the schedule has no step left
      * @throws IllegalStateException    if a tensor is closed, or before a {@code setTimesteps} call
      */
+    @Override
     public Tensor step(Tensor modelOutput, float timestep, Tensor sample, NoiseSource noise) {
         Objects.requireNonNull(noise, "noise");
         int i = checkIndex(currentIndex(timestep));
@@ -341,7 +452,9 @@ public final class FlowMatchScheduler {
         TensorBackend backend = checkPair(modelOutput, sample);
         // diffusers: dt = sigma_next - sigma, a float32 0-dim tensor difference.
         float dt = schedule.sigma(i + 1) - schedule.sigma(i);
-        return backend.affine(1f, sample, dt, modelOutput, precision.stepSpec(modelOutput.dtype()));
+        AffineSpec spec = convention.ollama().isPresent() ? OllamaSchedule.STEP_SPEC
+                : precision.stepSpec(modelOutput.dtype());
+        return backend.affine(1f, sample, dt, modelOutput, spec);
     }
 
     private Tensor stochasticStep(Tensor modelOutput, Tensor sample, int i, NoiseSource noiseSource) {
@@ -372,6 +485,7 @@ public final class FlowMatchScheduler {
      * @return the noised latents, a new tensor the caller must close
      * @throws IllegalArgumentException if the tensors do not match or {@code timestep} is not in the schedule
      */
+    @Override
     public Tensor scaleNoise(Tensor sample, float timestep, Tensor noise) {
         TensorBackend backend = checkPair(noise, sample);
         int index = beginIndex == null ? indexForTimestep(timestep) : stepIndex != null ? stepIndex : beginIndex;

@@ -25,11 +25,20 @@ final class ImageSizeOptions {
         return ImageSize.of(h, w);
     }
 
-    private static int rounded(String option, int value, PrintWriter err) {
+    /** The size as given (for engines that round it their own way); each side must be positive. */
+    ImageSize requested() {
+        return ImageSize.of(positive("--height", height), positive("--width", width));
+    }
+
+    private static int positive(String option, int value) {
         if (value <= 0) {
             throw new IllegalArgumentException(option + ": " + value + " must be > 0");
         }
-        int rounded = value / 16 * 16;
+        return value;
+    }
+
+    private static int rounded(String option, int value, PrintWriter err) {
+        int rounded = positive(option, value) / 16 * 16;
         if (rounded == 0) {
             throw new IllegalArgumentException(option + ": " + value + " is below 16, the size of one latent token");
         }

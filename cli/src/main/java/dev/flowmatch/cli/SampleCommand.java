@@ -1,7 +1,10 @@
 package dev.flowmatch.cli;
 
 import dev.flowmatch.Precision;
+import dev.flowmatch.convention.Convention;
+import dev.flowmatch.convention.OllamaSchedule;
 import dev.flowmatch.noise.Flux2Latents;
+import dev.flowmatch.noise.NoiseGenerator;
 import dev.flowmatch.sampling.GaussianFlow;
 import dev.flowmatch.sampling.Sampler;
 import dev.flowmatch.sampling.StepEvent;
@@ -33,8 +36,9 @@ import picocli.CommandLine.Spec;
         description = "The model is the exact velocity of data distributed around a picture, so the result can be"
                 + " compared with the exact ODE endpoint. Writes a PNG strip: the noise, each step's prediction of"
                 + " the clean latents, the result and the exact target; the last line printed is the relative L2"
-                + " error against the exact endpoint. Progress goes to stderr: a bar on a terminal, one line per"
-                + " step otherwise.")
+                + " error against the exact endpoint. With --convention ollama, runs Ollama's loop instead (its"
+                + " sizes, schedule, model timestep and bfloat16 step, MLX noise). Progress goes to stderr: a bar"
+                + " on a terminal, one line per step otherwise.")
 final class SampleCommand implements Callable<Integer> {
     /** Pixels above which a request is refused (4 megapixels, the FLUX.2 [klein] range). */
     static final long MAX_PIXELS = 4L * 1024 * 1024;
@@ -50,9 +54,19 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "4", paramLabel = "N", description = "Inference steps (default ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED",
-            description = "Noise seed, with torch.manual_seed semantics (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED", description = "Noise seed (default"
+            + " ${DEFAULT-VALUE}): torch.manual_seed's meaning with --noise torch, MLX's random.key(uint64(seed)) with"
+            + " --noise mlx.")
     long seed;
+
+    @Option(names = "--convention", defaultValue = "diffusers", paramLabel = "diffusers|ollama|ollama-arm64",
+            description = "Whose loop to run (default ${DEFAULT-VALUE}).")
+    String convention;
+
+    @Option(names = "--noise", paramLabel = "torch|mlx",
+            description = "Initial noise: torch's CPU randn (diffusers) or MLX's random.normal (Ollama); default: the"
+                    + " convention's.")
+    String noise;
 
     @Option(names = "--backend", paramLabel = "NAME", description = "java, djl or mlx (default: the best available).")
     String backend;
@@ -78,7 +92,26 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        ImageSize image = size.size(stderr);
+        Convention engine = parseConvention(convention);
+        if (engine == Convention.COMFYUI) {
+            throw new IllegalArgumentException("--convention: comfyui is a schedule convention only (see flowmatch"
+                    + " schedule); sample runs diffusers, ollama or ollama-arm64");
+        }
+        NoiseGenerator generator = noise == null
+                ? (engine == Convention.DIFFUSERS ? NoiseGenerator.TORCH_CPU : NoiseGenerator.MLX)
+                : parseNoise(noise);
+        ImageSize image;
+        if (engine == Convention.DIFFUSERS) {
+            image = size.size(stderr);
+        } else {
+            // flux2.go: each side rounded to the nearest multiple of 16, 4-megapixel cap
+            ImageSize requested = size.requested();
+            image = OllamaSchedule.outputSize(requested);
+            if (!image.equals(requested)) {
+                stderr.printf("flowmatch: note: Ollama renders %dx%d as %dx%d%n", requested.width(), requested.height(),
+                        image.width(), image.height());
+            }
+        }
         if (image.pixels() > MAX_PIXELS) {
             throw new IllegalArgumentException("--width x --height: " + image.width() + "x" + image.height()
                     + " is above 4 megapixels");
@@ -97,19 +130,22 @@ final class SampleCommand implements Callable<Integer> {
         int gridH = image.height() / 16;
         GaussianFlow flow = new GaussianFlow(LatentPictures.pattern(gridW, gridH), DATA_STD);
 
-        stdout.printf(Locale.ROOT, "flowmatch sample: %dx%d (%s), %s, seed %d, %s %s, precision %s%n",
-                image.width(), image.height(), Flowmatch.count(gridW * gridH, "token"), Flowmatch.count(steps, "step"), seed, chosen.name(), latentType.torchName(), stepPrecision);
+        stdout.printf(Locale.ROOT, "flowmatch sample: %dx%d (%s), %s, seed %d, %s %s, precision %s, convention %s,"
+                        + " noise %s%n", image.width(), image.height(), Flowmatch.count(gridW * gridH, "token"),
+                Flowmatch.count(steps, "step"), seed, chosen.name(), latentType.torchName(),
+                engine.ollama().isPresent() ? "ollama (fp32, bf16 result)" : stepPrecision, engine.cliName(),
+                generator == NoiseGenerator.MLX ? "mlx" : "torch");
         SampleStrip strip = new SampleStrip();
         List<String> rows = new ArrayList<>();
         Progress.Mode progressMode = Progress.Mode.detect(quiet);
         Progress progress = new Progress(stderr, progressMode, steps, "step");
         double error;
-        try (Tensor noise = Flux2Latents.initLatents(chosen, 1, image, seed, latentType)) {
+        try (Tensor noise = Flux2Latents.initLatents(chosen, 1, image, seed, latentType, generator)) {
             float[] z = chosen.toFloats(noise);
             double[] exact = flow.exactEndpoint(z);
             strip.add(LatentPictures.picture(z, gridW, gridH), "noise (seed " + seed + ")");
             Sampler sampler = Sampler.builder().config(SchedulerConfig.flux2Klein()).numSteps(steps).imageSize(image)
-                    .precision(stepPrecision).listener(event -> {
+                    .convention(engine).precision(stepPrecision).listener(event -> {
                         rows.add(String.format(Locale.ROOT, "%5d  %-11s  %-11s  %8.2f", event.index(), event.sigma(),
                                 event.timestep(), event.nanos() / 1e6));
                         if (steps <= 12 || event.index() == steps - 1 || event.index() % (steps / 8 + 1) == 0) {
@@ -132,7 +168,7 @@ final class SampleCommand implements Callable<Integer> {
                 Flowmatch.count(steps, "step"), chosen.name(), latentType.torchName(), error));
         stdout.println("wrote " + out);
         if (plot != null) {
-            plotErrors(chosen, image, latentType, stepPrecision, flow, stderr, progressMode);
+            plotErrors(chosen, image, latentType, stepPrecision, engine, generator, flow, stderr, progressMode);
             stdout.println("wrote " + plot);
         }
         stdout.printf(Locale.ROOT, "relative L2 error vs exact: %.6g%n", error);
@@ -152,8 +188,8 @@ final class SampleCommand implements Callable<Integer> {
         return x0;
     }
 
-    private void plotErrors(TensorBackend chosen, ImageSize image, DType latentType, Precision p, GaussianFlow flow,
-                            PrintWriter stderr, Progress.Mode progressMode) {
+    private void plotErrors(TensorBackend chosen, ImageSize image, DType latentType, Precision p, Convention engine,
+                            NoiseGenerator generator, GaussianFlow flow, PrintWriter stderr, Progress.Mode progressMode) {
         SchedulerConfig noShift = SchedulerConfig.builder().shift(1.0).build();
         SchedulerConfig fixed3 = SchedulerConfig.builder().shift(3.0).build();
         SchedulerConfig dynamic = SchedulerConfig.flux2Klein();
@@ -161,13 +197,14 @@ final class SampleCommand implements Callable<Integer> {
         String[] names = {"no shift", "fixed shift 3", "FLUX.2 dynamic shift"};
         SchedulerConfig[] configs = {noShift, fixed3, dynamic};
         Progress progress = new Progress(stderr, progressMode, configs.length, "schedule");
-        try (Tensor noise = Flux2Latents.initLatents(chosen, 1, image, seed, latentType)) {
+        try (Tensor noise = Flux2Latents.initLatents(chosen, 1, image, seed, latentType, generator)) {
             double[] exact = flow.exactEndpoint(chosen.toFloats(noise));
             for (int k = 0; k < configs.length; k++) {
                 double[] counts = new double[50];
                 double[] errors = new double[50];
                 for (int n = 1; n <= 50; n++) {
-                    Sampler sampler = Sampler.builder().config(configs[k]).numSteps(n).imageSize(image).precision(p).build();
+                    Sampler sampler = Sampler.builder().config(configs[k]).numSteps(n).imageSize(image).precision(p)
+                            .convention(engine).build();
                     try (Tensor result = sampler.run(noise, flow)) {
                         counts[n - 1] = n;
                         errors[n - 1] = GaussianFlow.relativeL2(chosen.toFloats(result), exact);
@@ -194,6 +231,23 @@ final class SampleCommand implements Callable<Integer> {
             case "bf16", "bfloat16" -> DType.BFLOAT16;
             case "f32", "fp32", "float32" -> DType.FLOAT32;
             default -> throw new IllegalArgumentException("--dtype: '" + value + "' must be bf16 or f32");
+        };
+    }
+
+    /** {@code --convention}: a {@link Convention} name, or an error naming the option. */
+    static Convention parseConvention(String value) {
+        try {
+            return Convention.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--" + e.getMessage(), e);
+        }
+    }
+
+    static NoiseGenerator parseNoise(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "torch" -> NoiseGenerator.TORCH_CPU;
+            case "mlx" -> NoiseGenerator.MLX;
+            default -> throw new IllegalArgumentException("--noise: '" + value + "' must be torch or mlx");
         };
     }
 

@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flowmatch.convention.Convention;
+import dev.flowmatch.noise.TorchBuild;
+import dev.flowmatch.noise.TorchCpuKernel;
+import dev.flowmatch.noise.TorchRelease;
+import dev.flowmatch.schedule.DiffusersRelease;
 import dev.flowmatch.schedule.Flux2;
 import dev.flowmatch.schedule.Schedule;
 import dev.flowmatch.schedule.ScheduleRequest;
@@ -28,7 +33,9 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "schedule", mixinStandardHelpOptions = true, versionProvider = Version.class,
         header = "Prints the schedule (sigmas, timesteps) a pipeline would use.",
         description = "Computed exactly as diffusers computes it. By default: the scheduler of FLUX.2 [klein], the"
-                + " pipeline's sigmas linspace(1, 1/N, N) and the empirical mu of a --width by --height image.")
+                + " pipeline's sigmas linspace(1, 1/N, N) and the empirical mu of a --width by --height image. With"
+                + " --convention, exactly as Ollama (amd64 or arm64) or the Flux2Scheduler node of ComfyUI computes"
+                + " it.")
 final class ScheduleCommand implements Callable<Integer> {
 
     enum Format { table, json, csv }
@@ -63,6 +70,23 @@ final class ScheduleCommand implements Callable<Integer> {
             description = "Use the scheduler's own spacing (set_timesteps(N)) instead of the pipeline's sigmas.")
     boolean defaultSpacing;
 
+    @Option(names = "--convention", defaultValue = "diffusers", paramLabel = "NAME",
+            description = "diffusers, ollama, ollama-arm64 or comfyui: whose arithmetic (default ${DEFAULT-VALUE}).")
+    String convention;
+
+    @Option(names = "--torch-kernel", defaultValue = "avx2", paramLabel = "avx2|default",
+            description = "comfyui: the torch CPU kernel whose linspace ComfyUI runs on (default ${DEFAULT-VALUE}).")
+    String torchKernel;
+
+    @Option(names = "--torch-version", defaultValue = "2.7", paramLabel = "VERSION",
+            description = "comfyui: the torch release (1.13 vectorised its linspace; 2.x did not; default ${DEFAULT-VALUE}).")
+    String torchVersion;
+
+    @Option(names = "--diffusers-release", defaultValue = "0.40", paramLabel = "0.39|0.40",
+            description = "diffusers: 0.39 returns custom --timesteps as given, 0.40 recomputes them from the sigmas"
+                    + " (default ${DEFAULT-VALUE}).")
+    String diffusersRelease;
+
     @Option(names = "--format", defaultValue = "table", paramLabel = "FORMAT",
             description = "table, json or csv (default ${DEFAULT-VALUE}).")
     Format format;
@@ -70,8 +94,13 @@ final class ScheduleCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
+        Convention engine = SampleCommand.parseConvention(convention);
+        DiffusersRelease release = parseDiffusersRelease(diffusersRelease);
         SchedulerConfig cfg = config == null ? SchedulerConfig.flux2Klein()
                 : SchedulerConfigJson.read(config, warning -> err.println("flowmatch: warning: " + warning));
+        if (engine != Convention.DIFFUSERS) {
+            return callOtherEngine(engine, cfg);
+        }
         if (defaultSpacing && (sigmas != null || timesteps != null)) {
             throw new IllegalArgumentException("--default-spacing cannot be combined with --sigmas or --timesteps");
         }
@@ -92,15 +121,47 @@ final class ScheduleCommand implements Callable<Integer> {
         }
         ScheduleRequest request = new ScheduleRequest(steps != null || defaultSpacing ? n : null, customSigmas,
                 usedMu, customTimesteps);
-        Schedule schedule = Schedules.compute(cfg, request);
+        Schedule schedule = Schedules.compute(cfg, cfg.shift(), request, release);
+        print(Convention.DIFFUSERS, cfg, schedule, usedMu);
+        return 0;
+    }
+
+    /**
+     * Ollama's or ComfyUI's FLUX.2 schedule: the engine's image sequence length of the size as given (each engine
+     * rounds it its own way), its empirical mu unless --mu, its SetTimestepsWithMu / Flux2Scheduler arithmetic.
+     */
+    private int callOtherEngine(Convention engine, SchedulerConfig cfg) {
+        if (sigmas != null || timesteps != null || defaultSpacing) {
+            throw new IllegalArgumentException("--sigmas, --timesteps and --default-spacing: only with --convention"
+                    + " diffusers (" + engine.cliName() + " computes the FLUX.2 pipeline schedule only)");
+        }
+        int n = steps != null ? steps : 4;
+        if (n < 1) {
+            throw new IllegalArgumentException("--steps: " + n + " must be >= 1");
+        }
+        TorchBuild torch = new TorchBuild(TorchCpuKernel.parse(torchKernel), TorchRelease.parse(torchVersion));
+        double usedMu = mu != null ? mu : engine.empiricalMu(engine.imageSeqLen(size.requested()), n);
+        Schedule schedule = engine.flux2Schedule(cfg, cfg.shift(), n, usedMu, torch);
+        print(engine, cfg, schedule, usedMu);
+        return 0;
+    }
+
+    private void print(Convention engine, SchedulerConfig cfg, Schedule schedule, Double usedMu) {
         PrintWriter out = spec.commandLine().getOut();
         switch (format) {
-            case json -> out.println(json(cfg, schedule, usedMu));
+            case json -> out.println(json(engine, cfg, schedule, usedMu));
             case csv -> csv(out, schedule);
-            case table -> table(out, cfg, schedule, usedMu);
+            case table -> table(out, engine, cfg, schedule, usedMu);
         }
         out.flush();
-        return 0;
+    }
+
+    static DiffusersRelease parseDiffusersRelease(String value) {
+        return switch (value.trim()) {
+            case "0.39", "v0.39" -> DiffusersRelease.V0_39;
+            case "0.40", "v0.40" -> DiffusersRelease.V0_40;
+            default -> throw new IllegalArgumentException("--diffusers-release: '" + value + "' must be 0.39 or 0.40");
+        };
     }
 
     private int imageSeqLen() {
@@ -108,9 +169,10 @@ final class ScheduleCommand implements Callable<Integer> {
         return Flux2.imageSeqLen(size.size(err));
     }
 
-    static String json(SchedulerConfig cfg, Schedule schedule, Double mu) {
+    static String json(Convention engine, SchedulerConfig cfg, Schedule schedule, Double mu) {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = mapper.createObjectNode();
+        root.put("convention", engine.cliName());
         root.set("config", SchedulerConfigJson.toTree(cfg));
         root.put("num_inference_steps", schedule.numSteps());
         if (mu == null) {
@@ -143,8 +205,11 @@ final class ScheduleCommand implements Callable<Integer> {
         }
     }
 
-    private static void table(PrintWriter out, SchedulerConfig cfg, Schedule schedule, Double mu) {
-        out.printf(Locale.ROOT, "%s, %s, mu %s%n", Flowmatch.count(schedule.numSteps(), "step"), describe(cfg),
+    private static void table(PrintWriter out, Convention engine, SchedulerConfig cfg, Schedule schedule, Double mu) {
+        String arithmetic = engine == Convention.DIFFUSERS ? describe(cfg)
+                : engine == Convention.COMFYUI ? "ComfyUI Flux2Scheduler" : "Ollama " + engine.cliName() + ", "
+                + describe(cfg);
+        out.printf(Locale.ROOT, "%s, %s, mu %s%n", Flowmatch.count(schedule.numSteps(), "step"), arithmetic,
                 mu == null ? "none (fixed shift)" : Double.toString(mu));
         out.printf(Locale.ROOT, "%5s  %-12s  %-12s%n", "step", "sigma", "timestep");
         float[] sigmas = schedule.sigmas();

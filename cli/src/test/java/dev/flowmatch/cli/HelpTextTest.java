@@ -17,7 +17,7 @@ import picocli.CommandLine;
  */
 class HelpTextTest {
     @ParameterizedTest
-    @ValueSource(strings = {"", "schedule", "sample", "backends", "bench"})
+    @ValueSource(strings = {"", "schedule", "sample", "backends", "bench", "generate"})
     void helpIsWrappedParagraphsWithoutPlaceholders(String command) {
         CliRunner r = command.isEmpty() ? CliRunner.run("--help") : CliRunner.run(command, "--help");
         assertEquals(0, r.status(), r.err());
@@ -43,7 +43,7 @@ class HelpTextTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"schedule", "sample", "backends", "bench"})
+    @ValueSource(strings = {"schedule", "sample", "backends", "bench", "generate"})
     void theCommandListShowsEachSummaryOnce(String command) {
         StringWriter out = new StringWriter();
         assertEquals(0, Flowmatch.run(new PrintWriter(out, true), new PrintWriter(new StringWriter(), true), "--help"));

@@ -155,4 +155,32 @@ class SampleCommandTest {
         assertTrue(r.out().contains("mlx"), r.out());
         assertTrue(r.out().contains("selected: "), r.out());
     }
+
+    @Test
+    void ollamaConventionRunsOllamasLoopWithMlxNoise() {
+        CliRunner r = sample("--convention", "ollama", "--steps", "3", "--width", "120", "--height", "130");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("128x128 (64 tokens)"), r.out());
+        assertTrue(r.out().contains("convention ollama, noise mlx"), r.out());
+        assertTrue(r.err().contains("Ollama renders 120x130 as 128x128"), r.err());
+        double error = lastError(r);
+        assertTrue(error > 0 && error < 1, "error " + error);
+        CliRunner torchNoise = sample("--convention", "ollama-arm64", "--noise", "torch", "--steps", "3");
+        assertEquals(0, torchNoise.status(), torchNoise.err());
+        assertTrue(torchNoise.out().contains("convention ollama-arm64, noise torch"), torchNoise.out());
+        CliRunner mlxNoise = sample("--noise", "mlx", "--steps", "3");
+        assertEquals(0, mlxNoise.status(), mlxNoise.err());
+        assertTrue(mlxNoise.out().contains("convention diffusers, noise mlx"), mlxNoise.out());
+    }
+
+    @Test
+    void badConventionAndNoiseAreOneLineErrors() {
+        for (String[] bad : new String[][] {{"--convention", "comfyui"}, {"--noise", "philox"},
+                {"--convention", "tensorrt"}}) {
+            CliRunner r = sample(bad);
+            assertEquals(2, r.status(), r.err());
+            assertEquals(1, r.err().strip().split("\\R").length, r.err());
+            assertTrue(r.err().startsWith("flowmatch: " + bad[0]), r.err());
+        }
+    }
 }

@@ -4,8 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flowmatch.schedule.ImageSize;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flowmatch.convention.ComfyUiSchedule;
+import dev.flowmatch.convention.Convention;
+import dev.flowmatch.noise.TorchBuild;
+import dev.flowmatch.noise.TorchCpuKernel;
+import dev.flowmatch.noise.TorchRelease;
 import dev.flowmatch.schedule.Flux2;
 import dev.flowmatch.schedule.Schedule;
 import dev.flowmatch.schedule.ScheduleRequest;
@@ -78,6 +84,58 @@ class ScheduleCommandTest {
         assertTrue(r.out().contains("mu 1.5"), r.out());
         assertTrue(r.out().contains("(terminal)"), r.out());
         assertEquals(6, r.out().strip().split("\\R").length, r.out());
+    }
+
+    @Test
+    void conventionsPrintTheirEnginesNumbers() throws Exception {
+        for (Convention c : new Convention[] {Convention.OLLAMA, Convention.OLLAMA_ARM64, Convention.COMFYUI}) {
+            CliRunner r = CliRunner.run("schedule", "--convention", c.cliName(), "--steps", "20", "--width", "1000",
+                    "--height", "1000", "--format", "json");
+            assertEquals(0, r.status(), r.err());
+            JsonNode root = JSON.readTree(r.out());
+            assertEquals(c.cliName(), root.get("convention").asText());
+            double mu = c.empiricalMu(c.imageSeqLen(ImageSize.square(1000)), 20);
+            assertEquals(mu, root.get("mu").asDouble(), 0.0);
+            Schedule expected = c.flux2Schedule(SchedulerConfig.flux2Klein(), 3.0, 20, mu, TorchBuild.STANDARD);
+            assertArrayEquals(expected.sigmas(), floats(root.get("sigmas")), c.cliName());
+            assertArrayEquals(expected.timesteps(), floats(root.get("timesteps")), c.cliName());
+        }
+        assertEquals(ComfyUiSchedule.flux2Scheduler(20, ImageSize.square(1000), TorchBuild.STANDARD),
+                Convention.COMFYUI.flux2Schedule(SchedulerConfig.flux2Klein(), 3.0, 20,
+                        Convention.COMFYUI.empiricalMu(3906, 20), TorchBuild.STANDARD));
+        CliRunner old = CliRunner.run("schedule", "--convention", "comfyui", "--steps", "20", "--torch-kernel", "default",
+                "--torch-version", "1.13", "--format", "json");
+        assertEquals(0, old.status(), old.err());
+        assertArrayEquals(ComfyUiSchedule.flux2Scheduler(20, ImageSize.square(1024),
+                new TorchBuild(TorchCpuKernel.DEFAULT, TorchRelease.TORCH_1_13)).sigmas(),
+                floats(JSON.readTree(old.out()).get("sigmas")));
+        CliRunner table = CliRunner.run("schedule", "--convention", "ollama-arm64");
+        assertEquals(0, table.status(), table.err());
+        assertTrue(table.out().contains("Ollama ollama-arm64"), table.out());
+    }
+
+    @Test
+    void diffusersReleaseDecidesCustomTimesteps() throws Exception {
+        CliRunner r = CliRunner.run("schedule", "--timesteps", "1000,750.3,500.9", "--mu", "1.2", "--diffusers-release",
+                "0.39", "--format", "json");
+        assertEquals(0, r.status(), r.err());
+        assertArrayEquals(new float[] {1000f, 750.3f, 500.9f}, floats(JSON.readTree(r.out()).get("timesteps")));
+        CliRunner v40 = CliRunner.run("schedule", "--timesteps", "1000,750.3,500.9", "--mu", "1.2", "--format", "json");
+        assertEquals(0, v40.status(), v40.err());
+        SchedulerConfig cfg = SchedulerConfig.flux2Klein();
+        assertArrayEquals(Schedules.compute(cfg, ScheduleRequest.ofTimesteps(1000, 750.3, 500.9).withMu(1.2))
+                .timesteps(), floats(JSON.readTree(v40.out()).get("timesteps")));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--convention=mlx", "--convention=ollama --sigmas=1,0.5", "--convention=comfyui --default-spacing",
+            "--convention=comfyui --torch-kernel=sse", "--diffusers-release=0.41", "--convention=ollama --width=-5"})
+    void badConventionOptionsGiveOneLineAndStatusTwo(String options) {
+        CliRunner r = CliRunner.run(("schedule " + options).split(" "));
+        assertEquals(2, r.status(), r.err());
+        assertEquals("", r.out());
+        assertEquals(1, r.err().strip().split("\\R").length, r.err());
+        assertTrue(r.err().startsWith("flowmatch: "), r.err());
     }
 
     @ParameterizedTest

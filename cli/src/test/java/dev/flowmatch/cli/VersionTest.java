@@ -10,7 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** {@code --version} prints the version of the pom that built it, for the command and every subcommand. */
 class VersionTest {
     @ParameterizedTest
-    @ValueSource(strings = {"", "schedule", "sample", "backends", "bench"})
+    @ValueSource(strings = {"", "schedule", "sample", "backends", "bench", "generate"})
     void versionIsThePomVersion(String subcommand) {
         String pomVersion = System.getProperty("flowmatch.pom.version");
         assertNotNull(pomVersion, "surefire passes flowmatch.pom.version");

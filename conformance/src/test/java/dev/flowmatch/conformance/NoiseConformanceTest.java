@@ -103,6 +103,34 @@ class NoiseConformanceTest {
         }
     }
 
+    /**
+     * {@link NoiseGenerator#MLX} (MLX's {@code random.normal} computed in Java) gives the same bits on every
+     * backend, and on the mlx backend it is exactly the backend's own generator ({@code NATIVE}).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void mlxNoiseIsTheSameEverywhereAndIsMlxsOwn(TensorBackend backend) {
+        Conformance.use(backend);
+        TensorBackend reference = Conformance.reference();
+        boolean mlx = backend.name().equals("mlx");
+        qtFew(mlx ? 2 : 10).forAll(longs().all(), integers().between(0, 2), longs().all())
+                .checkAssert((seed, dtype, shapeSeed) -> {
+                    DType d = Data.dtype(dtype);
+                    Shape shape = Data.shape(shapeSeed, 5000);
+                    try (Tensor expected = Noise.initNoise(reference, shape, seed, d, NoiseGenerator.MLX);
+                         Tensor actual = Noise.initNoise(backend, shape, seed, d, NoiseGenerator.MLX)) {
+                        int[] bits = reference.toBits(expected);
+                        assertArrayEquals(bits, backend.toBits(actual), () -> "seed " + seed + " " + shape + " " + d);
+                        if (mlx) {
+                            try (Tensor own = Noise.initNoise(backend, shape, seed, d, NoiseGenerator.NATIVE)) {
+                                assertArrayEquals(bits, backend.toBits(own),
+                                        () -> "mlx NATIVE, seed " + seed + " " + shape + " " + d);
+                            }
+                        }
+                    }
+                });
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void badShapesAreClearErrors(TensorBackend backend) {

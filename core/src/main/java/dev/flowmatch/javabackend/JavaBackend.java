@@ -3,6 +3,7 @@ package dev.flowmatch.javabackend;
 import dev.flowmatch.tensor.AffineSpec;
 import dev.flowmatch.tensor.Availability;
 import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Expr;
 import dev.flowmatch.tensor.Shape;
 import dev.flowmatch.tensor.Tensor;
 import dev.flowmatch.tensor.TensorBackend;
@@ -14,7 +15,8 @@ import java.util.Objects;
  *
  * <p>Every other backend is tested against this one. Java never contracts {@code a*b+c} into a fused
  * multiply-add, so these loops give PyTorch's eager CPU results bit for bit. The hot loops live in
- * {@link AffineKernels}, one small method per dtype combination so the JIT compiles each well.
+ * {@link AffineKernels}, one small method per dtype combination so the JIT compiles each well, and in
+ * {@link ElementwiseKernels}, which runs an {@link Expr} block by block.
  */
 public final class JavaBackend implements TensorBackend {
     /** The name of this backend: {@value}. */
@@ -174,6 +176,16 @@ public final class JavaBackend implements TensorBackend {
         short[] out = pool.shorts(n);
         AffineKernels.intoBits16(a, tx, b, ty, spec, out);
         return JavaTensor.ofHalves(this, tx.shape(), spec.out(), out);
+    }
+
+    @Override
+    public Tensor elementwise(Expr expression, Tensor... inputs) {
+        Shape shape = Tensors.checkElementwise(this, expression, inputs);
+        JavaTensor[] tensors = new JavaTensor[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            tensors[i] = (JavaTensor) inputs[i];
+        }
+        return ElementwiseKernels.evaluate(this, expression, tensors, shape, expression.dtype(Tensors.dtypes(inputs)));
     }
 
     private JavaTensor own(Tensor tensor, String role) {

@@ -104,16 +104,17 @@ public final class Flux2Latents {
     }
 
     /**
-     * Packed latents from {@code generator}: {@link NoiseGenerator#TORCH_CPU} as above, or
-     * {@link NoiseGenerator#NATIVE}, the backend's own generator drawn at {@link #noiseShape} and packed the same
-     * way (what Ollama's MLX engine does; not portable).
+     * Packed latents from {@code generator}: {@link NoiseGenerator#TORCH_CPU} as above, or the generator drawn at
+     * {@link #noiseShape} and packed the same way: {@link NoiseGenerator#MLX} is Ollama's
+     * {@code packLatents(InitNoise([1, 128, H/16, W/16], seed))} (bfloat16 there) on every backend,
+     * {@link NoiseGenerator#NATIVE} the backend's own generator (not portable).
      *
      * @param backend   the backend the latents go to
      * @param batch     the batch size, {@code >= 1}
      * @param size      the image size; each side at least 16 pixels
      * @param seed      the seed
      * @param dtype     the latents' dtype
-     * @param generator {@link NoiseGenerator#TORCH_CPU} or {@link NoiseGenerator#NATIVE}
+     * @param generator {@link NoiseGenerator#TORCH_CPU}, {@link NoiseGenerator#MLX} or {@link NoiseGenerator#NATIVE}
      * @return the packed latents {@code [B, (H/16) * (W/16), 128]}, a new tensor the caller must close
      * @throws IllegalArgumentException if {@code batch < 1}, a side is below 16 pixels, or the noise is too large
      */
@@ -126,8 +127,12 @@ public final class Flux2Latents {
         }
         Shape noise = noiseShape(batch, size);
         int[] bits;
-        try (Tensor drawn = Noise.initNoise(backend, noise, seed, dtype, NoiseGenerator.NATIVE)) {
-            bits = backend.toBits(drawn);
+        if (generator == NoiseGenerator.MLX) {
+            bits = MlxRandom.normalBits(seed, noise, dtype);
+        } else {
+            try (Tensor drawn = Noise.initNoise(backend, noise, seed, dtype, NoiseGenerator.NATIVE)) {
+                bits = backend.toBits(drawn);
+            }
         }
         return backend.fromBits(pack(bits, noise), dtype, packedShape(batch, size));
     }

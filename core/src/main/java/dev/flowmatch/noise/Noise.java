@@ -61,7 +61,8 @@ public final class Noise {
     }
 
     /**
-     * Noise from {@code generator}: {@link NoiseGenerator#TORCH_CPU} as above, or the backend's own
+     * Noise from {@code generator}: {@link NoiseGenerator#TORCH_CPU} as above, {@link NoiseGenerator#MLX} (MLX's
+     * {@code random.normal} with {@code random.key(seed)}, computed in Java), or the backend's own
      * {@link TensorBackend#nativeNormal} for {@link NoiseGenerator#NATIVE} (not portable between backends).
      *
      * @param backend   the backend the tensor goes to
@@ -78,6 +79,7 @@ public final class Noise {
         Objects.requireNonNull(generator, "generator");
         return switch (generator) {
             case TORCH_CPU -> initNoise(backend, shape, seed, dtype);
+            case MLX -> MlxRandom.normal(backend, shape, seed, dtype);
             case NATIVE -> nativeNoise(backend, shape, seed, dtype);
         };
     }

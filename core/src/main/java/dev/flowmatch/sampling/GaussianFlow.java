@@ -110,6 +110,39 @@ public final class GaussianFlow implements VelocityModel {
     }
 
     /**
+     * The exact ODE endpoint from latents {@code x} at noise level {@code sigma} (an image-to-image start): the
+     * trajectory through {@code x} is {@code x_t = (1-t) m + sqrt((1-t)^2 s^2 + t^2) z'} with
+     * {@code z' = (x - (1-sigma) m) / sqrt((1-sigma)^2 s^2 + sigma^2)}, so it ends at {@code m + s z'}.
+     *
+     * @param latents the latents at {@code sigma}
+     * @param sigma   their noise level, in (0, 1]
+     * @return the endpoint per element, float64
+     */
+    public double[] exactEndpointFrom(float[] latents, double sigma) {
+        if (!(sigma > 0 && sigma <= 1)) {
+            throw new IllegalArgumentException("sigma: " + sigma + " must lie in (0, 1]");
+        }
+        requireWhole(null, latents.length);
+        double oneMinus = 1 - sigma;
+        double scale = Math.sqrt(oneMinus * oneMinus * std * std + sigma * sigma);
+        double[] out = new double[latents.length];
+        for (int i = 0; i < latents.length; i++) {
+            double m = mean[i % mean.length];
+            out[i] = m + std * (latents[i] - oneMinus * m) / scale;
+        }
+        return out;
+    }
+
+    /**
+     * The data mean {@code m} of one batch item.
+     *
+     * @return a copy of the mean
+     */
+    public float[] mean() {
+        return mean.clone();
+    }
+
+    /**
      * {@code ||a - b|| / ||b||}.
      *
      * @param a the values to compare

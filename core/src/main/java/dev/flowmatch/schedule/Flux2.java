@@ -1,5 +1,7 @@
 package dev.flowmatch.schedule;
 
+import dev.flowmatch.tensor.DType;
+
 /**
  * What the FLUX.2 pipelines of diffusers compute around the scheduler ({@code pipeline_flux2_klein.py}).
  */
@@ -24,6 +26,31 @@ public final class Flux2 {
             throw new IllegalArgumentException("numSteps: " + numSteps + " must be >= 1");
         }
         return Spacings.linspace(1.0, 1.0 / numSteps, numSteps);
+    }
+
+    /**
+     * The model time the FLUX.2 pipelines give the transformer for scheduler timestep {@code t}:
+     * {@code timestep = t.expand(B).to(latents.dtype)}, then {@code timestep / 1000} computed in that dtype
+     * ({@code pipeline_flux2_klein.py}).
+     *
+     * @param timestep a scheduler timestep
+     * @param dtype    the latents' dtype
+     * @return the model time, a value of {@code dtype}
+     */
+    public static float modelTime(float timestep, DType dtype) {
+        return dtype.round(dtype.round(timestep) / 1000f);
+    }
+
+    /**
+     * The timestep the FLUX.2 transformer embeds for model time {@code modelTime}:
+     * {@code timestep.to(dtype) * 1000} in the transformer's dtype ({@code transformer_flux2.py} forward).
+     *
+     * @param modelTime the pipeline's model time ({@link #modelTime})
+     * @param dtype     the transformer's dtype
+     * @return the timestep, a value of {@code dtype}
+     */
+    public static float transformerTimestep(float modelTime, DType dtype) {
+        return dtype.round(dtype.round(modelTime) * 1000f);
     }
 
     /**

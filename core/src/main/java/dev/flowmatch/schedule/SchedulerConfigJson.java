@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -129,35 +127,41 @@ public final class SchedulerConfigJson {
      */
     public static SchedulerConfig fromTree(JsonNode object, Consumer<String> warnings) {
         Objects.requireNonNull(warnings, "warnings");
-        SchedulerConfig.Builder b = SchedulerConfig.builder();
-        Iterator<Map.Entry<String, JsonNode>> fields = object.properties().iterator();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> field = fields.next();
-            String key = field.getKey();
-            JsonNode v = field.getValue();
-            if (key.startsWith("_")) {
-                continue;
-            }
-            switch (key) {
-                case "num_train_timesteps" -> b.numTrainTimesteps(integer(key, v));
-                case "shift" -> b.shift(number(key, v));
-                case "use_dynamic_shifting" -> b.useDynamicShifting(flag(key, v));
-                case "base_shift" -> b.baseShift(nullableNumber(key, v));
-                case "max_shift" -> b.maxShift(nullableNumber(key, v));
-                case "base_image_seq_len" -> b.baseImageSeqLen(integer(key, v));
-                case "max_image_seq_len" -> b.maxImageSeqLen(integer(key, v));
-                case "invert_sigmas" -> b.invertSigmas(flag(key, v));
-                case "shift_terminal" -> b.shiftTerminal(nullableNumber(key, v));
-                case "use_karras_sigmas" -> b.useKarrasSigmas(flag(key, v));
-                case "use_exponential_sigmas" -> b.useExponentialSigmas(flag(key, v));
-                case "use_beta_sigmas" -> b.useBetaSigmas(flag(key, v));
-                case "time_shift_type" -> b.timeShiftType(TimeShiftType.parse(text(key, v)));
-                case "stochastic_sampling" -> b.stochasticSampling(flag(key, v));
-                default -> warnings.accept("scheduler config key '" + key + "' is not used by " + CLASS_NAME
-                        + "; ignored");
-            }
+        ConfigKeys keys = new ConfigKeys(object, CLASS_NAME);
+        SchedulerConfig config = fromKeys(keys);
+        for (String key : keys.unusedKeys()) {
+            warnings.accept("scheduler config key '" + key + "' is not used by " + CLASS_NAME + "; ignored");
         }
-        return b.build();
+        return config;
+    }
+
+    /**
+     * Reads the keys of diffusers' {@code FlowMatchEulerDiscreteScheduler.__init__}, each with diffusers' default
+     * when absent; other keys are left unread (see {@link ConfigKeys#unusedKeys()}).
+     *
+     * @param keys the config's keys (each key read here is marked used)
+     * @return the config
+     * @throws IllegalArgumentException naming the key, for a bad value
+     */
+    public static SchedulerConfig fromKeys(ConfigKeys keys) {
+        SchedulerConfig d = SchedulerConfig.defaults();
+        String timeShiftType = keys.nullableText("time_shift_type", d.timeShiftType().configValue());
+        return SchedulerConfig.builder()
+                .numTrainTimesteps(keys.integer("num_train_timesteps", d.numTrainTimesteps()))
+                .shift(keys.number("shift", d.shift()))
+                .useDynamicShifting(keys.flag("use_dynamic_shifting", d.useDynamicShifting()))
+                .baseShift(keys.nullableNumber("base_shift", d.baseShift()))
+                .maxShift(keys.nullableNumber("max_shift", d.maxShift()))
+                .baseImageSeqLen(keys.integer("base_image_seq_len", d.baseImageSeqLen()))
+                .maxImageSeqLen(keys.integer("max_image_seq_len", d.maxImageSeqLen()))
+                .invertSigmas(keys.flag("invert_sigmas", d.invertSigmas()))
+                .shiftTerminal(keys.nullableNumber("shift_terminal", d.shiftTerminal()))
+                .useKarrasSigmas(keys.flag("use_karras_sigmas", d.useKarrasSigmas()))
+                .useExponentialSigmas(keys.flag("use_exponential_sigmas", d.useExponentialSigmas()))
+                .useBetaSigmas(keys.flag("use_beta_sigmas", d.useBetaSigmas()))
+                .timeShiftType(TimeShiftType.parse(timeShiftType))
+                .stochasticSampling(keys.flag("stochastic_sampling", d.stochasticSampling()))
+                .build();
     }
 
     /**
@@ -217,43 +221,5 @@ public final class SchedulerConfigJson {
 
     private static void logUnknownKey(String warning) {
         LOG.log(System.Logger.Level.WARNING, warning);
-    }
-
-    private static double number(String key, JsonNode v) {
-        if (v.isNumber()) {
-            return v.doubleValue();
-        }
-        throw new IllegalArgumentException(key + ": " + v + " must be a number");
-    }
-
-    private static Double nullableNumber(String key, JsonNode v) {
-        return v.isNull() ? null : number(key, v);
-    }
-
-    private static int integer(String key, JsonNode v) {
-        if (v.isIntegralNumber() && v.canConvertToInt()) {
-            return v.intValue();
-        }
-        if (v.isNumber() && v.doubleValue() == Math.rint(v.doubleValue()) && Math.abs(v.doubleValue()) < Integer.MAX_VALUE) {
-            return (int) v.doubleValue();
-        }
-        throw new IllegalArgumentException(key + ": " + v + " must be an integer");
-    }
-
-    private static boolean flag(String key, JsonNode v) {
-        if (v.isNull()) {
-            return false; // diffusers tests these with `if config.x:`; None is false
-        }
-        if (v.isBoolean()) {
-            return v.booleanValue();
-        }
-        throw new IllegalArgumentException(key + ": " + v + " must be true or false");
-    }
-
-    private static String text(String key, JsonNode v) {
-        if (v.isTextual()) {
-            return v.textValue();
-        }
-        throw new IllegalArgumentException(key + ": " + v + " must be a string");
     }
 }

@@ -43,6 +43,23 @@ public final class Schedules {
      *                                  the argument
      */
     public static Schedule compute(SchedulerConfig config, double shift, ScheduleRequest request) {
+        return compute(config, shift, request, DiffusersRelease.V0_40);
+    }
+
+    /**
+     * {@code set_timesteps} as {@code release} computes it: the releases differ only for custom timesteps
+     * ({@link DiffusersRelease}).
+     *
+     * @param config  the scheduler config
+     * @param shift   the scheduler's current fixed shift, finite and {@code > 0}
+     * @param request the arguments of {@code set_timesteps}
+     * @param release the diffusers release to reproduce
+     * @return the schedule
+     * @throws IllegalArgumentException where that release raises, naming the argument
+     */
+    public static Schedule compute(SchedulerConfig config, double shift, ScheduleRequest request,
+                                   DiffusersRelease release) {
+        java.util.Objects.requireNonNull(release, "release");
         if (config.useDynamicShifting() && request.mu() == null) {
             throw new IllegalArgumentException("mu: must be passed when use_dynamic_shifting is true");
         }
@@ -77,7 +94,12 @@ public final class Schedules {
             double[] converted = convertSpacing(config, sigmas64[n - 1], sigmas64[0], n);
             sigmas32 = toFloat32(converted != null ? converted : sigmas64);
         }
-        return finish(config, sigmas32);
+        Schedule schedule = finish(config, sigmas32);
+        if (release == DiffusersRelease.V0_39 && customTimesteps != null && !config.invertSigmas()) {
+            // diffusers <= 0.39: "timesteps = torch.from_numpy(timesteps).to(dtype=torch.float32)", the given values
+            return new Schedule(schedule.sigmas(), toFloat32(customTimesteps));
+        }
+        return schedule;
     }
 
     /**

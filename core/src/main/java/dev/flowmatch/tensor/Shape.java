@@ -109,6 +109,31 @@ public record Shape(long[] dims) {
         return (int) n;
     }
 
+    /**
+     * The shape two tensors broadcast to, with NumPy's and PyTorch's rule: dimensions aligned at the last one,
+     * each pair equal or one of them 1 (a missing leading dimension counts as 1).
+     *
+     * @throws IllegalArgumentException naming both shapes when they do not broadcast
+     *
+     * @param a one shape
+     * @param b the other
+     * @return the broadcast shape
+     */
+    public static Shape broadcast(Shape a, Shape b) {
+        int rank = Math.max(a.rank(), b.rank());
+        long[] dims = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            long da = i < rank - a.rank() ? 1 : a.dims[i - (rank - a.rank())];
+            long db = i < rank - b.rank() ? 1 : b.dims[i - (rank - b.rank())];
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException("shapes " + a + " and " + b + " do not broadcast (dimension "
+                        + i + " of the result: " + da + " vs " + db + ")");
+            }
+            dims[i] = da == 1 ? db : da;
+        }
+        return new Shape(dims);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof Shape s && Arrays.equals(dims, s.dims);

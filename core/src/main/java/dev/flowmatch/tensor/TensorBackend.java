@@ -5,7 +5,8 @@ package dev.flowmatch.tensor;
  * (see {@link Backends}).
  *
  * <p>A backend only moves numbers: it creates tensors from host data, reads them back, converts dtypes and
- * evaluates one primitive, {@link #affine}. All schedule math and all step logic live in core.
+ * evaluates two primitives, {@link #affine} (the Euler step) and {@link #elementwise} (any step written as an
+ * {@link Expr}). All schedule math and all step logic live in core.
  *
  * <p>Implementations must be thread-safe: one backend instance serves every scheduler in the JVM. Tensors are
  * immutable values; concurrent reads of one tensor are allowed.
@@ -121,6 +122,38 @@ public interface TensorBackend {
      * @throws IllegalStateException    if a tensor is closed
      */
     Tensor affine(float a, Tensor x, float b, Tensor y, AffineSpec spec);
+
+    /**
+     * Evaluates {@code expression} elementwise over {@code inputs} ({@code inputs[i]} is {@link Expr.Input}
+     * {@code i}), rounded exactly as {@link Expr} specifies (or within one ulp of the result's dtype if this backend
+     * declares {@link #fusesMultiplyAdd()}). Inputs broadcast to a common shape, which the result has; its dtype is
+     * the root's ({@link Expr#dtype}).
+     *
+     * <p>The default reads the inputs to the host, evaluates {@link Expr#apply} there and uploads the result: correct
+     * on any backend, but a copy each way. Backends override it to compute where the tensors live ({@code java},
+     * {@code djl} and {@code mlx} do); {@link Tensors#checkElementwise} has the argument checks.
+     *
+     * @param expression the expression; {@link Expr.Input} {@code i} reads {@code inputs[i]}
+     * @param inputs     the tensors it reads, as many as {@link Expr#arity()}
+     * @return a new tensor of the broadcast shape and the root's dtype
+     */
+    default Tensor elementwise(Expr expression, Tensor... inputs) {
+        Shape shape = Tensors.checkElementwise(this, expression, inputs);
+        float[][] values = new float[inputs.length][];
+        for (int i = 0; i < inputs.length; i++) {
+            values[i] = Tensors.broadcastValues(toFloats(inputs[i]), inputs[i].shape(), shape);
+        }
+        int n = shape.numelAsInt();
+        float[] out = new float[n];
+        float[] element = new float[inputs.length];
+        for (int e = 0; e < n; e++) {
+            for (int i = 0; i < inputs.length; i++) {
+                element[i] = values[i][e];
+            }
+            out[e] = expression.apply(element);
+        }
+        return fromFloats(out, expression.dtype(Tensors.dtypes(inputs)), shape);
+    }
 
     /**
      * Waits until {@code tensor}'s value has been computed. Lazy runtimes (MLX builds a graph; CUDA queues

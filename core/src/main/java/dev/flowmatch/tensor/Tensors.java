@@ -111,6 +111,111 @@ public final class Tensors {
     }
 
     /**
+     * The checks of {@link TensorBackend#elementwise}: a valid expression (not deeper than {@link Expr#MAX_DEPTH},
+     * reading at least one tensor), exactly as many tensors as it reads, each owned by {@code backend} and open,
+     * their shapes broadcastable. Returns the broadcast shape of the result.
+     *
+     * @param backend    the backend that must own the tensors
+     * @param expression the expression
+     * @param inputs     the tensor arguments
+     * @return the shape of the result
+     * @throws IllegalArgumentException naming what is wrong
+     * @throws IllegalStateException    if a tensor is closed
+     */
+    public static Shape checkElementwise(TensorBackend backend, Expr expression, Tensor... inputs) {
+        Objects.requireNonNull(expression, "expression");
+        Objects.requireNonNull(inputs, "inputs");
+        requireDepth(expression, 1);
+        int arity = expression.arity();
+        if (arity == 0) {
+            throw new IllegalArgumentException("expression: reads no tensor (a result needs a shape): " + expression);
+        }
+        if (inputs.length != arity) {
+            throw new IllegalArgumentException("inputs: " + inputs.length + " tensors given but the expression reads "
+                    + arity + " (inputs 0.." + (arity - 1) + ")");
+        }
+        Shape shape = null;
+        for (int i = 0; i < inputs.length; i++) {
+            Tensor t = requireOwned(backend, inputs[i], "inputs[" + i + "]");
+            shape = shape == null ? t.shape() : Shape.broadcast(shape, t.shape());
+        }
+        return shape;
+    }
+
+    /**
+     * The dtypes of {@code inputs}, for {@link Expr#dtype}.
+     *
+     * @param inputs the tensors
+     * @return their dtypes, in order
+     */
+    public static DType[] dtypes(Tensor... inputs) {
+        DType[] dtypes = new DType[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            dtypes[i] = inputs[i].dtype();
+        }
+        return dtypes;
+    }
+
+    /**
+     * The values of a tensor of shape {@code from} repeated to the broadcast shape {@code to} (row-major); the
+     * array itself when the shapes are equal.
+     *
+     * @param values the values, row-major
+     * @param from   their shape
+     * @param to     a shape {@code from} broadcasts to
+     * @return the values of shape {@code to}
+     */
+    public static float[] broadcastValues(float[] values, Shape from, Shape to) {
+        if (from.equals(to)) {
+            return values;
+        }
+        int rank = to.rank();
+        int offset = rank - from.rank();
+        long[] toDims = to.dims();
+        // Stride of each result dimension in the source: 0 where the source repeats.
+        long[] sourceStrides = new long[rank];
+        long stride = 1;
+        for (int d = rank - 1; d >= 0; d--) {
+            long size = d < offset ? 1 : from.dim(d - offset);
+            sourceStrides[d] = size == 1 ? 0 : stride;
+            stride *= size;
+        }
+        int n = to.numelAsInt();
+        float[] out = new float[n];
+        long[] index = new long[rank];
+        long source = 0;
+        for (int e = 0; e < n; e++) {
+            out[e] = values[(int) source];
+            // Advance the multi-index like an odometer, keeping the source offset in step.
+            for (int d = rank - 1; d >= 0; d--) {
+                index[d]++;
+                source += sourceStrides[d];
+                if (index[d] < toDims[d]) {
+                    break;
+                }
+                source -= sourceStrides[d] * index[d];
+                index[d] = 0;
+            }
+        }
+        return out;
+    }
+
+    private static void requireDepth(Expr expression, int depth) {
+        if (depth > Expr.MAX_DEPTH) {
+            throw new IllegalArgumentException("expression: nested deeper than " + Expr.MAX_DEPTH + " operations");
+        }
+        switch (expression) {
+            case Expr.Binary b -> {
+                requireDepth(b.left(), depth + 1);
+                requireDepth(b.right(), depth + 1);
+            }
+            case Expr.Cast c -> requireDepth(c.operand(), depth + 1);
+            case Expr.Input in -> { }
+            case Expr.Scalar s -> { }
+        }
+    }
+
+    /**
      * Copies a tensor to another backend (through the host, bit-exact). Returns a new tensor.
      *
      * @param tensor the tensor (stays open; the caller still owns it)

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flowmatch.FlowMatchScheduler;
 import dev.flowmatch.javabackend.JavaBackend;
+import dev.flowmatch.noise.TorchGenerator;
 import dev.flowmatch.schedule.Flux2;
 import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.schedule.ScheduleRequest;
@@ -24,6 +25,47 @@ import org.junit.jupiter.api.Test;
 class SamplerTest {
     private final JavaBackend backend = new JavaBackend();
     private final GaussianFlow flow = new GaussianFlow(new float[] {0.5f, -1f, 0.25f, 2f}, 0.3);
+
+    @Test
+    void anySchedulerRunsWithTheGeneratorContinuingAcrossSteps() {
+        float[] noise = {0.3f, -1.2f, 0.8f, 0.05f, 1.1f, -0.4f, 0.0f, 2.2f};
+        SchedulerConfig stochastic = SchedulerConfig.flux2Klein().toBuilder().stochasticSampling(true).build();
+        Sampler sampler = Sampler.builder().scheduler(() -> new FlowMatchScheduler(stochastic)).numSteps(3).build();
+        float[] viaSampler;
+        try (Tensor z = backend.fromFloats(noise, DType.FLOAT32, Shape.of(1, 2, 4));
+             Tensor out = sampler.run(z, flow, new TorchGenerator(7))) {
+            viaSampler = backend.toFloats(out);
+        }
+        // The loop written out: one generator passed to every step.
+        FlowMatchScheduler scheduler = new FlowMatchScheduler(stochastic);
+        double mu = Flux2.computeEmpiricalMu(Flux2.imageSeqLen(ImageSize.square(1024)), 3);
+        scheduler.setTimesteps(ScheduleRequest.ofSigmas(Flux2.pipelineSigmas(3)).withMu(mu));
+        scheduler.setBeginIndex(0);
+        TorchGenerator generator = new TorchGenerator(7);
+        Tensor latents = backend.fromFloats(noise, DType.FLOAT32, Shape.of(1, 2, 4));
+        for (int i = 0; i < 3; i++) {
+            float t = scheduler.timestep(i);
+            try (Tensor v = flow.velocity(latents, t / 1000f); Tensor previous = latents) {
+                latents = scheduler.step(v, t, previous, generator);
+            }
+        }
+        assertArrayEquals(backend.toFloats(latents), viaSampler);
+        latents.close();
+        try (Tensor z = backend.fromFloats(noise, DType.FLOAT32, Shape.of(1, 2, 4))) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> sampler.run(z, flow));
+            assertTrue(e.getMessage().contains("NoiseSource"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aGivenScheduleReplacesThePipelines() {
+        ScheduleRequest uniform = ScheduleRequest.ofSigmas(1.0, 0.5).withMu(0.0);
+        Sampler sampler = Sampler.builder().schedule(uniform).build();
+        FlowMatchScheduler expected = new FlowMatchScheduler(SchedulerConfig.flux2Klein());
+        expected.setTimesteps(uniform);
+        assertArrayEquals(expected.sigmas(), sampler.newScheduler().sigmas());
+        assertEquals(0, sampler.newScheduler().beginIndex());
+    }
 
     @Test
     void loopIsThePipelinesStepForStep() {

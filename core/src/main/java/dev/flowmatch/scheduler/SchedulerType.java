@@ -1,0 +1,72 @@
+package dev.flowmatch.scheduler;
+
+import dev.flowmatch.FlowMatchScheduler;
+import dev.flowmatch.schedule.ConfigKeys;
+import dev.flowmatch.schedule.SchedulerConfigJson;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The scheduler family: one constant per diffusers scheduler class flowmatch reproduces, with the name the CLI
+ * uses and how a config builds it.
+ */
+public enum SchedulerType {
+    /** {@code FlowMatchEulerDiscreteScheduler}: first-order Euler (the FLUX.2 default), optionally stochastic. */
+    FLOW_MATCH_EULER("FlowMatchEulerDiscreteScheduler", "euler",
+            keys -> new FlowMatchScheduler(SchedulerConfigJson.fromKeys(keys))),
+    /**
+     * {@code DPMSolverMultistepScheduler} in flow mode: DPM-Solver++ (2M by default, orders 1 to 3) and
+     * SDE-DPM-Solver++ ({@code algorithm_type} {@code sde-dpmsolver++}, stochastic).
+     */
+    DPM_SOLVER_MULTISTEP(DpmSolverMultistepScheduler.CLASS_NAME, "dpm",
+            keys -> new DpmSolverMultistepScheduler(DpmSolverMultistepConfig.from(keys)));
+
+    private final String className;
+    private final String cliName;
+    private final Function<ConfigKeys, Scheduler> factory;
+
+    SchedulerType(String className, String cliName, Function<ConfigKeys, Scheduler> factory) {
+        this.className = className;
+        this.cliName = cliName;
+        this.factory = factory;
+    }
+
+    /** diffusers' class name ({@code _class_name}). */
+    public String className() {
+        return className;
+    }
+
+    /** The short name the CLI takes ({@code --scheduler NAME}). */
+    public String cliName() {
+        return cliName;
+    }
+
+    /** Builds a scheduler of this type from config keys (diffusers' {@code from_config}). */
+    Scheduler create(ConfigKeys keys) {
+        return factory.apply(keys);
+    }
+
+    /**
+     * The type named by a diffusers class name or a CLI name (case-insensitive for CLI names).
+     *
+     * @throws IllegalArgumentException naming the value and listing the known names
+     */
+    public static SchedulerType parse(String name) {
+        for (SchedulerType t : values()) {
+            if (t.className.equals(name) || t.cliName.equalsIgnoreCase(name)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("scheduler: '" + name + "' is not a scheduler flowmatch has; known: "
+                + Arrays.stream(values()).map(t -> t.cliName + " (" + t.className + ")")
+                        .collect(Collectors.joining(", ")));
+    }
+
+    /** The constant's name as the CLI shows it. */
+    @Override
+    public String toString() {
+        return cliName.toLowerCase(Locale.ROOT);
+    }
+}

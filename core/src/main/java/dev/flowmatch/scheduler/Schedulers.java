@@ -1,0 +1,105 @@
+package dev.flowmatch.scheduler;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flowmatch.schedule.ConfigKeys;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Builds schedulers from diffusers' {@code scheduler_config.json}, as {@code from_config} does: by the config's
+ * {@code _class_name}, or as another class of the family (pipelines load a compatible class from a model's config,
+ * e.g. DPM-Solver from a FlowMatchEuler config). Keys the class does not take are ignored with one warning line;
+ * an unknown class, a bad value, or a key the class cannot honour is an {@link IllegalArgumentException} naming it.
+ */
+public final class Schedulers {
+    private static final System.Logger LOG = System.getLogger(Schedulers.class.getName());
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private Schedulers() {}
+
+    /** A scheduler of {@code type} with all of diffusers' defaults ({@code SchedulerClass()}). */
+    public static Scheduler create(SchedulerType type) {
+        return fromConfig(MAPPER.createObjectNode(), type);
+    }
+
+    /**
+     * The scheduler the config's {@code _class_name} names.
+     *
+     * @throws IllegalArgumentException when {@code _class_name} is missing or names a class flowmatch does not have
+     */
+    public static Scheduler fromConfig(JsonNode config) {
+        Objects.requireNonNull(config, "config");
+        JsonNode name = config.get("_class_name");
+        if (name == null || !name.isTextual()) {
+            throw new IllegalArgumentException("_class_name: " + name + " must name the scheduler class (e.g. "
+                    + SchedulerType.FLOW_MATCH_EULER.className() + "); or choose the class with fromConfig(config, type)");
+        }
+        return fromConfig(config, SchedulerType.parse(name.textValue()));
+    }
+
+    /** A scheduler of {@code type} built from {@code config}, whatever class the config was written for. */
+    public static Scheduler fromConfig(JsonNode config, SchedulerType type) {
+        Objects.requireNonNull(type, "type");
+        ConfigKeys keys = new ConfigKeys(Objects.requireNonNull(config, "config"), type.className());
+        Scheduler scheduler = type.create(keys);
+        List<String> unused = keys.unusedKeys();
+        if (!unused.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "scheduler config keys not used by " + type.className()
+                    + " (ignored): " + String.join(", ", unused));
+        }
+        return scheduler;
+    }
+
+    /** Parses JSON text; malformed JSON (or text after the object) is an error with the parser's line and column. */
+    public static JsonNode parseJson(String json) {
+        Objects.requireNonNull(json, "json");
+        try {
+            JsonNode root = MAPPER.readTree(json);
+            if (root == null || !root.isObject()) {
+                throw new IllegalArgumentException("scheduler config: must be a JSON object");
+            }
+            return root;
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            throw new IllegalArgumentException("scheduler config: malformed JSON" + where + ": " + e.getOriginalMessage(),
+                    e);
+        }
+    }
+
+    /** Reads a {@code scheduler_config.json} file and builds the class its {@code _class_name} names. */
+    public static Scheduler read(Path file) {
+        return fromConfig(readJson(file));
+    }
+
+    /** Reads a {@code scheduler_config.json} file as {@code type}. */
+    public static Scheduler read(Path file, SchedulerType type) {
+        return fromConfig(readJson(file), type);
+    }
+
+    private static JsonNode readJson(Path file) {
+        Objects.requireNonNull(file, "file");
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("config: " + file + " does not exist", e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("config: cannot read " + file + " (" + e + ")", e);
+        }
+        try {
+            return parseJson(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+}
