@@ -8,6 +8,7 @@ module dev.flowmatch.core {
 
     exports dev.flowmatch;
     exports dev.flowmatch.schedule;
+    exports dev.flowmatch.scheduler;
     exports dev.flowmatch.tensor;
     exports dev.flowmatch.sampling;
     exports dev.flowmatch.noise;

@@ -21,7 +21,16 @@ public enum SchedulerType {
      * SDE-DPM-Solver++ ({@code algorithm_type} {@code sde-dpmsolver++}, stochastic).
      */
     DPM_SOLVER_MULTISTEP(DpmSolverMultistepScheduler.CLASS_NAME, "dpm",
-            keys -> new DpmSolverMultistepScheduler(DpmSolverMultistepConfig.from(keys)));
+            keys -> new DpmSolverMultistepScheduler(DpmSolverMultistepConfig.from(keys))),
+    /** {@code FlowMatchHeunDiscreteScheduler}: second-order Heun (two model calls per step), optional churn. */
+    FLOW_MATCH_HEUN(FlowMatchHeunDiscreteScheduler.CLASS_NAME, "heun",
+            keys -> new FlowMatchHeunDiscreteScheduler(FlowMatchHeunDiscreteScheduler.Config.from(keys))),
+    /** {@code FlowMatchLCMScheduler}: latent consistency, fresh noise at every step, optional scale-wise resizing. */
+    FLOW_MATCH_LCM(FlowMatchLCMScheduler.CLASS_NAME, "lcm",
+            keys -> new FlowMatchLCMScheduler(FlowMatchLCMScheduler.Config.from(keys))),
+    /** {@code LTXEulerAncestralRFScheduler}: ComfyUI's Euler-ancestral RF sampler (LTX-Video), {@code eta} noise. */
+    LTX_EULER_ANCESTRAL_RF(LTXEulerAncestralRFScheduler.CLASS_NAME, "euler-ancestral-rf",
+            keys -> new LTXEulerAncestralRFScheduler(LTXEulerAncestralRFScheduler.Config.from(keys)));
 
     private final String className;
     private final String cliName;
@@ -33,12 +42,20 @@ public enum SchedulerType {
         this.factory = factory;
     }
 
-    /** diffusers' class name ({@code _class_name}). */
+    /**
+     * diffusers' class name ({@code _class_name}).
+     *
+     * @return the class name
+     */
     public String className() {
         return className;
     }
 
-    /** The short name the CLI takes ({@code --scheduler NAME}). */
+    /**
+     * The short name the CLI takes ({@code --scheduler NAME}).
+     *
+     * @return the CLI name
+     */
     public String cliName() {
         return cliName;
     }
@@ -52,6 +69,9 @@ public enum SchedulerType {
      * The type named by a diffusers class name or a CLI name (case-insensitive for CLI names).
      *
      * @throws IllegalArgumentException naming the value and listing the known names
+     *
+     * @param name a diffusers class name or a CLI name
+     * @return the type
      */
     public static SchedulerType parse(String name) {
         for (SchedulerType t : values()) {

@@ -30,7 +30,8 @@ public final class Goldens {
      * reference implementation; each names its source in its {@code source} field.
      */
     public static final List<String> BUNDLED_FILES = List.of("diffusers-goldens.json", "sampler-goldens.json",
-            "klein-goldens.json", "conventions-goldens.json", "mlx-noise-goldens.json", "dpm-solver-runs.json");
+            "klein-goldens.json", "conventions-goldens.json", "mlx-noise-goldens.json", "dpm-solver-runs.json",
+            "sampler-goldens-extra.json");
     public static final String PROPERTY = "flowmatch.goldens";
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
