@@ -13,6 +13,7 @@ module dev.flowmatch.core {
     exports dev.flowmatch.sampling;
     exports dev.flowmatch.noise;
     exports dev.flowmatch.convention;
+    exports dev.flowmatch.torchmath;
     exports dev.flowmatch.javabackend;
 
     uses dev.flowmatch.tensor.TensorBackend;

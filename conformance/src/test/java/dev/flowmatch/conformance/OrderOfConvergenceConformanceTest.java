@@ -25,7 +25,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>Each scheduler runs through {@link Sampler} (the FLUX.2 pipeline loop: the model called with
  * {@code timestep / 1000}, begin index 0) from its config, with {@code set_timesteps(num_inference_steps=N)}. Adding
- * a scheduler is one line in {@link #CASES}.
+ * a scheduler is one line in {@link #CASES}. (DPM-Solver and UniPC keep int64 timesteps, {@code sigma * 1000}
+ * truncated: a model called at {@code timestep / 1000} sees a time error that does not shrink with N, so their order
+ * tests call the model at each step's sigma: {@link DpmSolverOrderConformanceTest}, {@link UniPCConformanceTest}.)
  */
 class OrderOfConvergenceConformanceTest {
 

@@ -83,7 +83,14 @@ class SchedulerFamilyConformanceTest {
             new Case("DPMSolverMultistep SDE 3M", SchedulerType.DPM_SOLVER_MULTISTEP,
                     "{\"use_flow_sigmas\": true, \"prediction_type\": \"flow_prediction\", \"flow_shift\": 3.0,"
                             + " \"algorithm_type\": \"sde-dpmsolver++\", \"solver_order\": 3}",
-                    ScheduleRequest.steps(7), Map.of(), DType.FLOAT32));
+                    ScheduleRequest.steps(7), Map.of(), DType.FLOAT32),
+            new Case("UniPCMultistep bh2 order 3", SchedulerType.UNIPC,
+                    "{\"use_flow_sigmas\": true, \"prediction_type\": \"flow_prediction\", \"flow_shift\": 3.0,"
+                            + " \"solver_order\": 3}", ScheduleRequest.steps(7), Map.of(), DType.FLOAT32),
+            new Case("UniPCMultistep bh1 sigma_min", SchedulerType.UNIPC,
+                    "{\"use_flow_sigmas\": true, \"prediction_type\": \"flow_prediction\", \"solver_type\": \"bh1\","
+                            + " \"final_sigmas_type\": \"sigma_min\", \"disable_corrector\": [1]}",
+                    ScheduleRequest.steps(6), Map.of(), DType.BFLOAT16));
 
     static Stream<Arguments> casesOnBackends() {
         return CASES.stream().flatMap(c -> Conformance.backends().map(b -> Arguments.of(c, b)));

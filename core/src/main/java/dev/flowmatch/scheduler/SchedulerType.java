@@ -30,7 +30,13 @@ public enum SchedulerType {
             keys -> new FlowMatchLCMScheduler(FlowMatchLCMScheduler.Config.from(keys))),
     /** {@code LTXEulerAncestralRFScheduler}: ComfyUI's Euler-ancestral RF sampler (LTX-Video), {@code eta} noise. */
     LTX_EULER_ANCESTRAL_RF(LTXEulerAncestralRFScheduler.CLASS_NAME, "euler-ancestral-rf",
-            keys -> new LTXEulerAncestralRFScheduler(LTXEulerAncestralRFScheduler.Config.from(keys)));
+            keys -> new LTXEulerAncestralRFScheduler(LTXEulerAncestralRFScheduler.Config.from(keys))),
+    /**
+     * {@code UniPCMultistepScheduler} in flow mode: the UniPC predictor-corrector, orders 1 to 3, multistep,
+     * deterministic.
+     */
+    UNIPC(UniPCMultistepScheduler.CLASS_NAME, "unipc",
+            keys -> new UniPCMultistepScheduler(UniPCMultistepScheduler.Config.from(keys)));
 
     private final String className;
     private final String cliName;

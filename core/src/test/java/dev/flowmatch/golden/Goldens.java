@@ -31,7 +31,7 @@ public final class Goldens {
      */
     public static final List<String> BUNDLED_FILES = List.of("diffusers-goldens.json", "sampler-goldens.json",
             "klein-goldens.json", "conventions-goldens.json", "mlx-noise-goldens.json", "dpm-solver-runs.json",
-            "sampler-goldens-extra.json");
+            "sampler-goldens-extra.json", "unipc-reference-runs.json");
     public static final String PROPERTY = "flowmatch.goldens";
     private static final ObjectMapper MAPPER = new ObjectMapper();
 

@@ -12,7 +12,9 @@ class SchedulerTypeTest {
         for (SchedulerType type : SchedulerType.values()) {
             assertEquals(type, SchedulerType.parse(type.className()));
             assertEquals(type, SchedulerType.parse(type.cliName()));
-            Scheduler s = Schedulers.fromConfig(Schedulers.parseJson("{\"_class_name\": \"" + type.className() + "\"}"));
+            // the flow keys DPM-Solver and UniPC need (their diffusers defaults are the VP mode); the others ignore them
+            Scheduler s = Schedulers.fromConfig(Schedulers.parseJson("{\"_class_name\": \"" + type.className()
+                    + "\", \"use_flow_sigmas\": true, \"prediction_type\": \"flow_prediction\"}"));
             assertEquals(type.className(), s.className());
         }
         assertInstanceOf(FlowMatchHeunDiscreteScheduler.class, Schedulers.create(SchedulerType.FLOW_MATCH_HEUN));
