@@ -11,8 +11,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code flowmatch backends}: every backend found, available or not, with its device, priority and cause. */
-@Command(name = "backends", mixinStandardHelpOptions = true,
-        description = "Lists every tensor backend found, its device, priority, and why it is unavailable.")
+@Command(name = "backends", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        header = "Lists every tensor backend found, and why one is unavailable.",
+        description = "For each backend: its device, its priority (the highest available one is used unless one"
+                + " is named), and the cause when it is unavailable.")
 final class BackendsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -11,7 +11,6 @@ import dev.flowmatch.examples.ModelInfo;
 import dev.flowmatch.examples.OrtFlowModel;
 import dev.flowmatch.sampling.Guidance;
 import dev.flowmatch.sampling.Sampler;
-import dev.flowmatch.sampling.StepEvent;
 import dev.flowmatch.schedule.Flux2;
 import dev.flowmatch.schedule.ScheduleRequest;
 import dev.flowmatch.scheduler.Scheduler;
@@ -39,10 +38,12 @@ import picocli.CommandLine.Spec;
  * {@link Sampler}), as a PNG grid: one column per label, one row per sample. The seed gives a torch generator that
  * draws the starting latents and continues into the steps of a stochastic scheduler.
  */
-@Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Generates a grid of samples from a learned class-conditional flow model (bundled: digits) with"
-                + " any scheduler of the family and classifier-free guidance, through DJL's PyTorch engine (backend"
-                + " djl) or ONNX Runtime (backend java).")
+@Command(name = "generate", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        header = "Generates a grid of samples from a learned flow model (bundled: digits).",
+        description = "Samples a learned class-conditional flow model with any scheduler of the family and"
+                + " classifier-free guidance, through DJL's PyTorch engine (backend djl) or ONNX Runtime (backend"
+                + " java), and writes them as a PNG grid. Progress goes to stderr: a bar on a terminal, one line per"
+                + " model call otherwise.")
 final class GenerateCommand implements Callable<Integer> {
     static final int MAX_ROWS = 64;
     static final int MAX_STEPS = 1000;
@@ -95,6 +96,9 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "42", description = "The generator's seed (torch.manual_seed): the starting noise, then the noise of stochastic steps (default ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress on stderr (warnings and errors are still shown).")
+    boolean quiet;
 
     @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
             description = "Model runtime threads (default ${DEFAULT-VALUE}: the digits model is tiny, one thread is fastest).")
@@ -168,20 +172,21 @@ final class GenerateCommand implements Callable<Integer> {
         long loadStart = System.nanoTime();
         try (FlowModel flow = load(runtimeName, files)) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
-            stdout.printf(Locale.ROOT, "flowmatch generate: model %s (%s, backend %s), %d samples of %s, %s, guidance"
+            stdout.printf(Locale.ROOT, "flowmatch generate: model %s (%s, backend %s), %s of %s, %s, guidance"
                             + " %s%s, seed %d%s%n", info.name(), runtimeName, flow.backend().name(),
-                    batchLabels.length, Arrays.toString(columns), schedule, guidance,
+                    Flowmatch.count(batchLabels.length, "sample"), Arrays.toString(columns), schedule, guidance,
                     guided ? " (conditional + unconditional in one batched call)" : " (unguided)", seed,
                     probe.isStochastic() ? " (the generator continues into every step)" : "");
-            Progress progress = new Progress(stderr);
+            Progress progress = new Progress(stderr, Progress.Mode.detect(quiet), calls, "model call");
             Sampler sampler = Sampler.builder().scheduler(schedulers).schedule(request).numSteps(steps)
-                    .imageSeqLen(imageSeqLen).guidanceScale(guidance).distilled(false).listener(progress::step).build();
+                    .imageSeqLen(imageSeqLen).guidanceScale(guidance).distilled(false)
+                    .listener(event -> progress.step(event.index() + 1, "")).build();
             long start = System.nanoTime();
             float[] samples = ClassSampler.sample(flow, batchLabels, seed, sampler);
             double seconds = (System.nanoTime() - start) / 1e9;
             progress.done();
-            String title = String.format(Locale.ROOT, "%s: %s %d steps, guidance %s, seed %d, %s", info.name(),
-                    schedulerName(probe), steps, guidance, seed, runtimeName);
+            String title = String.format(Locale.ROOT, "%s: %s %s, guidance %s, seed %d, %s", info.name(),
+                    schedulerName(probe), Flowmatch.count(steps, "step"), guidance, seed, runtimeName);
             SampleGrid.write(out, samples, info, columns, rows, title);
             stdout.printf(Locale.ROOT, "model loaded in %.2f s; sampled in %.2f s (%.1f ms per model call)%n",
                     loadSeconds, seconds, seconds * 1e3 / calls);
@@ -265,31 +270,5 @@ final class GenerateCommand implements Callable<Integer> {
         int[] all = new int[info.numClasses()];
         Arrays.setAll(all, i -> i);
         return all;
-    }
-
-    /** A one-line progress bar on stderr, one tick per model call. */
-    private static final class Progress {
-        private final PrintWriter err;
-        private final long start = System.nanoTime();
-
-        Progress(PrintWriter err) {
-            this.err = err;
-        }
-
-        void step(StepEvent event) {
-            int done = event.index() + 1;
-            int total = event.numSteps();
-            int width = 30;
-            int filled = done * width / total;
-            double seconds = (System.nanoTime() - start) / 1e9;
-            err.printf(Locale.ROOT, "\r[%s%s] %d/%d model calls, sigma %.3f, %.1f calls/s", "#".repeat(filled),
-                    ".".repeat(width - filled), done, total, event.sigmaNext(), done / Math.max(seconds, 1e-9));
-            err.flush();
-        }
-
-        void done() {
-            err.println();
-            err.flush();
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.flowmatch.cli;
 
+import dev.flowmatch.schedule.ImageSize;
 import java.io.PrintWriter;
 import picocli.CommandLine.Option;
 
@@ -14,21 +15,30 @@ final class ImageSizeOptions {
     @Option(names = "--height", defaultValue = "1024", paramLabel = "PX", description = "Image height (default ${DEFAULT-VALUE}).")
     int height;
 
-    /** The width rounded down to a multiple of 16 (a warning on {@code err} when it changed). */
-    int width(PrintWriter err) {
-        return rounded("--width", width, err);
+    /**
+     * The image size, each side rounded down to a multiple of 16 (a warning on {@code err} for each side that
+     * changed).
+     */
+    ImageSize size(PrintWriter err) {
+        int h = rounded("--height", height, err);
+        int w = rounded("--width", width, err);
+        return ImageSize.of(h, w);
     }
 
-    /** The height rounded down to a multiple of 16 (a warning on {@code err} when it changed). */
-    int height(PrintWriter err) {
-        return rounded("--height", height, err);
+    /** The size as given (for engines that round it their own way); each side must be positive. */
+    ImageSize requested() {
+        return ImageSize.of(positive("--height", height), positive("--width", width));
     }
 
-    private static int rounded(String option, int value, PrintWriter err) {
+    private static int positive(String option, int value) {
         if (value <= 0) {
             throw new IllegalArgumentException(option + ": " + value + " must be > 0");
         }
-        int rounded = value / 16 * 16;
+        return value;
+    }
+
+    private static int rounded(String option, int value, PrintWriter err) {
+        int rounded = positive(option, value) / 16 * 16;
         if (rounded == 0) {
             throw new IllegalArgumentException(option + ": " + value + " is below 16, the size of one latent token");
         }

@@ -40,7 +40,7 @@ class GenerateCommandTest {
         CliRunner r = CliRunner.run("generate", "--runtime", runtime, "--labels", "3,8", "--rows", "2", "--steps", "4",
                 "--out", png.toString());
         assertEquals(0, r.status(), r.err());
-        assertTrue(r.err().contains("4/4 model calls"), r.err());
+        assertTrue(r.err().contains("flowmatch: model call 4/4 done") && !r.err().contains("\r"), r.err());
         assertTrue(r.out().contains("conditional + unconditional in one batched call"), r.out());
         assertTrue(r.out().contains("wrote " + png), r.out());
         BufferedImage image = ImageIO.read(png.toFile());
@@ -126,7 +126,7 @@ class GenerateCommandTest {
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("FlowMatchHeunDiscreteScheduler (config " + euler + ") 3 steps, 5 model calls"),
                 r.out());
-        assertTrue(r.err().contains("5/5 model calls"), r.err());
+        assertTrue(r.err().contains("model call 5/5 done"), r.err());
     }
 
     @Test

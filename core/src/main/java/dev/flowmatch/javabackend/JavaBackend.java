@@ -19,6 +19,7 @@ import java.util.Objects;
  * {@link ElementwiseKernels}, which runs an {@link Expr} block by block.
  */
 public final class JavaBackend implements TensorBackend {
+    /** The name of this backend: {@value}. */
     public static final String NAME = "java";
 
     private final BufferPool pool = new BufferPool();
@@ -45,13 +46,28 @@ public final class JavaBackend implements TensorBackend {
         return Availability.available("cpu");
     }
 
-    /** Wraps a float32 array without copying; the caller must not change it afterwards. */
+    /**
+     * Wraps a float32 array without copying; the caller must not change it afterwards.
+     *
+     * @param data  the values, row-major
+     * @param shape the shape, as many elements as {@code data}
+     * @return a float32 tensor over {@code data}
+     * @throws IllegalArgumentException if the lengths differ
+     */
     public Tensor wrapFloat32(float[] data, Shape shape) {
         Tensors.requireLength(data.length, shape, "data");
         return JavaTensor.wrapFloats(this, shape, data);
     }
 
-    /** Wraps 16-bit patterns (bfloat16 or float16) without copying; the caller must not change them afterwards. */
+    /**
+     * Wraps 16-bit patterns (bfloat16 or float16) without copying; the caller must not change them afterwards.
+     *
+     * @param data  the 16-bit patterns, row-major
+     * @param dtype {@link DType#BFLOAT16} or {@link DType#FLOAT16}
+     * @param shape the shape, as many elements as {@code data}
+     * @return a tensor over {@code data}
+     * @throws IllegalArgumentException if the lengths differ
+     */
     public Tensor wrapBits16(short[] data, DType dtype, Shape shape) {
         Tensors.requireLength(data.length, shape, "data");
         return JavaTensor.wrapHalves(this, shape, dtype, data);

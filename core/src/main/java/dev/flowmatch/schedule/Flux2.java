@@ -16,6 +16,10 @@ public final class Flux2 {
     /**
      * The pipeline's sigmas before the shift: {@code np.linspace(1.0, 1 / n, n)} (float64; the scheduler casts
      * them to float32).
+     *
+     * @param numSteps the number of inference steps N, {@code >= 1}
+     * @return N sigmas from 1 down to {@code 1/N}
+     * @throws IllegalArgumentException if {@code numSteps < 1}
      */
     public static double[] pipelineSigmas(int numSteps) {
         if (numSteps < 1) {
@@ -50,28 +54,50 @@ public final class Flux2 {
     }
 
     /**
-     * The image sequence length of a {@code width x height} image: {@code (height/16) * (width/16)} tokens,
-     * dividing with floor as the pipeline's {@code prepare_latents} does.
+     * The image sequence length: {@code (height // 16) * (width // 16)} tokens, dividing with floor as the
+     * pipeline's {@code prepare_latents} does.
+     *
+     * @param size the image size
+     * @return the number of packed latent tokens, {@code >= 1}
+     * @throws IllegalArgumentException if a side is below 16 pixels (less than one token), or the image has more
+     *                                  than {@code 2^31 - 1} tokens
      */
-    public static int imageSeqLen(int width, int height) {
-        if (width <= 0) {
-            throw new IllegalArgumentException("width: " + width + " must be > 0");
+    public static int imageSeqLen(ImageSize size) {
+        java.util.Objects.requireNonNull(size, "size");
+        long tokens = tokens(size.height(), "height") * tokens(size.width(), "width");
+        if (tokens > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("size: " + size + " has " + tokens + " tokens, more than "
+                    + Integer.MAX_VALUE);
         }
-        if (height <= 0) {
-            throw new IllegalArgumentException("height: " + height + " must be > 0");
+        return (int) tokens;
+    }
+
+    /**
+     * The latent tokens along one side of an image: {@code pixels // 16}, the pipeline's
+     * {@code 2 * (pixels // (vae_scale_factor * 2)) // 2}.
+     *
+     * @param pixels the side in pixels
+     * @param side   {@code "height"} or {@code "width"}, for the error message
+     * @return the tokens along that side, {@code >= 1}
+     * @throws IllegalArgumentException if {@code pixels < 16}
+     */
+    public static long tokens(int pixels, String side) {
+        if (pixels < PIXELS_PER_TOKEN_SIDE) {
+            throw new IllegalArgumentException(side + ": " + pixels + " pixels is less than one "
+                    + PIXELS_PER_TOKEN_SIDE + "-pixel token");
         }
-        long tokens = (long) (height / PIXELS_PER_TOKEN_SIDE) * (width / PIXELS_PER_TOKEN_SIDE);
-        if (tokens == 0) {
-            throw new IllegalArgumentException("width x height: " + width + "x" + height
-                    + " is smaller than one 16x16 token");
-        }
-        return Math.toIntExact(tokens);
+        return pixels / PIXELS_PER_TOKEN_SIDE;
     }
 
     /**
      * diffusers' {@code compute_empirical_mu} (Ollama's {@code CalculateShift}), in float64 exactly as Python
      * evaluates it: above 4300 tokens a line in the sequence length; otherwise the lines fitted at 10 and 200
      * steps, interpolated linearly in the step count.
+     *
+     * @param imageSeqLen the image sequence length ({@link #imageSeqLen(ImageSize)}), {@code >= 1}
+     * @param numSteps    the number of inference steps, {@code >= 1}
+     * @return mu for the exponential time shift
+     * @throws IllegalArgumentException if an argument is below 1
      */
     public static double computeEmpiricalMu(int imageSeqLen, int numSteps) {
         if (imageSeqLen < 1) {
@@ -95,6 +121,12 @@ public final class Flux2 {
     /**
      * The FLUX.1-style linear mu ({@code calculate_shift} in diffusers' Flux pipelines): the line through
      * {@code (base_image_seq_len, base_shift)} and {@code (max_image_seq_len, max_shift)} of the config.
+     *
+     * @param config      a config with {@code base_shift}, {@code max_shift} and two different sequence lengths
+     * @param imageSeqLen the image sequence length
+     * @return mu at {@code imageSeqLen}
+     * @throws IllegalArgumentException if {@code base_shift} or {@code max_shift} is unset, or the two sequence
+     *                                  lengths are equal
      */
     public static double linearMu(SchedulerConfig config, int imageSeqLen) {
         if (config.baseShift() == null || config.maxShift() == null) {

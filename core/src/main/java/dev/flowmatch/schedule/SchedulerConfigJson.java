@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Reads and writes diffusers' {@code scheduler_config.json} for {@link SchedulerConfig}.
@@ -30,8 +32,31 @@ public final class SchedulerConfigJson {
 
     private SchedulerConfigJson() {}
 
-    /** Parses a config from a file. */
+    /**
+     * Parses a config from a file; unknown keys are logged ({@link System.Logger}, level WARNING).
+     *
+     * @param file a {@code scheduler_config.json}
+     * @return the config
+     * @throws java.io.UncheckedIOException if the file cannot be read
+     * @throws IllegalArgumentException     naming the file and the key, for malformed JSON or a bad value
+     */
     public static SchedulerConfig read(Path file) {
+        return read(file, SchedulerConfigJson::logUnknownKey);
+    }
+
+    /**
+     * Parses a config from a file, giving each warning (one per unknown key) to {@code warnings} instead of the
+     * log: a command line prints them as it prints its other messages.
+     *
+     * @param file     a {@code scheduler_config.json}
+     * @param warnings receives one line per unknown key, e.g. {@code scheduler config key 'foo' is not used by
+     *                 FlowMatchEulerDiscreteScheduler; ignored}
+     * @return the config
+     * @throws java.io.UncheckedIOException if the file cannot be read
+     * @throws IllegalArgumentException     naming the file and the key, for malformed JSON or a bad value
+     */
+    public static SchedulerConfig read(Path file, Consumer<String> warnings) {
+        Objects.requireNonNull(warnings, "warnings");
         String text;
         try {
             text = Files.readString(file);
@@ -39,14 +64,33 @@ public final class SchedulerConfigJson {
             throw new UncheckedIOException("cannot read scheduler config " + file + ": " + e.getMessage(), e);
         }
         try {
-            return parse(text);
+            return parse(text, warnings);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
     }
 
-    /** Parses a config from JSON text. Malformed JSON is an error with the parser's line and column. */
+    /**
+     * Parses a config from JSON text. Malformed JSON is an error with the parser's line and column.
+     *
+     * @param json the text of a {@code scheduler_config.json}
+     * @return the config
+     * @throws IllegalArgumentException naming the key, for malformed JSON or a bad value
+     */
     public static SchedulerConfig parse(String json) {
+        return parse(json, SchedulerConfigJson::logUnknownKey);
+    }
+
+    /**
+     * Parses a config from JSON text, giving each warning (one per unknown key) to {@code warnings}.
+     *
+     * @param json     the text of a {@code scheduler_config.json}
+     * @param warnings receives one line per unknown key
+     * @return the config
+     * @throws IllegalArgumentException naming the key, for malformed JSON or a bad value
+     */
+    public static SchedulerConfig parse(String json, Consumer<String> warnings) {
+        Objects.requireNonNull(warnings, "warnings");
         JsonNode root;
         try {
             root = MAPPER.readTree(json);
@@ -59,16 +103,34 @@ public final class SchedulerConfigJson {
             throw new IllegalArgumentException("scheduler config JSON must be an object, got "
                     + (root == null ? "nothing" : root.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
         }
-        return fromTree(root);
+        return fromTree(root, warnings);
     }
 
-    /** Builds a config from a parsed JSON object (for embedding in larger documents such as golden files). */
+    /**
+     * Builds a config from a parsed JSON object (for embedding in larger documents such as golden files).
+     *
+     * @param object a JSON object with diffusers' keys
+     * @return the config
+     * @throws IllegalArgumentException naming the key, for a bad value
+     */
     public static SchedulerConfig fromTree(JsonNode object) {
+        return fromTree(object, SchedulerConfigJson::logUnknownKey);
+    }
+
+    /**
+     * Builds a config from a parsed JSON object, giving each warning (one per unknown key) to {@code warnings}.
+     *
+     * @param object   a JSON object with diffusers' keys
+     * @param warnings receives one line per unknown key
+     * @return the config
+     * @throws IllegalArgumentException naming the key, for a bad value
+     */
+    public static SchedulerConfig fromTree(JsonNode object, Consumer<String> warnings) {
+        Objects.requireNonNull(warnings, "warnings");
         ConfigKeys keys = new ConfigKeys(object, CLASS_NAME);
         SchedulerConfig config = fromKeys(keys);
         for (String key : keys.unusedKeys()) {
-            LOG.log(System.Logger.Level.WARNING, "scheduler config key ''{0}'' is not used by {1}; ignored", key,
-                    CLASS_NAME);
+            warnings.accept("scheduler config key '" + key + "' is not used by " + CLASS_NAME + "; ignored");
         }
         return config;
     }
@@ -76,6 +138,10 @@ public final class SchedulerConfigJson {
     /**
      * Reads the keys of diffusers' {@code FlowMatchEulerDiscreteScheduler.__init__}, each with diffusers' default
      * when absent; other keys are left unread (see {@link ConfigKeys#unusedKeys()}).
+     *
+     * @param keys the config's keys (each key read here is marked used)
+     * @return the config
+     * @throws IllegalArgumentException naming the key, for a bad value
      */
     public static SchedulerConfig fromKeys(ConfigKeys keys) {
         SchedulerConfig schedule = scheduleFromKeys(keys);
@@ -88,6 +154,10 @@ public final class SchedulerConfigJson {
      * Reads the schedule keys that diffusers' flow-match classes share with {@code FlowMatchEulerDiscreteScheduler}
      * (every key of its {@code __init__} but {@code stochastic_sampling}; {@code FlowMatchLCMScheduler} takes exactly
      * these), each with diffusers' default when absent. {@code stochastic_sampling} is left unread and false.
+     *
+     * @param keys the config's keys (each key read here is marked used)
+     * @return the config
+     * @throws IllegalArgumentException naming the key, for a bad value
      */
     public static SchedulerConfig scheduleFromKeys(ConfigKeys keys) {
         SchedulerConfig d = SchedulerConfig.defaults();
@@ -109,7 +179,12 @@ public final class SchedulerConfigJson {
                 .build();
     }
 
-    /** The config as diffusers writes it: {@code _class_name} first, then every key. */
+    /**
+     * The config as diffusers writes it: {@code _class_name} first, then every key.
+     *
+     * @param c the config
+     * @return a JSON object with every key
+     */
     public static ObjectNode toTree(SchedulerConfig c) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("_class_name", CLASS_NAME);
@@ -130,7 +205,12 @@ public final class SchedulerConfigJson {
         return o;
     }
 
-    /** The config as pretty-printed JSON text. */
+    /**
+     * The config as pretty-printed JSON text.
+     *
+     * @param c the config
+     * @return the JSON text, {@code _class_name} first
+     */
     public static String write(SchedulerConfig c) {
         try {
             return MAPPER.writeValueAsString(toTree(c));
@@ -139,12 +219,22 @@ public final class SchedulerConfigJson {
         }
     }
 
-    /** Writes the config to a file. */
+    /**
+     * Writes the config to a file.
+     *
+     * @param c    the config
+     * @param file the file to write (replaced if it exists)
+     * @throws java.io.UncheckedIOException if the file cannot be written
+     */
     public static void write(SchedulerConfig c, Path file) {
         try {
             Files.writeString(file, write(c) + System.lineSeparator());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write scheduler config " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    private static void logUnknownKey(String warning) {
+        LOG.log(System.Logger.Level.WARNING, warning);
     }
 }

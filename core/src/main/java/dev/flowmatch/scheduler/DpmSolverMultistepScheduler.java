@@ -92,12 +92,20 @@ public final class DpmSolverMultistepScheduler implements Scheduler, AutoCloseab
         this.modelOutputs = new Tensor[config.solverOrder()];
     }
 
-    /** The config this scheduler was built with ({@code flow_shift} as given; see {@link #flowShift()}). */
+    /**
+     * The config this scheduler was built with ({@code flow_shift} as given; see {@link #flowShift()}).
+     *
+     * @return the config
+     */
     public DpmSolverMultistepConfig config() {
         return config;
     }
 
-    /** The torch CPU kernel whose {@code exp} and {@code log} the coefficients reproduce. */
+    /**
+     * The torch CPU kernel whose {@code exp} and {@code log} the coefficients reproduce.
+     *
+     * @return the kernel
+     */
     public TorchCpuKernel kernel() {
         return kernel;
     }
@@ -105,6 +113,8 @@ public final class DpmSolverMultistepScheduler implements Scheduler, AutoCloseab
     /**
      * diffusers' {@code scheduler.config.flow_shift} now: the config's value until a {@code setTimesteps} with
      * {@code mu} sets it to {@code np.exp(mu)}; later calls without {@code mu} use it.
+     *
+     * @return the current {@code flow_shift}
      */
     public double flowShift() {
         return flowShift;

@@ -74,7 +74,11 @@ public final class LTXEulerAncestralRFScheduler implements Scheduler {
             }
         }
 
-        /** diffusers' defaults ({@code LTXEulerAncestralRFScheduler()}). */
+        /**
+         * diffusers' defaults ({@code LTXEulerAncestralRFScheduler()}).
+         *
+         * @return the default config
+         */
         public static Config defaults() {
             return new Config(1000, 1.0, 1.0, SchedulerConfig.defaults());
         }
@@ -91,7 +95,11 @@ public final class LTXEulerAncestralRFScheduler implements Scheduler {
                     keys.number("s_noise", 1.0), SchedulerConfigJson.fromKeys(keys));
         }
 
-        /** Whether a step adds noise ({@code eta > 0.0 and s_noise > 0.0}). */
+        /**
+         * Whether a step adds noise ({@code eta > 0.0 and s_noise > 0.0}).
+         *
+         * @return whether a step draws noise
+         */
         public boolean addsNoise() {
             return eta > 0.0 && sNoise > 0.0;
         }
@@ -113,7 +121,11 @@ public final class LTXEulerAncestralRFScheduler implements Scheduler {
         this.config = Objects.requireNonNull(config, "config");
     }
 
-    /** The config. */
+    /**
+     * The config.
+     *
+     * @return the config
+     */
     public Config config() {
         return config;
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flowmatch.javabackend.JavaBackend;
+import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.tensor.AffineSpec;
 import dev.flowmatch.tensor.Availability;
 import dev.flowmatch.tensor.DType;
@@ -92,7 +93,7 @@ class NoiseTest {
                 () -> new TorchGenerator(0).randnBits(Shape.of(1L << 20, 1L << 20), DType.FLOAT32));
         assertTrue(huge.getMessage().contains(Noise.MAX_ELEMENTS_PROPERTY), huge::getMessage);
         assertThrows(IllegalArgumentException.class,
-                () -> Flux2Latents.initLatents(backend, 1 << 20, 4096, 4096, 0, DType.FLOAT32));
+                () -> Flux2Latents.initLatents(backend, 1 << 20, ImageSize.square(4096), 0, DType.FLOAT32));
     }
 
     @Test
