@@ -59,7 +59,7 @@ final class GenerateCommand implements Callable<Integer> {
             description = "onnx: ONNX Runtime with the java backend; djl: DJL's PyTorch engine with the djl backend (default ${DEFAULT-VALUE}).")
     String runtime;
 
-    @Option(names = "--labels", split = ",", paramLabel = "L,L,...",
+    @Option(names = "--labels", split = ",", paramLabel = "L[,L...]", hideParamSyntax = true,
             description = "The columns: one label each (default: every class).")
     int[] labels;
 
@@ -94,7 +94,7 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Fixed time shift of the built-in config (shift, or flow_shift for dpm and unipc) (default 1.0; not with --config).")
     Double shift;
 
-    @Option(names = "--seed", defaultValue = "42", description = "The generator's seed (torch.manual_seed): the starting noise, then the noise of stochastic steps (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED", description = "The generator's seed (torch.manual_seed): the starting noise, then the noise of stochastic steps (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = {"-q", "--quiet"}, description = "No progress on stderr (warnings and errors are still shown).")
