@@ -24,6 +24,17 @@ public final class JavaBackend implements TensorBackend {
     /** Public for {@link java.util.ServiceLoader}; prefer {@link dev.flowmatch.tensor.Backends#named(String)}. */
     public JavaBackend() {}
 
+    /**
+     * Which elementwise kernels this JVM uses: the Vector API ones ({@code vector kernels (...)}), or the scalar
+     * loops and why (e.g. the JVM was started without {@code --add-modules jdk.incubator.vector}). Both give the
+     * same bits. The first affine of a JVM also logs this once.
+     */
+    public static String kernels() {
+        BlockKernels kernels = Vectorization.kernels();
+        return kernels.vectorized() ? kernels.description()
+                : kernels.description() + " (" + Vectorization.scalarReason().orElse("forced") + ")";
+    }
+
     BufferPool pool() {
         return pool;
     }
