@@ -1,6 +1,7 @@
 package dev.flowmatch.bench;
 
 import dev.flowmatch.FlowMatchScheduler;
+import dev.flowmatch.javabackend.JavaBackend;
 import dev.flowmatch.schedule.SchedulerConfig;
 import dev.flowmatch.tensor.Backends;
 import dev.flowmatch.tensor.DType;
@@ -34,12 +35,20 @@ public class StepBenchmark {
     @Param({"16", "256", "1024", "4096", "16384"})
     public int tokens;
 
-    @Param({"float32", "bfloat16"})
+    @Param({"float32", "bfloat16", "float16"})
     public String dtype;
 
     /** Threads the java backend may use for one step: {@code all} cores, or {@code 1} (the calling thread). */
     @Param({"all"})
     public String threads;
+
+    /**
+     * The java backend's kernels this fork must run: {@code vector} (the JVM has
+     * {@code --add-modules jdk.incubator.vector}) or {@code scalar} (it has not). A label checked at setup, so a
+     * row can never be reported under the wrong kernels; the other backends ignore it.
+     */
+    @Param({"vector"})
+    public String kernels;
 
     private TensorBackend tensors;
     private FlowMatchScheduler scheduler;
@@ -54,6 +63,10 @@ public class StepBenchmark {
             System.setProperty("flowmatch.java.threads", threads);
         }
         tensors = Backends.named(backend);
+        if (backend.equals(JavaBackend.NAME)
+                && JavaBackend.kernels().startsWith("vector") != kernels.equals("vector")) {
+            throw new IllegalStateException("kernels=" + kernels + " but this JVM runs " + JavaBackend.kernels());
+        }
         scheduler = new FlowMatchScheduler(SchedulerConfig.flux2Klein());
         scheduler.setTimestepsWithMu(4, 2.29);
         DType type = DType.parse(dtype);

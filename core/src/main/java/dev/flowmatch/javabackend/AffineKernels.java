@@ -64,10 +64,10 @@ final class AffineKernels {
             float[] fx = x.floats("x");
             float[] fy = y.floats("y");
             if (threads(out.length, MIN_STREAMING_PER_THREAD) == 1) {
-                KERNELS.affine(a, fx, 0, b, fy, 0, out, 0, out.length); // the common call: no lambda, no stream
+                KERNELS.affine(a, fx, b, fy, out, 0, out.length); // the common call: no lambda, no stream
             } else {
                 forRanges(out.length, MIN_STREAMING_PER_THREAD,
-                        (from, to) -> KERNELS.affine(a, fx, from, b, fy, from, out, from, to - from));
+                        (from, to) -> KERNELS.affine(a, fx, b, fy, out, from, to - from));
             }
             return;
         }
@@ -87,10 +87,10 @@ final class AffineKernels {
             short[] hx = x.halves("x");
             short[] hy = y.halves("y");
             if (threads(out.length, MIN_COMPUTING_PER_THREAD) == 1) {
-                KERNELS.affine(o, ca, hx, 0, roundX, cb, hy, 0, roundY, out, 0, out.length);
+                KERNELS.affine(o, ca, hx, roundX, cb, hy, roundY, out, 0, out.length);
             } else {
                 forRanges(out.length, MIN_COMPUTING_PER_THREAD, (from, to) ->
-                        KERNELS.affine(o, ca, hx, from, roundX, cb, hy, from, roundY, out, from, to - from));
+                        KERNELS.affine(o, ca, hx, roundX, cb, hy, roundY, out, from, to - from));
             }
             return;
         }
@@ -98,9 +98,10 @@ final class AffineKernels {
     }
 
     /**
-     * Any spec and any input dtypes, block by block: each operand widened to float32 and multiplied by its rounded
-     * coefficient, each product rounded, the float32 sum rounded, the result rounded to the output. Exactly
-     * {@link AffineSpec#apply}, each step one block kernel. Writes {@code outFloats} or {@code outHalves}.
+     * Any spec and any input dtypes, block by block: each operand widened (or copied) into a float32 scratch block
+     * and multiplied by its rounded coefficient, each product rounded, the float32 sum rounded, the result rounded
+     * to the output. Exactly {@link AffineSpec#apply}, each step one block kernel on scratch arrays (equal offsets,
+     * so every loop vectorises). Writes {@code outFloats} or {@code outHalves}.
      */
     private static void general(float a, JavaTensor x, float b, JavaTensor y, AffineSpec spec,
                                 float[] outFloats, short[] outHalves) {
@@ -114,12 +115,11 @@ final class AffineKernels {
                 int length = Math.min(BLOCK, to - start);
                 product(ca, x, "x", start, length, spec.productX(), px);
                 product(cb, y, "y", start, length, spec.productY(), py);
+                KERNELS.add(px, 0, py, 0, px, 0, length);
+                KERNELS.round(spec.sum(), px, 0, length);
                 if (outFloats != null) {
-                    KERNELS.add(px, 0, py, 0, outFloats, start, length);
-                    KERNELS.round(spec.sum(), outFloats, start, length);
+                    System.arraycopy(px, 0, outFloats, start, length);
                 } else {
-                    KERNELS.add(px, 0, py, 0, px, 0, length);
-                    KERNELS.round(spec.sum(), px, 0, length);
                     KERNELS.narrow(spec.out(), px, 0, outHalves, start, length);
                 }
             }
@@ -129,11 +129,11 @@ final class AffineKernels {
     /** {@code product[0, length) = round(d, c * t[start, start + length))}. */
     private static void product(float c, JavaTensor t, String role, int start, int length, DType d, float[] product) {
         if (t.dtype() == DType.FLOAT32) {
-            KERNELS.scale(c, t.floats(role), start, product, 0, length);
+            System.arraycopy(t.floats(role), start, product, 0, length);
         } else {
             KERNELS.widen(t.dtype(), t.halves(role), start, product, 0, length);
-            KERNELS.scale(c, product, 0, product, 0, length);
         }
+        KERNELS.scale(c, product, 0, product, 0, length);
         KERNELS.round(d, product, 0, length);
     }
 

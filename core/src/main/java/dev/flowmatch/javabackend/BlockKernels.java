@@ -20,7 +20,7 @@ import dev.flowmatch.tensor.DType;
  * operations are Java's: one IEEE rounding each, never contracted into a fused multiply-add.
  *
  * <p>Arguments are not checked: callers pass 16-bit dtypes where a {@code short[]} is involved, and blocks that
- * lie inside their arrays.
+ * lie inside their arrays and do not overlap (except that an output may be one of the inputs at the same offset).
  */
 interface BlockKernels {
 
@@ -42,9 +42,19 @@ interface BlockKernels {
     void round(DType dtype, float[] values, int offset, int length);
 
     // ---- float32 arithmetic (Java's: each operation rounds once) ----
+    //
+    // Each loop comes twice: HotSpot (JDK 25) vectorises a loop over several arrays of one type only when they are
+    // indexed alike (with different offsets it cannot rule out an overlap that changes the result), so equal
+    // offsets (a block of tensors that share the element index, or of scratch arrays) take the first loop.
 
     /** {@code out[o + i] = x[xo + i] + y[yo + i]}. */
     default void add(float[] x, int xOffset, float[] y, int yOffset, float[] out, int outOffset, int length) {
+        if (xOffset == outOffset && yOffset == outOffset) {
+            for (int i = outOffset; i < outOffset + length; i++) {
+                out[i] = x[i] + y[i];
+            }
+            return;
+        }
         for (int i = 0; i < length; i++) {
             out[outOffset + i] = x[xOffset + i] + y[yOffset + i];
         }
@@ -52,6 +62,12 @@ interface BlockKernels {
 
     /** {@code out[o + i] = x[xo + i] - y[yo + i]}. */
     default void subtract(float[] x, int xOffset, float[] y, int yOffset, float[] out, int outOffset, int length) {
+        if (xOffset == outOffset && yOffset == outOffset) {
+            for (int i = outOffset; i < outOffset + length; i++) {
+                out[i] = x[i] - y[i];
+            }
+            return;
+        }
         for (int i = 0; i < length; i++) {
             out[outOffset + i] = x[xOffset + i] - y[yOffset + i];
         }
@@ -59,6 +75,12 @@ interface BlockKernels {
 
     /** {@code out[o + i] = x[xo + i] * y[yo + i]}. */
     default void multiply(float[] x, int xOffset, float[] y, int yOffset, float[] out, int outOffset, int length) {
+        if (xOffset == outOffset && yOffset == outOffset) {
+            for (int i = outOffset; i < outOffset + length; i++) {
+                out[i] = x[i] * y[i];
+            }
+            return;
+        }
         for (int i = 0; i < length; i++) {
             out[outOffset + i] = x[xOffset + i] * y[yOffset + i];
         }
@@ -66,6 +88,12 @@ interface BlockKernels {
 
     /** {@code out[o + i] = x[xo + i] / y[yo + i]}. */
     default void divide(float[] x, int xOffset, float[] y, int yOffset, float[] out, int outOffset, int length) {
+        if (xOffset == outOffset && yOffset == outOffset) {
+            for (int i = outOffset; i < outOffset + length; i++) {
+                out[i] = x[i] / y[i];
+            }
+            return;
+        }
         for (int i = 0; i < length; i++) {
             out[outOffset + i] = x[xOffset + i] / y[yOffset + i];
         }
@@ -73,40 +101,46 @@ interface BlockKernels {
 
     /** {@code out[o + i] = c * x[xo + i]}. */
     default void scale(float c, float[] x, int xOffset, float[] out, int outOffset, int length) {
+        if (xOffset == outOffset) {
+            for (int i = outOffset; i < outOffset + length; i++) {
+                out[i] = c * x[i];
+            }
+            return;
+        }
         for (int i = 0; i < length; i++) {
             out[outOffset + i] = c * x[xOffset + i];
         }
     }
 
     /**
-     * {@code out[o + i] = a * x[xo + i] + b * y[yo + i]} in float32 (two products, one sum, each rounded once):
-     * the triad of a float32 step. With {@code a == 1} the product {@code 1 * x} (which is {@code x}) is skipped.
+     * {@code out[i] = a * x[i] + b * y[i]} for {@code i} in {@code [offset, offset + length)}, in float32 (two
+     * products, one sum, each rounded once): the triad of a float32 step. With {@code a == 1} the product
+     * {@code 1 * x} (which is {@code x}) is skipped.
      */
-    default void affine(float a, float[] x, int xOffset, float b, float[] y, int yOffset,
-                        float[] out, int outOffset, int length) {
+    default void affine(float a, float[] x, float b, float[] y, float[] out, int offset, int length) {
         if (a == 1f) {
             // The step itself (x + dt * v): one multiply less counts when the data sit in cache.
-            for (int i = 0; i < length; i++) {
-                out[outOffset + i] = x[xOffset + i] + b * y[yOffset + i];
+            for (int i = offset; i < offset + length; i++) {
+                out[i] = x[i] + b * y[i];
             }
             return;
         }
-        for (int i = 0; i < length; i++) {
-            out[outOffset + i] = a * x[xOffset + i] + b * y[yOffset + i];
+        for (int i = offset; i < offset + length; i++) {
+            out[i] = a * x[i] + b * y[i];
         }
     }
 
     // ---- fused a*x + b*y on 16-bit storage ----
 
     /**
-     * The step on 16-bit tensors in one pass: {@code x}, {@code y} and {@code out} all hold {@code dtype} patterns,
-     * and {@code out[o + i] = round(px + py)} with the float32 sum of {@code px = a * x[xo + i]} and
-     * {@code py = b * y[yo + i]}, each product rounded to {@code dtype} first when its flag says so. The caller
-     * has already rounded a coefficient whose product is rounded ({@link dev.flowmatch.tensor.AffineSpec}).
-     * Covers {@code AffineSpec}s whose products are float32 or {@code dtype}, whose sum is float32 or
-     * {@code dtype}, and whose output is {@code dtype} (rounding the sum to {@code dtype} twice is rounding it once).
+     * The step on 16-bit tensors in one pass, over the elements {@code [offset, offset + length)} of three arrays
+     * that hold {@code dtype} patterns: {@code out[i] = round(px + py)} with the float32 sum of
+     * {@code px = a * x[i]} and {@code py = b * y[i]}, each product rounded to {@code dtype} first when its flag
+     * says so. The caller has already rounded a coefficient whose product is rounded
+     * ({@link dev.flowmatch.tensor.AffineSpec}). Covers the {@code AffineSpec}s whose products are float32 or
+     * {@code dtype}, whose sum is float32 or {@code dtype}, and whose output is {@code dtype} (a sum rounded to
+     * {@code dtype} and then rounded to it again is rounded once).
      */
-    void affine(DType dtype, float a, short[] x, int xOffset, boolean roundProductX,
-                float b, short[] y, int yOffset, boolean roundProductY,
-                short[] out, int outOffset, int length);
+    void affine(DType dtype, float a, short[] x, boolean roundProductX, float b, short[] y, boolean roundProductY,
+                short[] out, int offset, int length);
 }

@@ -53,28 +53,27 @@ class ScalarBlockKernels implements BlockKernels {
     }
 
     @Override
-    public void affine(DType dtype, float a, short[] x, int xOffset, boolean roundProductX,
-                       float b, short[] y, int yOffset, boolean roundProductY,
-                       short[] out, int outOffset, int length) {
+    public void affine(DType dtype, float a, short[] x, boolean roundProductX, float b, short[] y,
+                       boolean roundProductY, short[] out, int offset, int length) {
         if (dtype == DType.BFLOAT16) {
             if (roundProductX && roundProductY) {
-                bf16RoundedProducts(a, x, xOffset, b, y, yOffset, out, outOffset, length);
+                bf16RoundedProducts(a, x, b, y, out, offset, offset + length);
             } else if (roundProductY) {
-                bf16RoundedProductY(a, x, xOffset, b, y, yOffset, out, outOffset, length);
+                bf16RoundedProductY(a, x, b, y, out, offset, offset + length);
             } else if (roundProductX) {
-                bf16RoundedProductX(a, x, xOffset, b, y, yOffset, out, outOffset, length);
+                bf16RoundedProductX(a, x, b, y, out, offset, offset + length);
             } else {
-                bf16Float32(a, x, xOffset, b, y, yOffset, out, outOffset, length);
+                bf16Float32(a, x, b, y, out, offset, offset + length);
             }
         } else {
             if (roundProductX && roundProductY) {
-                f16RoundedProducts(a, x, xOffset, b, y, yOffset, out, outOffset, length);
+                f16RoundedProducts(a, x, b, y, out, offset, offset + length);
             } else if (roundProductY) {
-                f16RoundedProductY(a, x, xOffset, b, y, yOffset, out, outOffset, length);
+                f16RoundedProductY(a, x, b, y, out, offset, offset + length);
             } else if (roundProductX) {
-                f16RoundedProductX(a, x, xOffset, b, y, yOffset, out, outOffset, length);
+                f16RoundedProductX(a, x, b, y, out, offset, offset + length);
             } else {
-                f16Float32(a, x, xOffset, b, y, yOffset, out, outOffset, length);
+                f16Float32(a, x, b, y, out, offset, offset + length);
             }
         }
     }
@@ -100,38 +99,34 @@ class ScalarBlockKernels implements BlockKernels {
     }
 
     /** {@code bf16(a*x + b*y)}: FP32 precision on bfloat16 data. */
-    static void bf16Float32(float a, short[] x, int xOffset, float b, short[] y, int yOffset,
-                            short[] out, int outOffset, int length) {
-        for (int i = 0; i < length; i++) {
-            out[outOffset + i] = Bits.floatToBf16(a * Bits.bf16ToFloat(x[xOffset + i]) + b * Bits.bf16ToFloat(y[yOffset + i]));
+    static void bf16Float32(float a, short[] x, float b, short[] y, short[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            out[i] = Bits.floatToBf16(a * Bits.bf16ToFloat(x[i]) + b * Bits.bf16ToFloat(y[i]));
         }
     }
 
     /** {@code bf16(a*x + bf16(b*y))}: DIFFUSERS precision on bfloat16 data (the product in the model's dtype). */
-    static void bf16RoundedProductY(float a, short[] x, int xOffset, float b, short[] y, int yOffset,
-                                    short[] out, int outOffset, int length) {
-        for (int i = 0; i < length; i++) {
-            float py = roundBf16(b * Bits.bf16ToFloat(y[yOffset + i]));
-            out[outOffset + i] = Bits.floatToBf16(a * Bits.bf16ToFloat(x[xOffset + i]) + py);
+    static void bf16RoundedProductY(float a, short[] x, float b, short[] y, short[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float py = roundBf16(b * Bits.bf16ToFloat(y[i]));
+            out[i] = Bits.floatToBf16(a * Bits.bf16ToFloat(x[i]) + py);
         }
     }
 
     /** {@code bf16(bf16(a*x) + b*y)}. */
-    static void bf16RoundedProductX(float a, short[] x, int xOffset, float b, short[] y, int yOffset,
-                                    short[] out, int outOffset, int length) {
-        for (int i = 0; i < length; i++) {
-            float px = roundBf16(a * Bits.bf16ToFloat(x[xOffset + i]));
-            out[outOffset + i] = Bits.floatToBf16(px + b * Bits.bf16ToFloat(y[yOffset + i]));
+    static void bf16RoundedProductX(float a, short[] x, float b, short[] y, short[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float px = roundBf16(a * Bits.bf16ToFloat(x[i]));
+            out[i] = Bits.floatToBf16(px + b * Bits.bf16ToFloat(y[i]));
         }
     }
 
     /** {@code bf16(bf16(a*x) + bf16(b*y))}: every operation in bfloat16 (diffusers' {@code scale_noise}). */
-    static void bf16RoundedProducts(float a, short[] x, int xOffset, float b, short[] y, int yOffset,
-                                    short[] out, int outOffset, int length) {
-        for (int i = 0; i < length; i++) {
-            float px = roundBf16(a * Bits.bf16ToFloat(x[xOffset + i]));
-            float py = roundBf16(b * Bits.bf16ToFloat(y[yOffset + i]));
-            out[outOffset + i] = Bits.floatToBf16(px + py);
+    static void bf16RoundedProducts(float a, short[] x, float b, short[] y, short[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float px = roundBf16(a * Bits.bf16ToFloat(x[i]));
+            float py = roundBf16(b * Bits.bf16ToFloat(y[i]));
+            out[i] = Bits.floatToBf16(px + py);
         }
     }
 
@@ -160,39 +155,35 @@ class ScalarBlockKernels implements BlockKernels {
     }
 
     /** {@code f16(a*x + b*y)}. */
-    static void f16Float32(float a, short[] x, int xOffset, float b, short[] y, int yOffset,
-                           short[] out, int outOffset, int length) {
-        for (int i = 0; i < length; i++) {
-            out[outOffset + i] = Float.floatToFloat16(
-                    a * Float.float16ToFloat(x[xOffset + i]) + b * Float.float16ToFloat(y[yOffset + i]));
+    static void f16Float32(float a, short[] x, float b, short[] y, short[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            out[i] = Float.floatToFloat16(
+                    a * Float.float16ToFloat(x[i]) + b * Float.float16ToFloat(y[i]));
         }
     }
 
     /** {@code f16(a*x + f16(b*y))}. */
-    static void f16RoundedProductY(float a, short[] x, int xOffset, float b, short[] y, int yOffset,
-                                   short[] out, int outOffset, int length) {
-        for (int i = 0; i < length; i++) {
-            float py = Float.float16ToFloat(Float.floatToFloat16(b * Float.float16ToFloat(y[yOffset + i])));
-            out[outOffset + i] = Float.floatToFloat16(a * Float.float16ToFloat(x[xOffset + i]) + py);
+    static void f16RoundedProductY(float a, short[] x, float b, short[] y, short[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float py = Float.float16ToFloat(Float.floatToFloat16(b * Float.float16ToFloat(y[i])));
+            out[i] = Float.floatToFloat16(a * Float.float16ToFloat(x[i]) + py);
         }
     }
 
     /** {@code f16(f16(a*x) + b*y)}. */
-    static void f16RoundedProductX(float a, short[] x, int xOffset, float b, short[] y, int yOffset,
-                                   short[] out, int outOffset, int length) {
-        for (int i = 0; i < length; i++) {
-            float px = Float.float16ToFloat(Float.floatToFloat16(a * Float.float16ToFloat(x[xOffset + i])));
-            out[outOffset + i] = Float.floatToFloat16(px + b * Float.float16ToFloat(y[yOffset + i]));
+    static void f16RoundedProductX(float a, short[] x, float b, short[] y, short[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float px = Float.float16ToFloat(Float.floatToFloat16(a * Float.float16ToFloat(x[i])));
+            out[i] = Float.floatToFloat16(px + b * Float.float16ToFloat(y[i]));
         }
     }
 
     /** {@code f16(f16(a*x) + f16(b*y))}. */
-    static void f16RoundedProducts(float a, short[] x, int xOffset, float b, short[] y, int yOffset,
-                                   short[] out, int outOffset, int length) {
-        for (int i = 0; i < length; i++) {
-            float px = Float.float16ToFloat(Float.floatToFloat16(a * Float.float16ToFloat(x[xOffset + i])));
-            float py = Float.float16ToFloat(Float.floatToFloat16(b * Float.float16ToFloat(y[yOffset + i])));
-            out[outOffset + i] = Float.floatToFloat16(px + py);
+    static void f16RoundedProducts(float a, short[] x, float b, short[] y, short[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float px = Float.float16ToFloat(Float.floatToFloat16(a * Float.float16ToFloat(x[i])));
+            float py = Float.float16ToFloat(Float.floatToFloat16(b * Float.float16ToFloat(y[i])));
+            out[i] = Float.floatToFloat16(px + py);
         }
     }
 }

@@ -110,74 +110,64 @@ final class VectorBlockKernels extends ScalarBlockKernels {
     }
 
     @Override
-    public void affine(DType dtype, float a, short[] x, int xOffset, boolean roundProductX,
-                       float b, short[] y, int yOffset, boolean roundProductY,
-                       short[] out, int outOffset, int length) {
+    public void affine(DType dtype, float a, short[] x, boolean roundProductX, float b, short[] y,
+                       boolean roundProductY, short[] out, int offset, int length) {
         if (dtype != DType.BFLOAT16) {
-            super.affine(dtype, a, x, xOffset, roundProductX, b, y, yOffset, roundProductY, out, outOffset, length);
+            super.affine(dtype, a, x, roundProductX, b, y, roundProductY, out, offset, length);
             return;
         }
-        int done;
+        int to = offset + length;
+        int tail = offset + SHORTS.loopBound(length);
         if (roundProductX && roundProductY) {
-            done = bf16RoundedProductsVectors(a, x, xOffset, b, y, yOffset, out, outOffset, length);
-            bf16RoundedProducts(a, x, xOffset + done, b, y, yOffset + done, out, outOffset + done, length - done);
+            bf16RoundedProductsVectors(a, x, b, y, out, offset, tail);
+            bf16RoundedProducts(a, x, b, y, out, tail, to);
         } else if (roundProductY) {
-            done = bf16RoundedProductYVectors(a, x, xOffset, b, y, yOffset, out, outOffset, length);
-            bf16RoundedProductY(a, x, xOffset + done, b, y, yOffset + done, out, outOffset + done, length - done);
+            bf16RoundedProductYVectors(a, x, b, y, out, offset, tail);
+            bf16RoundedProductY(a, x, b, y, out, tail, to);
         } else if (roundProductX) {
-            // a*x + b*y with the rounded product on the left, exactly as the scalar loop adds.
-            done = bf16RoundedProductXVectors(a, x, xOffset, b, y, yOffset, out, outOffset, length);
-            bf16RoundedProductX(a, x, xOffset + done, b, y, yOffset + done, out, outOffset + done, length - done);
+            bf16RoundedProductXVectors(a, x, b, y, out, offset, tail);
+            bf16RoundedProductX(a, x, b, y, out, tail, to);
         } else {
-            done = bf16Float32Vectors(a, x, xOffset, b, y, yOffset, out, outOffset, length);
-            bf16Float32(a, x, xOffset + done, b, y, yOffset + done, out, outOffset + done, length - done);
+            bf16Float32Vectors(a, x, b, y, out, offset, tail);
+            bf16Float32(a, x, b, y, out, tail, to);
         }
     }
 
-    // ---- the fused loops: each returns how many elements it did (the rest is the scalar tail) ----
+    // ---- the fused loops over [from, to), a whole number of vectors; the scalar loops do the tail ----
 
-    private static int bf16Float32Vectors(float a, short[] x, int xOffset, float b, short[] y, int yOffset,
-                                   short[] out, int outOffset, int length) {
-        int i = 0;
-        for (int bound = SHORTS.loopBound(length); i < bound; i += LANES) {
-            FloatVector px = widenBf16(x, xOffset + i).mul(a);
-            FloatVector py = widenBf16(y, yOffset + i).mul(b);
-            storeBf16(px.add(py), out, outOffset + i);
+    private static void bf16Float32Vectors(float a, short[] x, float b, short[] y, short[] out, int from, int to) {
+        for (int i = from; i < to; i += LANES) {
+            FloatVector px = widenBf16(x, i).mul(a);
+            FloatVector py = widenBf16(y, i).mul(b);
+            storeBf16(px.add(py), out, i);
         }
-        return i;
     }
 
-    private static int bf16RoundedProductYVectors(float a, short[] x, int xOffset, float b, short[] y, int yOffset,
-                                           short[] out, int outOffset, int length) {
-        int i = 0;
-        for (int bound = SHORTS.loopBound(length); i < bound; i += LANES) {
-            FloatVector px = widenBf16(x, xOffset + i).mul(a);
-            FloatVector py = roundBf16(widenBf16(y, yOffset + i).mul(b));
-            storeBf16(px.add(py), out, outOffset + i);
+    private static void bf16RoundedProductYVectors(float a, short[] x, float b, short[] y, short[] out,
+                                                   int from, int to) {
+        for (int i = from; i < to; i += LANES) {
+            FloatVector px = widenBf16(x, i).mul(a);
+            FloatVector py = roundBf16(widenBf16(y, i).mul(b));
+            storeBf16(px.add(py), out, i);
         }
-        return i;
     }
 
-    private static int bf16RoundedProductXVectors(float a, short[] x, int xOffset, float b, short[] y, int yOffset,
-                                           short[] out, int outOffset, int length) {
-        int i = 0;
-        for (int bound = SHORTS.loopBound(length); i < bound; i += LANES) {
-            FloatVector px = roundBf16(widenBf16(x, xOffset + i).mul(a));
-            FloatVector py = widenBf16(y, yOffset + i).mul(b);
-            storeBf16(px.add(py), out, outOffset + i);
+    private static void bf16RoundedProductXVectors(float a, short[] x, float b, short[] y, short[] out,
+                                                   int from, int to) {
+        for (int i = from; i < to; i += LANES) {
+            FloatVector px = roundBf16(widenBf16(x, i).mul(a));
+            FloatVector py = widenBf16(y, i).mul(b);
+            storeBf16(px.add(py), out, i);
         }
-        return i;
     }
 
-    private static int bf16RoundedProductsVectors(float a, short[] x, int xOffset, float b, short[] y, int yOffset,
-                                           short[] out, int outOffset, int length) {
-        int i = 0;
-        for (int bound = SHORTS.loopBound(length); i < bound; i += LANES) {
-            FloatVector px = roundBf16(widenBf16(x, xOffset + i).mul(a));
-            FloatVector py = roundBf16(widenBf16(y, yOffset + i).mul(b));
-            storeBf16(px.add(py), out, outOffset + i);
+    private static void bf16RoundedProductsVectors(float a, short[] x, float b, short[] y, short[] out,
+                                                   int from, int to) {
+        for (int i = from; i < to; i += LANES) {
+            FloatVector px = roundBf16(widenBf16(x, i).mul(a));
+            FloatVector py = roundBf16(widenBf16(y, i).mul(b));
+            storeBf16(px.add(py), out, i);
         }
-        return i;
     }
 
     // ---- one vector of bfloat16 ----

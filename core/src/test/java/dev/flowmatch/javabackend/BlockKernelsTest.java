@@ -26,9 +26,8 @@ import org.quicktheories.core.Gen;
  */
 class BlockKernelsTest {
     private static final DType[] HALVES = {DType.BFLOAT16, DType.FLOAT16};
-    /** Odd offsets and a length that leaves a tail, so the vector loops and the scalar tails both run. */
-    private static final int X_OFFSET = 3;
-    private static final int Y_OFFSET = 5;
+    /** Odd offsets and lengths that leave a tail, so the vector loops and the scalar tails both run. */
+    private static final int OFFSET = 3;
     private static final int OUT_OFFSET = 1;
 
     /** Every implementation this JVM can run: the scalar kernels, and the vector ones where the module is readable. */
@@ -145,17 +144,23 @@ class BlockKernelsTest {
                     float[] ys = filled(40, y);
                     float[] out = new float[41];
                     for (BlockKernels kernels : implementations()) {
-                        kernels.add(xs, 1, ys, 2, out, 1, 37);
-                        assertFloat(x + y, out[5], kernels, "add");
-                        kernels.subtract(xs, 1, ys, 2, out, 1, 37);
-                        assertFloat(x - y, out[5], kernels, "subtract");
-                        kernels.multiply(xs, 1, ys, 2, out, 1, 37);
-                        assertFloat(x * y, out[5], kernels, "multiply");
-                        kernels.divide(xs, 1, ys, 2, out, 1, 37);
-                        assertFloat(x / y, out[5], kernels, "divide");
-                        kernels.scale(c, xs, 1, out, 1, 37);
-                        assertFloat(c * x, out[5], kernels, "scale");
-                        kernels.affine(a, xs, 1, c, ys, 2, out, 1, 37);
+                        // Equal offsets (the vectorised loops) and different ones.
+                        for (int[] offsets : new int[][] {{1, 1, 1}, {1, 2, 0}}) {
+                            int xo = offsets[0];
+                            int yo = offsets[1];
+                            int oo = offsets[2];
+                            kernels.add(xs, xo, ys, yo, out, oo, 37);
+                            assertFloat(x + y, out[oo + 5], kernels, "add");
+                            kernels.subtract(xs, xo, ys, yo, out, oo, 37);
+                            assertFloat(x - y, out[oo + 5], kernels, "subtract");
+                            kernels.multiply(xs, xo, ys, yo, out, oo, 37);
+                            assertFloat(x * y, out[oo + 5], kernels, "multiply");
+                            kernels.divide(xs, xo, ys, yo, out, oo, 37);
+                            assertFloat(x / y, out[oo + 5], kernels, "divide");
+                            kernels.scale(c, xs, xo, out, oo, 37);
+                            assertFloat(c * x, out[oo + 5], kernels, "scale");
+                        }
+                        kernels.affine(a, xs, c, ys, out, 1, 37);
                         assertFloat(a * x + c * y, out[5], kernels, "affine");
                     }
                 });
@@ -168,19 +173,18 @@ class BlockKernelsTest {
      * every dtype and each of the four rounding combinations of the fused affine, against {@link AffineSpec#apply}.
      */
     private void checkFusedAffine(float a, float b) {
-        short[] x = new short[X_OFFSET + 65536];
-        short[] y = new short[Y_OFFSET + 65536];
+        int n = OFFSET + 65536;
+        short[] x = new short[n];
+        short[] y = new short[n];
         for (int p = 0; p < 65536; p++) {
-            x[X_OFFSET + p] = (short) p;
-            y[Y_OFFSET + p] = (short) (p * 40503 + 12345); // an odd multiplier: a permutation of the patterns
+            x[OFFSET + p] = (short) p;
+            y[OFFSET + p] = (short) (p * 40503 + 12345); // an odd multiplier: a permutation of the patterns
         }
         for (DType d : HALVES) {
-            float[] fx = new float[x.length];
-            float[] fy = new float[y.length];
-            for (int i = 0; i < x.length; i++) {
+            float[] fx = new float[n];
+            float[] fy = new float[n];
+            for (int i = 0; i < n; i++) {
                 fx[i] = d.bitsToFloat(x[i]);
-            }
-            for (int i = 0; i < y.length; i++) {
                 fy[i] = d.bitsToFloat(y[i]);
             }
             for (int combo = 0; combo < 4; combo++) {
@@ -190,19 +194,19 @@ class BlockKernelsTest {
                         DType.FLOAT32, d);
                 float ca = spec.productX().round(a);
                 float cb = spec.productY().round(b);
-                int[] expected = new int[65536];
-                for (int p = 0; p < 65536; p++) {
-                    expected[p] = d.floatToBits(spec.apply(a, fx[X_OFFSET + p], b, fy[Y_OFFSET + p]));
+                int[] expected = new int[n];
+                for (int i = OFFSET; i < n; i++) {
+                    expected[i] = d.floatToBits(spec.apply(a, fx[i], b, fy[i]));
                 }
                 for (BlockKernels kernels : implementations()) {
                     // All of it at once, then one odd-sized block that ends in a scalar tail.
-                    short[] out = new short[OUT_OFFSET + 65536];
-                    kernels.affine(d, ca, x, X_OFFSET, roundX, cb, y, Y_OFFSET, roundY, out, OUT_OFFSET, 65536);
-                    kernels.affine(d, ca, x, X_OFFSET + 7, roundX, cb, y, Y_OFFSET + 7, roundY, out, OUT_OFFSET + 7, 1000);
-                    for (int p = 0; p < 65536; p++) {
-                        if (!sameResult(d, expected[p], out[OUT_OFFSET + p] & 0xFFFF)) {
-                            assertBits(expected[p], out[OUT_OFFSET + p] & 0xFFFF, kernels, spec + " a=" + a + " b=" + b
-                                    + " x=" + hex(x[X_OFFSET + p] & 0xFFFF) + " y=" + hex(y[Y_OFFSET + p] & 0xFFFF));
+                    short[] out = new short[n];
+                    kernels.affine(d, ca, x, roundX, cb, y, roundY, out, OFFSET, 65536);
+                    kernels.affine(d, ca, x, roundX, cb, y, roundY, out, OFFSET + 7, 1000);
+                    for (int i = OFFSET; i < n; i++) {
+                        if (!sameResult(d, expected[i], out[i] & 0xFFFF)) {
+                            assertBits(expected[i], out[i] & 0xFFFF, kernels, spec + " a=" + a + " b=" + b
+                                    + " x=" + hex(x[i] & 0xFFFF) + " y=" + hex(y[i] & 0xFFFF));
                         }
                     }
                 }
