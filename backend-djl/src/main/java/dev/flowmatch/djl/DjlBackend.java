@@ -280,8 +280,7 @@ public final class DjlBackend implements TensorBackend {
         NDArray input = t.array();
         NDArray result = engine("convert", () -> {
             try (Scope scope = new Scope()) {
-                Device device = input.getDevice();
-                NDArray out = Kernels.round(scope, runtime.constants(device), input, t.dtype(), dtype);
+                NDArray out = Kernels.round(scope, runtime.bf16(), input, t.dtype(), dtype);
                 out = out == input ? scope.add(input.duplicate()) : out;
                 return attach(scope.keep(out), runtime);
             }
@@ -298,8 +297,8 @@ public final class DjlBackend implements TensorBackend {
         DjlRuntime runtime = DjlRuntime.get();
         NDArray result = engine("affine", () -> {
             try (Scope scope = new Scope()) {
-                Constants constants = runtime.constants(tx.array().getDevice());
-                NDArray out = Kernels.affine(scope, runtime.host(), constants, a, tx.array(), b, ty.array(), spec);
+                NDArray out = Kernels.affine(scope, runtime.host(), runtime.bf16(),
+                        a, tx.array(), tx.dtype(), b, ty.array(), ty.dtype(), spec);
                 return attach(scope.keep(out), runtime);
             }
         });
@@ -327,7 +326,7 @@ public final class DjlBackend implements TensorBackend {
                     normal = scope.add(runtime.root(device).randomNormal(0f, 1f,
                             new ai.djl.ndarray.types.Shape(shape.dims()), DataType.FLOAT32));
                 }
-                NDArray out = Kernels.round(scope, runtime.constants(device), normal, DType.FLOAT32, dtype);
+                NDArray out = Kernels.round(scope, runtime.bf16(), normal, DType.FLOAT32, dtype);
                 return attach(scope.keep(out), runtime);
             }
         });
