@@ -32,8 +32,8 @@ import java.util.function.Supplier;
  * <p><b>bfloat16.</b> DJL 0.36's JNI has no mapping for PyTorch's bfloat16 (DJL's dtype code for it ends in a
  * bare {@code throw;}, i.e. {@code std::terminate}): creating a BFLOAT16 NDArray, or converting to one, kills the
  * JVM. This backend therefore never makes one: a bfloat16 tensor is a FLOAT32 NDArray holding only bfloat16
- * values (twice the memory), and rounding to bfloat16 is done with float32 arithmetic that reproduces
- * round-to-nearest-even exactly. A PyTorch bfloat16 tensor that reaches Java anyway (e.g. a TorchScript model's
+ * values (twice the memory), and rounding to bfloat16 (and the bfloat16 step) runs as TorchScript, where bfloat16
+ * tensors live only inside the call ({@link TorchScriptKernels}). A PyTorch bfloat16 tensor that reaches Java anyway (e.g. a TorchScript model's
  * output) shows as DJL dtype UNKNOWN: {@link #wrap(NDArray)} refuses it with an explanation instead of touching
  * it, and {@link #fromTorchBfloat16(NDArray)} widens it exactly on its device.
  *
