@@ -56,16 +56,21 @@ public class StepBenchmark {
     private Tensor modelOutput;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp() throws InterruptedException {
         if (threads.equals("all")) {
             System.clearProperty("flowmatch.java.threads");
         } else {
             System.setProperty("flowmatch.java.threads", threads);
         }
         tensors = Backends.named(backend);
-        if (backend.equals(JavaBackend.NAME)
-                && JavaBackend.kernels().startsWith("vector") != kernels.equals("vector")) {
-            throw new IllegalStateException("kernels=" + kernels + " but this JVM runs " + JavaBackend.kernels());
+        if (backend.equals(JavaBackend.NAME)) {
+            if (JavaBackend.kernels().startsWith("vector") != kernels.equals("vector")) {
+                throw new IllegalStateException("kernels=" + kernels + " but this JVM runs " + JavaBackend.kernels());
+            }
+            // The vector kernels take over once compiled (a few seconds); measure them, not the scalar loops before.
+            if (kernels.equals("vector") && !JavaBackend.awaitVectorKernels(3, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("the vector kernels did not become faster than the scalar ones");
+            }
         }
         scheduler = new FlowMatchScheduler(SchedulerConfig.flux2Klein());
         scheduler.setTimestepsWithMu(4, 2.29);

@@ -9,6 +9,9 @@ import java.util.Optional;
  * started with {@code --add-modules jdk.incubator.vector}), the scalar loops otherwise, and one log line saying
  * which and, for the scalar loops, the flag that would give the vector ones. Both give the same bits.
  *
+ * <p>The vector kernels take over from the scalar ones only once HotSpot has compiled them ({@link WarmingKernels}):
+ * interpreted Vector API code is far slower than an interpreted scalar loop.
+ *
  * <p>{@value #PROPERTY}{@code =false} forces the scalar loops (to compare, or to avoid the incubator module).
  * The vector kernels are also not used where the JVM interprets only ({@code -Xint}) or the CPU's vectors are
  * narrower than 256 bits; the log line says so.
@@ -50,8 +53,9 @@ final class Vectorization {
     private static BlockKernels choose() {
         Probe probe = probe();
         if (probe.kernels() != null) {
-            LOG.log(System.Logger.Level.INFO, "flowmatch java backend: " + probe.kernels().description());
-            return probe.kernels();
+            LOG.log(System.Logger.Level.INFO, "flowmatch java backend: " + probe.kernels().description()
+                    + " for bfloat16, once the JIT has compiled them (" + WarmingKernels.THREAD + ")");
+            return WarmingKernels.of(probe.kernels());
         }
         LOG.log(System.Logger.Level.INFO, "flowmatch java backend: scalar kernels (" + probe.reason() + ")");
         return scalar();

@@ -55,6 +55,47 @@ class BlockKernelsTest {
         }
     }
 
+    /**
+     * In the run with the module, the vector kernels take over once compiled (on a CPU with 256-bit vectors), and
+     * the backend's step then gives {@link AffineSpec#apply}'s bits through them.
+     */
+    @Test
+    void theVectorKernelsTakeOverOnceCompiledAndGiveTheSpecsBits() throws InterruptedException {
+        assumeTrue(Vectorization.kernels() instanceof WarmingKernels, "vector kernels chosen in this JVM");
+        WarmingKernels kernels = (WarmingKernels) Vectorization.kernels();
+        assertTrue(kernels.await(WarmingKernels.GIVE_UP_NANOS + 10_000_000_000L, java.util.concurrent.TimeUnit.NANOSECONDS),
+                "the vector kernels never became faster than the scalar ones: " + kernels.description());
+        JavaBackend backend = new JavaBackend();
+        int n = 3 * 1024 + 5;
+        float[] xs = new float[n];
+        float[] ys = new float[n];
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        for (int i = 0; i < n; i++) {
+            xs[i] = (float) (random.nextDouble() * 8 - 4);
+            ys[i] = (float) (random.nextDouble() * 8 - 4);
+        }
+        for (DType d : HALVES) {
+            for (DType px : new DType[] {DType.FLOAT32, d}) {
+                for (DType py : new DType[] {DType.FLOAT32, d}) {
+                    AffineSpec spec = new AffineSpec(px, py, DType.FLOAT32, d);
+                    try (var x = backend.fromFloats(xs, d, dev.flowmatch.tensor.Shape.of(n));
+                         var y = backend.fromFloats(ys, d, dev.flowmatch.tensor.Shape.of(n));
+                         var out = backend.affine(0.75f, x, -0.0326f, y, spec)) {
+                        float[] fx = backend.toFloats(x);
+                        float[] fy = backend.toFloats(y);
+                        int[] got = backend.toBits(out);
+                        for (int i = 0; i < n; i++) {
+                            int expected = d.floatToBits(spec.apply(0.75f, fx[i], -0.0326f, fy[i]));
+                            if (got[i] != expected) {
+                                assertBits(expected, got[i], kernels, spec + " at " + i);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void widenIsExactForEvery16BitPattern() {
         short[] all = every16BitPattern();
@@ -121,8 +162,8 @@ class BlockKernelsTest {
     @Test
     void fusedAffineEqualsTheSpecOverEveryPatternOfEachOperand() {
         float[][] coefficients = {
-            {1f, -0.0326f}, {1f, 0.5f}, {0.9f, -1.7f}, {1f, -1e-5f}, {3.3f, 1e30f}, {1f, Float.NaN},
-            {Float.POSITIVE_INFINITY, 1f}, {-0.0f, 0f}, {1e-40f, -1e-42f}, {1.00390625f, 1.01171875f},
+            {1f, -0.0326f}, {0.9f, -1.7f}, {3.3f, 1e30f}, {Float.POSITIVE_INFINITY, Float.NaN},
+            {-0.0f, 1e-40f}, {1.00390625f, 1.01171875f},
         };
         for (float[] ab : coefficients) {
             checkFusedAffine(ab[0], ab[1]);

@@ -1,0 +1,148 @@
+package dev.flowmatch.javabackend;
+
+import dev.flowmatch.tensor.DType;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The vector kernels once HotSpot has compiled them, the scalar ones until then.
+ *
+ * <p>Why: Vector API code runs hundreds of times slower than scalar code until C2 compiles it (the interpreter and
+ * C1 execute every lane operation as Java objects): the first bfloat16 step on {@code [1, 4096, 128]} took
+ * more than a second here, where the scalar loop takes about 1.5 ms. A JVM that runs a handful of steps would lose
+ * more than the vector kernels save. So the first bfloat16 call starts a daemon thread ({@value #THREAD}) that runs
+ * both implementations on small blocks, every bfloat16 kernel, until the vector ones are faster than the scalar
+ * ones several times in a row (they are then compiled: a few seconds of one core), and only from then on do
+ * bfloat16 calls go to the vector kernels. float16 and float32 calls run the same loops in both implementations
+ * and never start it. If they never get faster (a CPU or
+ * JVM where the Vector API is not intrinsified) the scalar kernels stay, which is the right choice there too. The
+ * results are the same bits either way.
+ *
+ * <p>A record, so that HotSpot trusts its fields as constants and binds the calls to their classes.
+ */
+record WarmingKernels(BlockKernels vector, BlockKernels scalar, State state) implements BlockKernels {
+    static final String THREAD = "flowmatch-vector-warm-up";
+    /** How long the warm-up may try before it settles for the scalar kernels. */
+    static final long GIVE_UP_NANOS = TimeUnit.SECONDS.toNanos(120);
+    /** Consecutive rounds in which the vector kernels must beat the scalar ones. */
+    static final int WINS_NEEDED = 25;
+
+    /** Whether the warm-up has started, whether the vector kernels are in use, and a latch for the decision. */
+    static final class State {
+        final AtomicBoolean started = new AtomicBoolean();
+        volatile boolean warm;
+        final CountDownLatch done = new CountDownLatch(1);
+    }
+
+    /** Wraps {@code vector}; the first bfloat16 call starts the warm-up. */
+    static WarmingKernels of(BlockKernels vector) {
+        return new WarmingKernels(vector, new ScalarBlockKernels(), new State());
+    }
+
+    /** Starts the warm-up thread unless it has started already. */
+    void startWarmUp() {
+        if (!state.started.get() && state.started.compareAndSet(false, true)) {
+            Thread thread = new Thread(this::warmUp, THREAD);
+            thread.setDaemon(true);
+            thread.start();
+        }
+    }
+
+    /** Whether bfloat16 calls go to the vector kernels now. */
+    boolean warm() {
+        return state.warm;
+    }
+
+    /** Starts the warm-up if needed and waits until it has decided; returns whether the vector kernels are in use. */
+    boolean await(long timeout, TimeUnit unit) throws InterruptedException {
+        startWarmUp();
+        state.done.await(timeout, unit);
+        return state.warm;
+    }
+
+    /** The implementation for a call on {@code dtype}: only bfloat16 differs between the two. */
+    private BlockKernels current(DType dtype) {
+        if (dtype != DType.BFLOAT16) {
+            return scalar;
+        }
+        if (state.warm) {
+            return vector;
+        }
+        startWarmUp();
+        return scalar;
+    }
+
+    @Override
+    public String description() {
+        return vector.description();
+    }
+
+    @Override
+    public boolean vectorized() {
+        return true;
+    }
+
+    @Override
+    public void widen(DType dtype, short[] src, int srcOffset, float[] dst, int dstOffset, int length) {
+        current(dtype).widen(dtype, src, srcOffset, dst, dstOffset, length);
+    }
+
+    @Override
+    public void narrow(DType dtype, float[] src, int srcOffset, short[] dst, int dstOffset, int length) {
+        current(dtype).narrow(dtype, src, srcOffset, dst, dstOffset, length);
+    }
+
+    @Override
+    public void round(DType dtype, float[] values, int offset, int length) {
+        current(dtype).round(dtype, values, offset, length);
+    }
+
+    @Override
+    public void affine(DType dtype, float a, short[] x, boolean roundProductX, float b, short[] y,
+                       boolean roundProductY, short[] out, int offset, int length) {
+        current(dtype).affine(dtype, a, x, roundProductX, b, y, roundProductY, out, offset, length);
+    }
+
+    // The float32 operations are the same loops in both implementations (the interface's): no dispatch needed.
+
+    /** Runs both implementations until the vector one wins {@link #WINS_NEEDED} rounds in a row, or gives up. */
+    private void warmUp() {
+        try {
+            int n = 16 * 8 + 3; // a few vectors and a scalar tail: short calls reach the JIT thresholds sooner
+            short[] x = new short[n];
+            short[] y = new short[n];
+            short[] out = new short[n];
+            float[] values = new float[n];
+            for (int i = 0; i < n; i++) {
+                values[i] = (i % 97) / 31f - 1.5f;
+            }
+            scalar.narrow(DType.BFLOAT16, values, 0, x, 0, n);
+            scalar.narrow(DType.BFLOAT16, values, 0, y, 0, n);
+            long deadline = System.nanoTime() + GIVE_UP_NANOS;
+            int wins = 0;
+            while (wins < WINS_NEEDED && System.nanoTime() < deadline) {
+                long vectorNanos = round(vector, x, y, out, values);
+                long scalarNanos = round(scalar, x, y, out, values);
+                wins = vectorNanos < scalarNanos ? wins + 1 : 0;
+            }
+            state.warm = wins >= WINS_NEEDED;
+        } finally {
+            state.done.countDown();
+        }
+    }
+
+    /** Every bfloat16 kernel once on the block; the nanoseconds it took. */
+    private static long round(BlockKernels k, short[] x, short[] y, short[] out, float[] values) {
+        long start = System.nanoTime();
+        int n = out.length;
+        k.affine(DType.BFLOAT16, 1f, x, false, -0.0326f, y, false, out, 0, n);
+        k.affine(DType.BFLOAT16, 1f, x, false, -0.0326f, y, true, out, 0, n);
+        k.affine(DType.BFLOAT16, 0.5f, x, true, -0.0326f, y, false, out, 0, n);
+        k.affine(DType.BFLOAT16, 0.5f, x, true, -0.0326f, y, true, out, 0, n);
+        k.widen(DType.BFLOAT16, x, 0, values, 0, n);
+        k.round(DType.BFLOAT16, values, 0, n);
+        k.narrow(DType.BFLOAT16, values, 0, out, 0, n);
+        return System.nanoTime() - start;
+    }
+}
