@@ -22,9 +22,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * JVM where the Vector API is not intrinsified) the scalar kernels stay, which is the right choice there too. The
  * results are the same bits either way.
  *
- * <p>A record, so that HotSpot trusts its fields as constants and binds the calls to their classes.
+ * <p>The warm-up calls the kernels through method handles that HotSpot cannot inline into its loop, so that it
+ * compiles the kernel methods themselves, the code the backend's calls reach. (Inlined into the warm-up loop, they
+ * were fast there while the backend still called their slow first compilations: a bfloat16 step on
+ * {@code [1, 16384, 128]} then took hundreds of milliseconds.)
  */
-record WarmingKernels(BlockKernels vector, BlockKernels scalar, State state) implements BlockKernels {
+final class WarmingKernels implements BlockKernels {
     static final String THREAD = "flowmatch-vector-warm-up";
     /** How long the warm-up may try before it settles for the scalar kernels. */
     static final long GIVE_UP_NANOS = TimeUnit.SECONDS.toNanos(120);
@@ -38,9 +41,17 @@ record WarmingKernels(BlockKernels vector, BlockKernels scalar, State state) imp
         final CountDownLatch done = new CountDownLatch(1);
     }
 
+    private final BlockKernels vector;
+    private final BlockKernels scalar = new ScalarBlockKernels();
+    private final State state = new State();
+
+    private WarmingKernels(BlockKernels vector) {
+        this.vector = vector;
+    }
+
     /** Wraps {@code vector}; the first bfloat16 call starts the warm-up. */
     static WarmingKernels of(BlockKernels vector) {
-        return new WarmingKernels(vector, new ScalarBlockKernels(), new State());
+        return new WarmingKernels(vector);
     }
 
     /** Starts the warm-up thread unless it has started already. */
@@ -64,16 +75,16 @@ record WarmingKernels(BlockKernels vector, BlockKernels scalar, State state) imp
         return state.warm;
     }
 
-    /** The implementation for a call on {@code dtype}: only bfloat16 differs between the two. */
-    private BlockKernels current(DType dtype) {
+    /** Whether a call on {@code dtype} goes to the vector kernels (only bfloat16 differs between the two). */
+    private boolean useVector(DType dtype) {
         if (dtype != DType.BFLOAT16) {
-            return scalar;
+            return false;
         }
         if (state.warm) {
-            return vector;
+            return true;
         }
         startWarmUp();
-        return scalar;
+        return false;
     }
 
     @Override
@@ -88,23 +99,39 @@ record WarmingKernels(BlockKernels vector, BlockKernels scalar, State state) imp
 
     @Override
     public void widen(DType dtype, short[] src, int srcOffset, float[] dst, int dstOffset, int length) {
-        current(dtype).widen(dtype, src, srcOffset, dst, dstOffset, length);
+        if (useVector(dtype)) {
+            vector.widen(dtype, src, srcOffset, dst, dstOffset, length);
+        } else {
+            scalar.widen(dtype, src, srcOffset, dst, dstOffset, length);
+        }
     }
 
     @Override
     public void narrow(DType dtype, float[] src, int srcOffset, short[] dst, int dstOffset, int length) {
-        current(dtype).narrow(dtype, src, srcOffset, dst, dstOffset, length);
+        if (useVector(dtype)) {
+            vector.narrow(dtype, src, srcOffset, dst, dstOffset, length);
+        } else {
+            scalar.narrow(dtype, src, srcOffset, dst, dstOffset, length);
+        }
     }
 
     @Override
     public void round(DType dtype, float[] values, int offset, int length) {
-        current(dtype).round(dtype, values, offset, length);
+        if (useVector(dtype)) {
+            vector.round(dtype, values, offset, length);
+        } else {
+            scalar.round(dtype, values, offset, length);
+        }
     }
 
     @Override
     public void affine(DType dtype, float a, short[] x, boolean roundProductX, float b, short[] y,
                        boolean roundProductY, short[] out, int offset, int length) {
-        current(dtype).affine(dtype, a, x, roundProductX, b, y, roundProductY, out, offset, length);
+        if (useVector(dtype)) {
+            vector.affine(dtype, a, x, roundProductX, b, y, roundProductY, out, offset, length);
+        } else {
+            scalar.affine(dtype, a, x, roundProductX, b, y, roundProductY, out, offset, length);
+        }
     }
 
     // The float32 operations are the same loops in both implementations (the interface's): no dispatch needed.
@@ -140,10 +167,8 @@ record WarmingKernels(BlockKernels vector, BlockKernels scalar, State state) imp
     }
 
     /**
-     * The bfloat16 entry points of one implementation, called through method handles that are not constants: the
-     * JIT cannot inline them into this loop, so it compiles the methods themselves, the very code the backend's
-     * calls reach. (Inlined here, they would be fast in this loop while the backend still called their slow first
-     * compilations.)
+     * The bfloat16 entry points of one implementation, called through method handles in fields that HotSpot does
+     * not treat as constants: it cannot inline them into the warm-up loop, so it compiles the methods themselves.
      */
     private static final class Calls {
         private final MethodHandle affine;
@@ -151,32 +176,79 @@ record WarmingKernels(BlockKernels vector, BlockKernels scalar, State state) imp
         private final MethodHandle round;
         private final MethodHandle narrow;
 
-        Calls(BlockKernels kernels) throws ReflectiveOperationException {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            affine = lookup.findVirtual(BlockKernels.class, "affine", MethodType.methodType(void.class, DType.class,
-                    float.class, short[].class, boolean.class, float.class, short[].class, boolean.class,
-                    short[].class, int.class, int.class)).bindTo(kernels);
-            widen = lookup.findVirtual(BlockKernels.class, "widen", MethodType.methodType(void.class, DType.class,
-                    short[].class, int.class, float[].class, int.class, int.class)).bindTo(kernels);
-            round = lookup.findVirtual(BlockKernels.class, "round", MethodType.methodType(void.class, DType.class,
-                    float[].class, int.class, int.class)).bindTo(kernels);
-            narrow = lookup.findVirtual(BlockKernels.class, "narrow", MethodType.methodType(void.class, DType.class,
-                    float[].class, int.class, short[].class, int.class, int.class)).bindTo(kernels);
+        Calls(BlockKernels kernels) {
+            try {
+                MethodHandles.Lookup lookup = MethodHandles.lookup();
+                affine = lookup.findVirtual(BlockKernels.class, "affine", MethodType.methodType(void.class,
+                        DType.class, float.class, short[].class, boolean.class, float.class, short[].class,
+                        boolean.class, short[].class, int.class, int.class)).bindTo(kernels);
+                widen = lookup.findVirtual(BlockKernels.class, "widen", MethodType.methodType(void.class,
+                        DType.class, short[].class, int.class, float[].class, int.class, int.class)).bindTo(kernels);
+                round = lookup.findVirtual(BlockKernels.class, "round", MethodType.methodType(void.class,
+                        DType.class, float[].class, int.class, int.class)).bindTo(kernels);
+                narrow = lookup.findVirtual(BlockKernels.class, "narrow", MethodType.methodType(void.class,
+                        DType.class, float[].class, int.class, short[].class, int.class, int.class)).bindTo(kernels);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        void affine(DType dtype, float a, short[] x, boolean roundProductX, float b, short[] y,
+                    boolean roundProductY, short[] out, int offset, int length) {
+            try {
+                affine.invokeExact(dtype, a, x, roundProductX, b, y, roundProductY, out, offset, length);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        void widen(DType dtype, short[] src, int srcOffset, float[] dst, int dstOffset, int length) {
+            try {
+                widen.invokeExact(dtype, src, srcOffset, dst, dstOffset, length);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        void round(DType dtype, float[] values, int offset, int length) {
+            try {
+                round.invokeExact(dtype, values, offset, length);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        void narrow(DType dtype, float[] src, int srcOffset, short[] dst, int dstOffset, int length) {
+            try {
+                narrow.invokeExact(dtype, src, srcOffset, dst, dstOffset, length);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
         }
 
         /** Every bfloat16 kernel once on the block; the nanoseconds it took. */
-        long round(short[] x, short[] y, short[] out, float[] values) throws Throwable {
+        long round(short[] x, short[] y, short[] out, float[] values) {
             long start = System.nanoTime();
             int n = out.length;
             DType bf16 = DType.BFLOAT16;
-            affine.invokeExact(bf16, 1f, x, false, -0.0326f, y, false, out, 0, n);
-            affine.invokeExact(bf16, 1f, x, false, -0.0326f, y, true, out, 0, n);
-            affine.invokeExact(bf16, 0.5f, x, true, -0.0326f, y, false, out, 0, n);
-            affine.invokeExact(bf16, 0.5f, x, true, -0.0326f, y, true, out, 0, n);
-            widen.invokeExact(bf16, x, 0, values, 0, n);
-            round.invokeExact(bf16, values, 0, n);
-            narrow.invokeExact(bf16, values, 0, out, 0, n);
+            affine(bf16, 1f, x, false, -0.0326f, y, false, out, 0, n);
+            affine(bf16, 1f, x, false, -0.0326f, y, true, out, 0, n);
+            affine(bf16, 0.5f, x, true, -0.0326f, y, false, out, 0, n);
+            affine(bf16, 0.5f, x, true, -0.0326f, y, true, out, 0, n);
+            widen(bf16, x, 0, values, 0, n);
+            round(bf16, values, 0, n);
+            narrow(bf16, values, 0, out, 0, n);
             return System.nanoTime() - start;
+        }
+
+        private static RuntimeException rethrow(Throwable t) {
+            if (t instanceof RuntimeException e) {
+                throw e;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            return new IllegalStateException(t); // the kernels throw no checked exception
         }
     }
 }
