@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -34,6 +35,8 @@ public final class BenchReport {
 
     private BenchReport() {}
 
+    /** Fresh JVMs for the run-to-run table of the small rows. */
+    static final int FORKS = 4;
     /** The JVM flag that gives the java backend its vector kernels (the {@code ./flowmatch} launcher passes it). */
     static final String[] VECTOR_MODULE = {"--add-modules", "jdk.incubator.vector"};
     /** Where the raw scores of the last run are kept, so the report can be rendered again from the same run. */
@@ -79,8 +82,19 @@ public final class BenchReport {
                     .param("backend", "java").param("threads", "1").param("dtype", "bfloat16", "float16")
                     .param("kernels", "scalar").build()).run());
         }
+        List<Score> perFork = new ArrayList<>();
+        if (backends.contains("java")) {
+            // The per-call and cache-resident rows (16, 256, 1024 tokens) in fresh JVMs: how much the step and the
+            // triad move from one JVM to the next (array placement, JIT decisions). Each fork's score is kept.
+            perFork = Scores.perFork(new Runner(new OptionsBuilder().parent(options.build())
+                    .include("StepBenchmark.step|BaselineBenchmark.triad").exclude("Schedule|Noise|DjlRaw")
+                    .param("backend", "java").param("threads", "1").param("dtype", "float32")
+                    .param("tokens", "16", "256", "1024").forks(FORKS)
+                    .warmupIterations(quick ? 2 : 3).measurementIterations(quick ? 2 : 3).build()).run());
+        }
         String load = loadBefore + " at the start, " + loadAverage() + " at the end";
         Scores scores = Scores.of(results, backends, torchRandnMicros(), quick, load);
+        scores.scores().addAll(perFork);
         scores.write(SCORES);
         write(render(scores, backends, scores.torch(), quick, load));
     }
@@ -127,6 +141,22 @@ public final class BenchReport {
             return new Scores(scores, backends, torch, quick, load, LocalDate.now().toString(),
                     cpu() + ", " + Runtime.getRuntime().availableProcessors() + " cores",
                     System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        }
+
+        /** One score per fork, with the fork's number as the parameter {@code fork} (1, 2, ...). */
+        static List<Score> perFork(Collection<RunResult> results) {
+            List<Score> scores = new ArrayList<>();
+            for (RunResult r : results) {
+                Score all = of(List.of(r), List.of(), null, false, "").scores().get(0);
+                int fork = 0;
+                for (BenchmarkResult one : r.getBenchmarkResults()) {
+                    Map<String, String> params = new TreeMap<>(all.params());
+                    params.put("fork", Integer.toString(++fork));
+                    scores.add(new Score(all.benchmark(), params, one.getPrimaryResult().getScore(),
+                            one.getPrimaryResult().getScoreError()));
+                }
+            }
+            return scores;
         }
 
         void write(Path file) throws IOException {
@@ -241,6 +271,33 @@ public final class BenchReport {
                             half ? fmt(s.get(before)) : "",
                             dtype.equals("float16") ? "" : fmt(s.get(step("java", t, dtype)))));
                 }
+            }
+        }
+        if (backends.contains("java")) {
+            md.append("\n### Small steps in fresh JVMs\n\n")
+                    .append("The float32 step (one thread) and the triad at the sizes where a step takes microseconds,")
+                    .append(" each measured in ").append(FORKS).append(" fresh JVMs (shorter iterations than above).")
+                    .append(" The spread between JVMs of the same code is the noise floor of the 1.15x and 2x targets.\n\n")
+                    .append("| tokens | step, us per JVM | triad, us per JVM | step / triad per JVM | triad max / min |\n")
+                    .append("|---|---|---|---|---|\n");
+            for (int t : new int[] {16, 256, 1024}) {
+                StringBuilder steps = new StringBuilder();
+                StringBuilder triads = new StringBuilder();
+                StringBuilder ratios = new StringBuilder();
+                double min = Double.MAX_VALUE;
+                double max = 0;
+                for (int f = 1; f <= FORKS; f++) {
+                    double step = s.get(step("java", t, "float32", "1") + " fork=" + f);
+                    double triad = s.get("BaselineBenchmark.triad tokens=" + t + " fork=" + f);
+                    String sep = f == 1 ? "" : ", ";
+                    steps.append(sep).append(fmt(step));
+                    triads.append(sep).append(fmt(triad));
+                    ratios.append(sep).append(fmt(step / triad));
+                    min = Math.min(min, triad);
+                    max = Math.max(max, triad);
+                }
+                md.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %.2f |\n", t, steps, triads, ratios,
+                        max / min));
             }
         }
         md.append("\n## Baselines (microseconds)\n\n| tokens | triad (float32) | copy (arraycopy) |");
