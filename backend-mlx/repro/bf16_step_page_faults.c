@@ -14,14 +14,14 @@
  * in again and the kernel zeroes each 4 KB page. glibc trims when the free top of a heap exceeds M_TRIM_THRESHOLD
  * (twice the largest block it has seen freed), so whether it happens depends on the order in which MLX's worker
  * thread and the caller free buffers. At 4096 tokens the intermediates (7 MB) stay under the threshold.
- * Pass "keep" to raise glibc's thresholds with mallopt first (what backend-mlx's CpuHeap does): no faults.
+ * Pass "keep" to raise glibc's thresholds with mallopt first (what flowmatch's NativeHeap does for the native backends): no faults.
  *
  * Measured on the 2-core AMD EPYC VM of bench/RESULTS.md (load 13-18 from other jobs), MLX 0.31.2 CPU backend:
  *   16384 tokens, 5 runs:        0, 1276, 0, 0, 2756 faults/step; 6.0 to 98.9 ns/element
  *   16384 tokens under strace:   3623 and 4388 faults/step; 130 and 167 ns/element
  *   16384 tokens keep (strace):  0 faults/step; 7.4 ns/element
  *   4096 tokens:                 0 faults/step
- * In a JVM (backend-mlx without CpuHeap) it happens every step: 7,138 faults (28 MB) per step at 16384 tokens.
+ * In a JVM (backend-mlx without NativeHeap) it happens every step: 7,138 faults (28 MB) per step at 16384 tokens.
  *
  * Build and run (libmlxc from mlx-c built with MLX's CPU backend, e.g. in /work/mlx-install):
  *   cc -O2 bf16_step_page_faults.c -I/work/mlx-install/include -L/work/mlx-install/lib -lmlxc \

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.flowmatch.tensor.Availability;
 import dev.flowmatch.tensor.BackendException;
+import dev.flowmatch.tensor.NativeHeap;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -123,6 +124,10 @@ final class DjlRuntime {
             }
         } catch (Throwable t) {
             throw explain(t, device == null ? String.valueOf(System.getProperty(DEVICE_PROPERTY)) : describe(device));
+        }
+        if (!device.isGpu()) {
+            // PyTorch's CPU allocator has no buffer cache: keep freed memory in the process (see NativeHeap).
+            NativeHeap.keepFreedMemory();
         }
         try {
             runtime.bf16 = TorchScriptKernels.load(runtime::root);

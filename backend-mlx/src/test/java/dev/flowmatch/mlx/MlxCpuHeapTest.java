@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * On the CPU (Linux, glibc), the memory MLX frees stays in the process, so a bfloat16 step on a large latent does
- * not page-fault its intermediates back in every time ({@link CpuHeap}). A count of page faults, not a timing.
+ * not page-fault its intermediates back in every time ({@link dev.flowmatch.tensor.NativeHeap}). A count of page
+ * faults, not a timing.
  */
 class MlxCpuHeapTest {
     private static final Path STAT = Path.of("/proc/self/stat");
@@ -43,7 +44,7 @@ class MlxCpuHeapTest {
             }
             double perStep = (minorFaults() - before) / (double) steps;
             System.out.printf("[mlx] bfloat16 step on %s: %.1f minor page faults per step%n", latent, perStep);
-            // Without CpuHeap: about 7,000 per step here (28 MB of intermediates faulted in again).
+            // Without NativeHeap: about 7,000 per step here (28 MB of intermediates faulted in again).
             assertTrue(perStep < 500, perStep + " minor page faults per step");
         }
     }

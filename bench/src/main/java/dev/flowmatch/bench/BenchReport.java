@@ -410,7 +410,7 @@ public final class BenchReport {
               28 MB of intermediates, glibc returned them to the kernel after every step and the next step faulted
               them in again (7,138 minor page faults and 400 ms per step before, against 1 fault at 4096 tokens).
               The backend now sets glibc's `M_MMAP_THRESHOLD` / `M_TRIM_THRESHOLD` on the CPU device
-              (`dev.flowmatch.mlx.CpuHeap`); `backend-mlx/repro/bf16_step_page_faults.c` reproduces it with mlx-c
+              (`dev.flowmatch.tensor.NativeHeap`, also used by `djl` on the CPU); `backend-mlx/repro/bf16_step_page_faults.c` reproduces it with mlx-c
               alone.
             - **Noise** is generated on one thread in plain Java; the torch row ran with `torch.get_num_threads()`
               as printed in it (Debian's torch 1.13 build).
