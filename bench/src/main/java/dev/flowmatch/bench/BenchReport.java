@@ -387,31 +387,61 @@ public final class BenchReport {
 
             ## Notes
 
+            - **Load.** The machine has 2 cores shared with other jobs; the load average above says how busy it was
+              during this run. Every ratio compares rows of this run, but a load above 2 makes the absolute numbers
+              slower and the small rows noisy (their +- column); repeat the run on a quiet machine before reading
+              single microseconds.
             - **Backend priority on a CPU.** The `java` step runs at the triad's speed: the SPI and the scheduler add
               nothing measurable, and it starts instantly. The native backends on a CPU are slower per step (`djl`
               pays JNI calls and PyTorch's allocator; `mlx` builds and evaluates a graph per step), so on a CPU the
               `java` backend has the highest priority (50) and `djl` / `mlx` (40) are used when named; on a GPU
               they take 110. A native backend earns its place by keeping the latents where the model runs.
+            - **The small float32 rows (16, 256, 1024 tokens).** A step there takes 0.2 to 20 us, the triad as
+              long, and both move between JVMs: the "Small steps in fresh JVMs" table runs the same code in fresh
+              JVMs (the triad's max/min column is the spread of identical code). The step's own cost over the triad
+              is its bookkeeping (scheduler checks, one pooled array, one tensor object: 96 bytes allocated per
+              step, measured with `-prof gc`) and is constant; at 256 and 1024 tokens the arrays sit in the L2
+              cache, where the triad runs at a few hundred GB/s and where the relative placement of the three
+              arrays (which the JVM chooses) changes its speed by more than the 15% margin. A target missed there
+              by less than the triad's own spread between JVMs is noise, not overhead.
             - **16-bit steps on the `java` backend.** With `--add-modules jdk.incubator.vector` (the `./flowmatch`
               launcher and this bench pass it) bfloat16 is computed with the Vector API: 16-bit lanes widened to
               float32 lanes of the CPU's preferred shape, bfloat16 rounding as integer lane operations
               (`dev.flowmatch.javabackend.VectorBlockKernels`), bit-identical to the scalar loops (the build checks
-              every 16-bit pattern). float16 needs no Vector API: HotSpot compiles `Float.floatToFloat16` /
-              `float16ToFloat` loops to the CPU's vector conversion instructions by itself, so the scalar fallback
-              is as fast there. Without the flag the bfloat16 loops are the scalar ones, as before (the scalar rows);
-              the backend logs once which kernels it uses, and `flowmatch backends` shows it.
+              every 16-bit pattern). A bfloat16 step moves half the bytes of a float32 step; it is bound by the
+              rounding arithmetic where the data sit in cache (4096 tokens: the latents fit in the L2 and L3
+              caches) and by memory where they do not (16384 tokens). The vector kernels take over from the scalar
+              loops once HotSpot has compiled them (a warm-up thread, a few seconds of one core, started by the
+              first bfloat16 call; the bench waits for it with `JavaBackend.awaitVectorKernels`): interpreted
+              Vector API code is far slower than an interpreted scalar loop. float16 needs no Vector API: HotSpot
+              compiles `Float.floatToFloat16` / `float16ToFloat` loops to the CPU's vector conversion instructions
+              by itself, so the scalar fallback is as fast there. Without the flag the bfloat16 loops are the
+              scalar ones, the same loop as before the kernels (the scalar and "before" columns measure the same
+              arithmetic; their ratio is the run's noise); the backend logs once which kernels it uses, and
+              `flowmatch backends` shows it.
             - **`djl` bfloat16.** DJL 0.36 aborts the JVM on any BFLOAT16 NDArray, so bfloat16 tensors are FLOAT32
               arrays holding bfloat16 values. Rounding used to be emulated with about 18 float32 kernels per rounding
-              (two roundings per step); it now runs as TorchScript (`backend-djl/.../bf16_kernels.py`): PyTorch's own
-              bfloat16 conversion and arithmetic, about five elementwise kernels per step, the bfloat16 tensors living
-              only inside the TorchScript call.
+              (two roundings per step: 4.4 ms at 4096 tokens and 27 ms at 16384 in the previous RESULTS.md); it now
+              runs as TorchScript (`backend-djl/.../bf16_kernels.py`): PyTorch's own bfloat16 conversion and
+              arithmetic, six elementwise kernels per step (two narrowing conversions, a bfloat16 product and sum,
+              the canonical-NaN pass, one widening) that move about 32 bytes per element, against the float32
+              step's two kernels and 20 bytes, plus the call's fixed cost (one TorchScript call, its argument
+              views and a parameter tensor). PyTorch's CPU allocator has no buffer cache either; with glibc's
+              default thresholds the step's 4 MB bfloat16 intermediates at 16384 tokens were page-faulted in again
+              on every step (1,000 to 1,400 minor faults per step, 4 to 5 MB), now about 200 (`NativeHeap`, below;
+              `MemoryTest` counts them).
             - **`mlx` here is MLX's CPU backend** (Linux, no Metal); the target device, Metal on Apple silicon, is not
-              measured here. Its CPU allocator has no buffer cache: at `[1, 16384, 128]` a bfloat16 step frees about
-              28 MB of intermediates, glibc returned them to the kernel after every step and the next step faulted
-              them in again (7,138 minor page faults and 400 ms per step before, against 1 fault at 4096 tokens).
-              The backend now sets glibc's `M_MMAP_THRESHOLD` / `M_TRIM_THRESHOLD` on the CPU device
-              (`dev.flowmatch.tensor.NativeHeap`, also used by `djl` on the CPU); `backend-mlx/repro/bf16_step_page_faults.c` reproduces it with mlx-c
-              alone.
+              measured here. The bfloat16 step at 16384 tokens cost 28x per element what it cost at 4096 in the
+              previous RESULTS.md (86.6 ms against 0.77 ms). Cause: MLX's CPU allocator is plain malloc/free without
+              a buffer cache, the step frees about 28 MB of intermediates, glibc returned them to the kernel after
+              every step (`madvise(MADV_DONTNEED)`, seen with `strace -f`) and the next step faulted them in again:
+              7,138 minor page faults per step, against 1 at 4096 tokens. Not flowmatch's graph but MLX with glibc:
+              `backend-mlx/repro/bf16_step_page_faults.c` reproduces it with mlx-c alone (on some runs; on every
+              run under `strace -f`). Both native backends now set glibc's `M_MMAP_THRESHOLD` / `M_TRIM_THRESHOLD`
+              when they compute on the CPU (`dev.flowmatch.tensor.NativeHeap`, process-wide, logged once,
+              `-Dflowmatch.native.keepFreedMemory=false` to opt out): 1 or 2 faults per step (`MlxCpuHeapTest`).
+            - **Not measured here:** issue 15's target for the sampler family (each step within 1.3x of its memory
+              bound) waits for the sampler family itself; only the Euler step exists in this branch.
             - **Noise** is generated on one thread in plain Java; the torch row ran with `torch.get_num_threads()`
               as printed in it (Debian's torch 1.13 build).
             """;
