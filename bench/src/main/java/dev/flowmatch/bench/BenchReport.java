@@ -425,10 +425,11 @@ public final class BenchReport {
               arithmetic, six elementwise kernels per step (two narrowing conversions, a bfloat16 product and sum,
               the canonical-NaN pass, one widening) that move about 32 bytes per element, against the float32
               step's two kernels and 20 bytes, plus the call's fixed cost (one TorchScript call, its argument
-              views and a parameter tensor). PyTorch's CPU allocator has no buffer cache either; with glibc's
-              default thresholds the step's 4 MB bfloat16 intermediates at 16384 tokens were page-faulted in again
-              on every step (1,000 to 1,400 minor faults per step, 4 to 5 MB), now about 200 (`NativeHeap`, below;
-              `MemoryTest` counts them).
+              views and a parameter tensor). PyTorch's CPU allocator has no buffer cache either: in a JVM that had
+              run 4096-token steps first, glibc page-faulted the step's 4 MB bfloat16 intermediates at 16384 tokens
+              in again on every step (1,000 to 1,400 minor faults per step, counted in `/proc/self/stat`), 150 to
+              260 with `NativeHeap` (below); how much glibc trims depends on the process's allocation history
+              (`MemoryTest` keeps the count low).
             - **`mlx` here is MLX's CPU backend** (Linux, no Metal); the target device, Metal on Apple silicon, is not
               measured here. The bfloat16 step at 16384 tokens cost 28x per element what it cost at 4096 in the
               previous RESULTS.md (86.6 ms against 0.77 ms). Cause: MLX's CPU allocator is plain malloc/free without
