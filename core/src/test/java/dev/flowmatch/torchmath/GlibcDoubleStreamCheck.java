@@ -81,6 +81,11 @@ public final class GlibcDoubleStreamCheck {
                     fdlibmMismatches++;
                 }
                 if (!same((float) expected, (float) fdlibm)) {
+                    if (fdlibmFloatMismatches < 20) {
+                        System.out.printf("float32 differs: %s(%s%s): glibc %s, fdlibm %s%n", function,
+                                Double.toHexString(x), width == 3 ? ", " + Double.toHexString(y) : "",
+                                Double.toHexString(expected), Double.toHexString(fdlibm));
+                    }
                     fdlibmFloatMismatches++;
                 }
             }
