@@ -15,6 +15,7 @@ import dev.flowmatch.tensor.Expr;
 import dev.flowmatch.tensor.Tensor;
 import dev.flowmatch.tensor.TensorBackend;
 import dev.flowmatch.tensor.Tensors;
+import dev.flowmatch.torchmath.GlibcDoubleMath;
 import dev.flowmatch.torchmath.TorchFloatMath;
 import dev.flowmatch.torchmath.TorchLinalg;
 import java.util.ArrayList;
@@ -1300,8 +1301,9 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
             return switch (c.betaSchedule()) {
                 case LINEAR -> TorchLinspace.linspace((float) c.betaStart(), (float) c.betaEnd(), t, build);
                 case SCALED_LINEAR -> {
-                    float[] roots = TorchLinspace.linspace((float) StrictMath.pow(c.betaStart(), 0.5),
-                            (float) StrictMath.pow(c.betaEnd(), 0.5), t, build);
+                    // beta_start**0.5, beta_end**0.5 (l. 243): Python float powers, glibc's pow
+                    float[] roots = TorchLinspace.linspace((float) GlibcDoubleMath.pow(c.betaStart(), 0.5),
+                            (float) GlibcDoubleMath.pow(c.betaEnd(), 0.5), t, build);
                     for (int i = 0; i < t; i++) {
                         roots[i] = roots[i] * roots[i]; // ** 2
                     }
@@ -1322,9 +1324,10 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
             return betas;
         }
 
+        /** {@code math.cos(...) ** 2} (l. 61): glibc's {@code pow(c, 2.0)} of fdlibm's cosine (glibc's not reproduced). */
         private static double alphaBar(double t) {
             double c = StrictMath.cos((t + 0.008) / 1.008 * Math.PI / 2);
-            return c * c;
+            return GlibcDoubleMath.pow(c, 2.0);
         }
 
         private static float[] oneMinus(float[] values) {
