@@ -63,7 +63,7 @@ public final class Spacings {
 
     /**
      * Karras et al. sigmas ({@code _convert_to_karras}), numpy's power as on the machine of the reference data
-     * ({@link NumpyDispatch#DEFAULT}).
+     * ({@link NumpyDispatch#configured()}, by default {@link NumpyDispatch#DEFAULT}).
      *
      * @param sigmaMin the smallest sigma
      * @param sigmaMax the largest sigma
@@ -72,7 +72,7 @@ public final class Spacings {
      * @see #karras(double, double, int, NumpyDispatch)
      */
     public static double[] karras(double sigmaMin, double sigmaMax, int n) {
-        return karras(sigmaMin, sigmaMax, n, NumpyDispatch.DEFAULT);
+        return karras(sigmaMin, sigmaMax, n, NumpyDispatch.configured());
     }
 
     /**
@@ -101,7 +101,7 @@ public final class Spacings {
 
     /**
      * Log-linear sigmas ({@code _convert_to_exponential}), numpy's exp as on the machine of the reference data
-     * ({@link NumpyDispatch#DEFAULT}).
+     * ({@link NumpyDispatch#configured()}, by default {@link NumpyDispatch#DEFAULT}).
      *
      * @param sigmaMin the smallest sigma, {@code > 0}
      * @param sigmaMax the largest sigma, {@code > 0}
@@ -110,7 +110,7 @@ public final class Spacings {
      * @see #exponential(double, double, int, NumpyDispatch)
      */
     public static double[] exponential(double sigmaMin, double sigmaMax, int n) {
-        return exponential(sigmaMin, sigmaMax, n, NumpyDispatch.DEFAULT);
+        return exponential(sigmaMin, sigmaMax, n, NumpyDispatch.configured());
     }
 
     /**

@@ -1314,7 +1314,7 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
         }
 
         /** {@code betas_for_alpha_bar(T)} (l. 34-83), cosine: Python floats, then {@code torch.tensor(float32)}. */
-        private static float[] cosineBetas(int t) {
+        static float[] cosineBetas(int t) {
             float[] betas = new float[t];
             for (int i = 0; i < t; i++) {
                 double t1 = (double) i / t;
@@ -1324,7 +1324,13 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
             return betas;
         }
 
-        /** {@code math.cos(...) ** 2} (l. 61): glibc's {@code pow(c, 2.0)} of fdlibm's cosine (glibc's not reproduced). */
+        /**
+         * {@code math.cos(...) ** 2} (l. 61): glibc's {@code pow(c, 2.0)}; the cosine is Java's {@link StrictMath#cos} (fdlibm) where Python calls glibc's {@code cos}, which is not
+         * reproduced: the two differ in the last bit on about 3% of arguments (714 of the 22,108 arguments of eight
+         * {@code num_train_timesteps} from 100 to 10000), but no float32 beta changes (checked: every beta for ten
+         * {@code num_train_timesteps} from 100 to 10000, and the first beta for each of 1 to 20000, against Python;
+         * {@code tools/reference/cosine_betas_stream.py} with {@code CosineBetasStreamCheck} in the test sources).
+         */
         private static double alphaBar(double t) {
             double c = StrictMath.cos((t + 0.008) / 1.008 * Math.PI / 2);
             return GlibcDoubleMath.pow(c, 2.0);

@@ -27,8 +27,37 @@ public enum NumpyDispatch {
      */
     BASELINE;
 
-    /** The dispatch of the machine the bundled reference data was generated on. */
+    /**
+     * The dispatch of the machine the reference data was generated on (an x86-64 CPU with AVX-512: every golden file
+     * of this repository passes with it, and the numpy-dependent ones fail with {@link #BASELINE}). It is the default
+     * on every machine, whatever CPU runs flowmatch: the schedule reproduces what diffusers computes on an AVX-512
+     * machine. To reproduce diffusers on a machine without AVX-512 (or on arm64), set the system property
+     * {@value #PROPERTY} to {@code baseline}, or pass {@link #BASELINE} to the methods that take a dispatch.
+     */
     public static final NumpyDispatch DEFAULT = AVX512_SKX;
+
+    /** The system property that overrides {@link #DEFAULT}: {@code avx512_skx} or {@code baseline}. */
+    public static final String PROPERTY = "flowmatch.numpy.dispatch";
+
+    /**
+     * The dispatch the schedule code uses when none is passed: the system property {@value #PROPERTY} if set, else
+     * {@link #DEFAULT}. Read on every call, so a test or a service can change it at run time.
+     *
+     * @return the configured dispatch
+     * @throws IllegalArgumentException if the property holds another name
+     */
+    public static NumpyDispatch configured() {
+        String value = System.getProperty(PROPERTY);
+        if (value == null) {
+            return DEFAULT;
+        }
+        try {
+            return parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(PROPERTY + ": unknown '" + value
+                    + "' (expected avx512_skx or baseline)", e);
+        }
+    }
 
     /**
      * The dispatch for a name: {@code avx512_skx} or {@code baseline} (case-insensitive).
