@@ -99,7 +99,7 @@ final class ConventionGoldens {
             assertEquals(n.get("mu_bits").asInt(), Float.floatToRawIntBits(mu), "mu");
         }
         if (n.hasNonNull("exp_mu_bits")) {
-            assertEquals(n.get("exp_mu_bits").asInt(), Float.floatToRawIntBits(OllamaSchedule.expMu(mu)), "exp_mu");
+            assertEquals(n.get("exp_mu_bits").asInt(), Float.floatToRawIntBits(c.engine().expMu(mu)), "exp_mu");
         }
         float[] sigmas = result.sigmas();
         float t = (float) config.numTrainTimesteps();

@@ -4,6 +4,7 @@ import dev.flowmatch.noise.TorchBuild;
 import dev.flowmatch.schedule.Flux2;
 import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.schedule.Schedule;
+import dev.flowmatch.torchmath.GlibcDoubleMath;
 import java.util.Objects;
 
 /**
@@ -86,7 +87,7 @@ public final class ComfyUiSchedule {
             throw new IllegalArgumentException("mu: " + mu + " must be finite");
         }
         float[] t = TorchLinspace.linspace(1f, 0f, steps + 1, build);
-        float e = (float) StrictMath.exp(mu);
+        float e = (float) GlibcDoubleMath.exp(mu); // math.exp(mu): flux_time_shift, comfy/model_sampling.py l. 341
         float[] sigmas = new float[steps + 1];
         for (int i = 0; i <= steps; i++) {
             sigmas[i] = timeShift(e, t[i]);
@@ -106,7 +107,7 @@ public final class ComfyUiSchedule {
         if (!Double.isFinite(shift)) {
             throw new IllegalArgumentException("shift: " + shift + " must be finite");
         }
-        float e = (float) StrictMath.exp(shift);
+        float e = (float) GlibcDoubleMath.exp(shift); // math.exp(mu), comfy/model_sampling.py l. 341
         float[] table = new float[MODEL_SAMPLING_TABLE_SIZE];
         for (int i = 1; i <= MODEL_SAMPLING_TABLE_SIZE; i++) {
             table[i - 1] = timeShift(e, (float) i / (float) MODEL_SAMPLING_TABLE_SIZE);

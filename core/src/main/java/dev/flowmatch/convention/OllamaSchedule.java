@@ -6,6 +6,7 @@ import dev.flowmatch.schedule.SchedulerConfig;
 import dev.flowmatch.schedule.TimeShiftType;
 import dev.flowmatch.tensor.AffineSpec;
 import dev.flowmatch.tensor.DType;
+import dev.flowmatch.torchmath.GoMath;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -22,10 +23,16 @@ import java.util.Objects;
  * Ollama's own functions run as Go on amd64 and on arm64 ({@code conventions-goldens.json}).
  */
 public final class OllamaSchedule {
-    /** Go on amd64: every float32 operation rounded on its own. */
-    public static final OllamaSchedule AMD64 = new OllamaSchedule(false);
-    /** Go on arm64: each float32 multiply-add of the source fused ({@code FMADDS} / {@code FMSUBS}). */
-    public static final OllamaSchedule ARM64 = new OllamaSchedule(true);
+    /**
+     * Go on amd64: every float32 operation rounded on its own; {@code math.Exp} is {@code exp_amd64.s}'s FMA branch
+     * (any x86-64 CPU with AVX and FMA).
+     */
+    public static final OllamaSchedule AMD64 = new OllamaSchedule(false, GoMath.Arch.AMD64);
+    /**
+     * Go on arm64: each float32 multiply-add of the source fused ({@code FMADDS} / {@code FMSUBS}); {@code math.Exp}
+     * is {@code exp_arm64.s}.
+     */
+    public static final OllamaSchedule ARM64 = new OllamaSchedule(true, GoMath.Arch.ARM64);
 
     /** flux2.go's {@code MaxOutputPixels}: 4 megapixels, {@code 2048 * 2048}. */
     public static final int MAX_OUTPUT_PIXELS = 2048 * 2048;
@@ -41,9 +48,11 @@ public final class OllamaSchedule {
             new AffineSpec(DType.FLOAT32, DType.FLOAT32, DType.FLOAT32, DType.BFLOAT16);
 
     private final boolean fused;
+    private final GoMath.Arch arch;
 
-    private OllamaSchedule(boolean fused) {
+    private OllamaSchedule(boolean fused, GoMath.Arch arch) {
         this.fused = fused;
+        this.arch = arch;
     }
 
     /** Which way {@code SetTimestepsWithMu} shifted the sigmas. */
@@ -240,27 +249,30 @@ public final class OllamaSchedule {
      * {@code timeShift(mu, t)}: 0 for {@code t <= 0}; linear {@code mu / (mu + (1/t - 1))}; exponential
      * {@code expMu / (expMu + (1/t - 1))} with {@code expMu = float32(math.Exp(float64(mu)))}. No multiply-adds.
      */
-    private static float timeShift(Branch branch, float mu, float t) {
+    private float timeShift(Branch branch, float mu, float t) {
         if (t <= 0) {
             return 0f;
         }
         if (branch == Branch.LINEAR) {
             return mu / (mu + (1.0f / t - 1.0f));
         }
-        float expMu = expMu(mu);
+        float expMu = expMu(mu, arch);
         return expMu / (expMu + (1.0f / t - 1.0f));
     }
 
     /**
-     * {@code float32(math.Exp(float64(mu)))}. Go's {@code math.Exp} (assembly on amd64 and arm64) and
-     * {@link StrictMath#exp} (fdlibm) are within an ulp of the double; the float32 can differ only when that double
-     * lies within an ulp of a float32 rounding boundary (about one mu in 2^28). Every golden mu agrees.
+     * {@code float32(math.Exp(float64(mu)))} (scheduler.go's {@code timeShift}) with this architecture's
+     * {@code math.Exp} ({@link GoMath}: amd64 and arm64 run different assembly, and neither is fdlibm's).
      *
      * @param mu the mu
      * @return {@code e^mu} as a float32
      */
-    public static float expMu(float mu) {
-        return (float) StrictMath.exp(mu);
+    public float expMu(float mu) {
+        return expMu(mu, arch);
+    }
+
+    private static float expMu(float mu, GoMath.Arch arch) {
+        return (float) GoMath.exp(mu, arch);
     }
 
     /**

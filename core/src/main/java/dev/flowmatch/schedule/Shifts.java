@@ -1,5 +1,7 @@
 package dev.flowmatch.schedule;
 
+import dev.flowmatch.torchmath.GlibcDoubleMath;
+
 /**
  * The sigma shifts of diffusers' {@code FlowMatchEulerDiscreteScheduler}, each in the two precisions the
  * reference uses. diffusers runs them on numpy arrays that are float32 (custom sigmas are cast to float32
@@ -38,27 +40,28 @@ public final class Shifts {
 
     /**
      * Exponential time shift {@code e^mu / (e^mu + (1/t - 1)^1)} in float32 ({@code _time_shift_exponential};
-     * diffusers passes {@code sigma = 1.0}, and {@code x ** 1.0 == x}). {@code math.exp(mu)} is a float64 that
-     * numpy casts to float32; {@code 1 / t} is a float32 division.
+     * diffusers passes {@code sigma = 1.0}, and {@code x ** 1.0 == x}). {@code math.exp(mu)}
+     * ({@code scheduling_flow_match_euler_discrete.py} l. 647) is glibc's {@code exp}, a float64 that numpy casts to
+     * float32; {@code 1 / t} is a float32 division.
      *
      * @param mu the dynamic-shift mu
      * @param t  the unshifted sigma
      * @return the shifted sigma, float32
      */
     public static float exponential(double mu, float t) {
-        float expMu = (float) StrictMath.exp(mu);
+        float expMu = (float) GlibcDoubleMath.exp(mu); // math.exp(mu), l. 647
         return expMu / (expMu + (1f / t - 1f));
     }
 
     /**
-     * Exponential time shift in float64.
+     * Exponential time shift in float64, {@code math.exp(mu)} being glibc's {@code exp} (l. 647).
      *
      * @param mu the dynamic-shift mu
      * @param t  the unshifted sigma
      * @return the shifted sigma, float64
      */
     public static double exponential(double mu, double t) {
-        double expMu = StrictMath.exp(mu);
+        double expMu = GlibcDoubleMath.exp(mu); // math.exp(mu), l. 647
         return expMu / (expMu + (1 / t - 1));
     }
 

@@ -1,5 +1,8 @@
 package dev.flowmatch.schedule;
 
+import dev.flowmatch.torchmath.GlibcDoubleMath;
+import dev.flowmatch.torchmath.NumpyDispatch;
+import dev.flowmatch.torchmath.NumpyFloat64;
 import org.apache.commons.statistics.distribution.BetaDistribution;
 
 /**
@@ -59,38 +62,73 @@ public final class Spacings {
     }
 
     /**
-     * Karras et al. sigmas ({@code _convert_to_karras}):
-     * {@code (max^(1/rho) + ramp * (min^(1/rho) - max^(1/rho)))^rho} with {@code ramp = linspace(0, 1, n)}.
+     * Karras et al. sigmas ({@code _convert_to_karras}), numpy's power as on the machine of the reference data
+     * ({@link NumpyDispatch#configured()}, by default {@link NumpyDispatch#DEFAULT}).
      *
      * @param sigmaMin the smallest sigma
      * @param sigmaMax the largest sigma
      * @param n        the number of sigmas, {@code >= 0}
      * @return {@code n} sigmas from {@code sigmaMax} down to {@code sigmaMin}
+     * @see #karras(double, double, int, NumpyDispatch)
      */
     public static double[] karras(double sigmaMin, double sigmaMax, int n) {
+        return karras(sigmaMin, sigmaMax, n, NumpyDispatch.configured());
+    }
+
+    /**
+     * Karras et al. sigmas ({@code _convert_to_karras}, {@code scheduling_flow_match_euler_discrete.py} l. 558-560):
+     * {@code (max^(1/rho) + ramp * (min^(1/rho) - max^(1/rho)))^rho} with {@code ramp = linspace(0, 1, n)}. The
+     * sigmas are Python floats, so {@code sigma ** (1 / rho)} is glibc's {@code pow}; {@code (...) ** rho} is numpy's
+     * float64 {@code power} on an array.
+     *
+     * @param sigmaMin the smallest sigma
+     * @param sigmaMax the largest sigma
+     * @param n        the number of sigmas, {@code >= 0}
+     * @param dispatch numpy's loop for {@code power}
+     * @return {@code n} sigmas from {@code sigmaMax} down to {@code sigmaMin}
+     */
+    public static double[] karras(double sigmaMin, double sigmaMax, int n, NumpyDispatch dispatch) {
         double[] ramp = linspace(0, 1, n);
-        double minInvRho = StrictMath.pow(sigmaMin, 1 / KARRAS_RHO);
-        double maxInvRho = StrictMath.pow(sigmaMax, 1 / KARRAS_RHO);
+        double minInvRho = GlibcDoubleMath.pow(sigmaMin, 1 / KARRAS_RHO); // l. 558
+        double maxInvRho = GlibcDoubleMath.pow(sigmaMax, 1 / KARRAS_RHO); // l. 559
         double[] sigmas = new double[n];
         for (int i = 0; i < n; i++) {
-            sigmas[i] = StrictMath.pow(maxInvRho + ramp[i] * (minInvRho - maxInvRho), KARRAS_RHO);
+            // l. 560: the float64 array ** 7.0, numpy's power ufunc
+            sigmas[i] = NumpyFloat64.power(maxInvRho + ramp[i] * (minInvRho - maxInvRho), KARRAS_RHO, dispatch);
         }
         return sigmas;
     }
 
     /**
-     * Log-linear sigmas ({@code _convert_to_exponential}): {@code exp(linspace(log(max), log(min), n))}.
+     * Log-linear sigmas ({@code _convert_to_exponential}), numpy's exp as on the machine of the reference data
+     * ({@link NumpyDispatch#configured()}, by default {@link NumpyDispatch#DEFAULT}).
      *
      * @param sigmaMin the smallest sigma, {@code > 0}
      * @param sigmaMax the largest sigma, {@code > 0}
      * @param n        the number of sigmas, {@code >= 0}
      * @return {@code n} sigmas from {@code sigmaMax} down to {@code sigmaMin}
+     * @see #exponential(double, double, int, NumpyDispatch)
      */
     public static double[] exponential(double sigmaMin, double sigmaMax, int n) {
-        double[] logs = linspace(StrictMath.log(sigmaMax), StrictMath.log(sigmaMin), n);
+        return exponential(sigmaMin, sigmaMax, n, NumpyDispatch.configured());
+    }
+
+    /**
+     * Log-linear sigmas ({@code _convert_to_exponential}, {@code scheduling_flow_match_euler_discrete.py} l. 594):
+     * {@code np.exp(np.linspace(math.log(max), math.log(min), n))}: glibc's {@code log} of the Python floats, numpy's
+     * float64 {@code exp} of the array.
+     *
+     * @param sigmaMin the smallest sigma, {@code > 0}
+     * @param sigmaMax the largest sigma, {@code > 0}
+     * @param n        the number of sigmas, {@code >= 0}
+     * @param dispatch numpy's loop for {@code exp}
+     * @return {@code n} sigmas from {@code sigmaMax} down to {@code sigmaMin}
+     */
+    public static double[] exponential(double sigmaMin, double sigmaMax, int n, NumpyDispatch dispatch) {
+        double[] logs = linspace(GlibcDoubleMath.log(sigmaMax), GlibcDoubleMath.log(sigmaMin), n);
         double[] sigmas = new double[n];
         for (int i = 0; i < n; i++) {
-            sigmas[i] = StrictMath.exp(logs[i]);
+            sigmas[i] = NumpyFloat64.exp(logs[i], dispatch);
         }
         return sigmas;
     }

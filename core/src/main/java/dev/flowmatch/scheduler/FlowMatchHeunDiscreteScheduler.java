@@ -10,6 +10,7 @@ import dev.flowmatch.tensor.DType;
 import dev.flowmatch.tensor.Expr;
 import dev.flowmatch.tensor.Tensor;
 import dev.flowmatch.tensor.TensorBackend;
+import dev.flowmatch.torchmath.GlibcDoubleMath;
 import java.util.Objects;
 
 /**
@@ -47,8 +48,11 @@ import java.util.Objects;
 public final class FlowMatchHeunDiscreteScheduler implements Scheduler, StepOptions {
     /** diffusers' class name. */
     public static final String CLASS_NAME = "FlowMatchHeunDiscreteScheduler";
-    /** {@code 2**0.5 - 1}: the largest churn gamma ({@code step}). */
-    private static final double MAX_GAMMA = Math.sqrt(2) - 1;
+    /**
+     * {@code 2**0.5 - 1}: the largest churn gamma ({@code step}, {@code scheduling_flow_match_heun_discrete.py}
+     * l. 299). A Python float power is glibc's {@code pow}; here it equals the correctly rounded {@code sqrt(2)}.
+     */
+    private static final double MAX_GAMMA = GlibcDoubleMath.pow(2, 0.5) - 1;
 
     /**
      * The config keys of {@code FlowMatchHeunDiscreteScheduler.__init__}, with diffusers' defaults.

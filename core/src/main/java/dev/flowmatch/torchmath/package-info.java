@@ -16,6 +16,31 @@
  *       {@code sinf}, {@code cosf} (also used by the noise generator's portable kernel).</li>
  * </ul>
  *
+ * <h2>Host-side float64 math of the schedules</h2>
+ * What diffusers, ComfyUI and Ollama compute in float64 before casting, with the reference's own library functions
+ * rather than {@link java.lang.StrictMath} (fdlibm):
+ * <ul>
+ *   <li>{@link dev.flowmatch.torchmath.GlibcDoubleMath}: glibc 2.36's {@code exp}, {@code log}, {@code pow} (x86-64
+ *       FMA build), i.e. Python's {@code math.exp}, {@code math.log} and float {@code **}.</li>
+ *   <li>{@link dev.flowmatch.torchmath.NumpyFloat64}: numpy 1.24's float64 {@code np.exp}, {@code np.log},
+ *       {@code np.power} per {@link dev.flowmatch.torchmath.NumpyDispatch}: SVML on AVX-512 CPUs (the default, the
+ *       machine of the reference data; {@code -Dflowmatch.numpy.dispatch=baseline} or
+ *       {@link dev.flowmatch.torchmath.NumpyDispatch#BASELINE} for numpy on a CPU without AVX-512, i.e. glibc).</li>
+ *   <li>{@link dev.flowmatch.torchmath.GoMath}: Go 1.19's {@code math.Exp} on amd64 and arm64 (Ollama).</li>
+ * </ul>
+ * Verified against Python, numpy and Go themselves: committed samples ({@code torchmath/host-math-double.json},
+ * {@code tools/reference/host_math_cases.py}; about 1,200 arguments per function and source, special values
+ * included) in the unit tests, and the by-hand stream checks ({@code GlibcDoubleStreamCheck},
+ * {@code NumpyFloat64StreamCheck}, {@code GoMathStreamCheck}). On uniform arguments glibc's {@code exp} and numpy's
+ * SVML {@code exp} differ in the last bit of the double on about 23% of arguments, {@code x ** 7.0} on about 28%;
+ * after a cast to float32 such a difference almost never survives (none in 200,000 each), which is why the float32
+ * goldens pass with either dispatch and only float64 results (DPM-Solver's {@code flow_shift}) tell them apart.
+ * Not reproduced: SVML's scalar fallbacks for {@code exp} with |x| &ge; 707.7 and {@code pow} with {@code x <= 0},
+ * non-finite arguments or {@code |y log2 x| > 1021.5} (glibc's result, or the limit, instead; 2 of the 1,500
+ * committed {@code power} samples differ there, in the last bit);
+ * glibc's {@code cos} (the squaredcos_cap_v2 betas keep fdlibm's cosine: they have the same float32 bits, see
+ * {@code DpmSolverMultistepScheduler}).
+ *
  * <h2>How each function was verified</h2>
  * Reference: Debian 12's {@code python3-torch} 1.13.1 ({@code torch.__version__} 1.13.0a0) with Debian's SLEEF
  * 3.5.1, glibc 2.36 and OpenBLAS 0.3.21, one thread, the build that made the sampler goldens. "Exhaustive" means
