@@ -96,8 +96,8 @@ public final class BenchReport {
         results.addAll(new Runner(new OptionsBuilder().parent(options.build())
                 .include(SamplerFamilyBenchmark.class.getSimpleName())
                 .param("backend", backends.toArray(String[]::new)).param("dtype", "float32", "bfloat16")
-                .warmupIterations(quick ? 2 : 3).warmupTime(TimeValue.milliseconds(quick ? 200 : 500))
-                .measurementIterations(quick ? 3 : 5).measurementTime(TimeValue.milliseconds(quick ? 200 : 500))
+                .warmupIterations(2).warmupTime(TimeValue.milliseconds(quick ? 200 : 500))
+                .measurementIterations(quick ? 3 : 4).measurementTime(TimeValue.milliseconds(quick ? 200 : 500))
                 .build()).run());
         String load = loadBefore + " at the start, " + loadAverage() + " at the end";
         Scores scores = Scores.of(results, backends, torchRandnMicros(), quick, load);
@@ -530,8 +530,12 @@ public final class BenchReport {
               8.8 +- 50.7 us and 7.8 +- 35.8 us (load 11): the load, not the flag. (3) `float32 noise faster than
               torch's randn`: 12,163 us against 1,511 us in the previous run for the same unchanged code (torch's
               own row 4,577 against 1,749 us). Repeat the run on a quiet machine for these three.
-            - **Not measured here:** issue 15's target for the sampler family (each step within 1.3x of its memory
-              bound) waits for the sampler family itself; only the Euler step exists in this branch.
+            - **Sampler family.** The Euler step is one `affine`; the others are one to three `elementwise` calls
+              (an `Expr` per step: DPM-Solver++'s data prediction and update, UniPC's predictor and corrector, ...).
+              The java backend runs each `Expr` as one fused pass block by block (`ElementwiseKernels`); `djl` and
+              `mlx` run one native op per node (each op a pass over memory), so their ratios grow with the size of
+              the expression. The bytes column counts what the step's calls read and write, not what a single fused
+              kernel for the whole step would need: a ratio of 1 means each call streams at the triad's speed.
             - **Noise** is generated on one thread in plain Java; the torch row ran with `torch.get_num_threads()`
               as printed in it (Debian's torch 1.13 build).
             """;
