@@ -13,6 +13,7 @@ import dev.flowmatch.tensor.BackendException;
 import dev.flowmatch.tensor.Backends;
 import dev.flowmatch.tensor.Bits;
 import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Expr;
 import dev.flowmatch.tensor.Shape;
 import dev.flowmatch.tensor.Tensor;
 import dev.flowmatch.tensor.TensorBackend;
@@ -354,6 +355,37 @@ public final class DjlBackend implements TensorBackend {
             Reference.reachabilityFence(ty);
         }
         return new DjlTensor(this, result, tx.shape(), spec.out(), true);
+    }
+
+    /**
+     * {@code expression} as PyTorch eager ops on the inputs' device, one op per node ({@link ExprKernels}): no copy
+     * to the host, bit-identical to {@link Expr#apply}. Every intermediate array is closed before this returns.
+     */
+    @Override
+    public Tensor elementwise(Expr expression, Tensor... inputs) {
+        Shape shape = Tensors.checkElementwise(this, expression, inputs);
+        DjlRuntime runtime = DjlRuntime.get();
+        DjlTensor[] tensors = new DjlTensor[inputs.length];
+        NDArray[] arrays = new NDArray[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            tensors[i] = (DjlTensor) inputs[i];
+            arrays[i] = tensors[i].array();
+        }
+        DType[] dtypes = Tensors.dtypes(inputs);
+        NDArray result;
+        try {
+            result = engine("elementwise", () -> {
+                try (Scope scope = new Scope()) {
+                    NDManager device = runtime.root(arrays[0].getDevice());
+                    NDArray out = ExprKernels.evaluate(scope, runtime.host(), device, runtime.bf16(), expression,
+                            arrays, dtypes, shape);
+                    return attach(scope.keep(out), runtime);
+                }
+            });
+        } finally {
+            Reference.reachabilityFence(tensors);
+        }
+        return new DjlTensor(this, result, shape, expression.dtype(dtypes), true);
     }
 
     /**

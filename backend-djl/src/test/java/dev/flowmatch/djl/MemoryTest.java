@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.flowmatch.tensor.AffineSpec;
 import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Expr;
 import dev.flowmatch.tensor.Shape;
 import dev.flowmatch.tensor.Tensor;
 import java.io.IOException;
@@ -67,6 +68,47 @@ class MemoryTest {
                     before, after, growthKb);
             assertTrue(growthKb < 50 * 1024, "resident memory grew by " + growthKb + " kB over 1,000 steps");
         }
+    }
+
+    /**
+     * A thousand DPM-like elementwise steps in bfloat16 (every rounding a TorchScript call, constants folded on the
+     * host, a broadcast mask): every intermediate array closed, resident memory flat.
+     */
+    @Test
+    void aThousandElementwiseBfloat16StepsGrowResidentMemoryByLessThan50MB() throws IOException {
+        assumeTrue(Files.isReadable(STATUS), "needs /proc/self/status (Linux)");
+        Shape latent = Shape.of(1, 4096, 128);
+        float[] values = new float[latent.numelAsInt()];
+        SplittableRandom random = new SplittableRandom(5);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) TestData.nextGaussian(random);
+        }
+        DType bf16 = DType.BFLOAT16;
+        Expr step = Expr.cast(Expr.add(Expr.mul(Expr.input(2), Expr.sub(Expr.input(0), Expr.mul(
+                Expr.add(Expr.scalar(0.25f), Expr.scalar(-0.5f), DType.FLOAT32), Expr.input(1), bf16), bf16), bf16),
+                Expr.div(Expr.input(0), Expr.scalar(3f), DType.FLOAT32), DType.FLOAT32), bf16);
+        try (Tensor velocity = DJL.fromFloats(values, bf16, latent);
+             Tensor mask = DJL.fromFloats(new float[4096], DType.FLOAT32, Shape.of(1, 4096, 1))) {
+            Tensor x = DJL.fromFloats(values, bf16, latent);
+            x = elementwiseSteps(x, step, velocity, mask, 200);
+            long before = residentKb();
+            x = elementwiseSteps(x, step, velocity, mask, 1_000);
+            long after = residentKb();
+            x.close();
+            long growthKb = after - before;
+            System.out.printf("djl memory (elementwise bfloat16): VmRSS %d kB after warm-up, %d kB after 1,000 steps:"
+                    + " %+d kB%n", before, after, growthKb);
+            assertTrue(growthKb < 50 * 1024, "resident memory grew by " + growthKb + " kB over 1,000 steps");
+        }
+    }
+
+    private static Tensor elementwiseSteps(Tensor x, Expr step, Tensor velocity, Tensor mask, int count) {
+        for (int i = 0; i < count; i++) {
+            Tensor next = DJL.elementwise(step, x, velocity, mask);
+            x.close();
+            x = next;
+        }
+        return x;
     }
 
     /**

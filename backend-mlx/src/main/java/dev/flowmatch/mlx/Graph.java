@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.flowmatch.tensor.AffineSpec;
 import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Expr;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -158,6 +159,86 @@ final class Graph implements AutoCloseable {
     private MemorySegment product(float coefficient, MemorySegment t, DType from, DType dtype) {
         MemorySegment p = multiply(scalar(coefficient), widen(t, from));
         return convert(convert(p, DType.FLOAT32, dtype), dtype, DType.FLOAT32);
+    }
+
+    // ---------------------------------------------------------------- the elementwise primitive
+
+    /** A node's value as a float32 array, and the narrowest dtype that holds it exactly. */
+    private record Value(MemorySegment array, DType held) {}
+
+    /**
+     * {@code expression} over {@code inputs} (of {@code dtypes}) as MLX ops, one per node, rounded as
+     * {@link Expr#apply} rounds: every value is a float32 array (inputs widened exactly, {@link #widen}); a
+     * {@link Expr.Binary} is MLX's float32 {@code add} / {@code subtract} / {@code multiply} / {@code divide}, each
+     * correctly rounded (the CPU kernels are plain C++ operators, no fast math, one op per kernel: nothing to
+     * contract); rounding to a 16-bit dtype and back is {@link #convert}, the conversions checked at load. A
+     * subtree that reads no tensor is folded on the host by {@link Expr#apply} itself. The result has the root's
+     * dtype and {@code shape}.
+     */
+    MemorySegment expression(Expr expression, MemorySegment[] inputs, DType[] dtypes, int[] shape) {
+        MemorySegment[] widened = new MemorySegment[inputs.length];
+        DType out = expression.dtype(dtypes);
+        MemorySegment result;
+        if (expression instanceof Expr.Input in) {
+            result = inputs[in.index()];
+        } else {
+            Value v = value(expression, inputs, dtypes, widened);
+            result = convert(v.array(), DType.FLOAT32, out); // exact when the value already is one of out
+        }
+        if (!java.util.Arrays.equals(c.shape(result), java.util.Arrays.stream(shape).asLongStream().toArray())) {
+            // An input the expression does not read still widens the result (Tensors.checkElementwise).
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment dims = arena.allocate(JAVA_INT, Math.max(1, shape.length));
+                MemorySegment.copy(shape, 0, dims, JAVA_INT, 0, shape.length);
+                result = temp(c.broadcastTo(result, dims, shape.length, stream));
+            }
+        }
+        return result;
+    }
+
+    private Value value(Expr e, MemorySegment[] inputs, DType[] dtypes, MemorySegment[] widened) {
+        if (e.arity() == 0) {
+            // No tensor below: the reference's own host arithmetic, one 0-dim float32 array.
+            return new Value(scalarExact(e.apply(new float[0])), e.dtype(new DType[0]));
+        }
+        return switch (e) {
+            case Expr.Input in -> {
+                int i = in.index();
+                if (widened[i] == null) {
+                    widened[i] = widen(inputs[i], dtypes[i]);
+                }
+                yield new Value(widened[i], dtypes[i]);
+            }
+            case Expr.Scalar s -> throw new AssertionError("folded above");
+            case Expr.Binary b -> {
+                MemorySegment left = value(b.left(), inputs, dtypes, widened).array();
+                MemorySegment right = value(b.right(), inputs, dtypes, widened).array();
+                MemorySegment r = temp(switch (b.op()) {
+                    case ADD -> c.add(left, right, stream);
+                    case SUB -> c.subtract(left, right, stream);
+                    case MUL -> c.multiply(left, right, stream);
+                    case DIV -> c.divide(left, right, stream);
+                });
+                yield round(new Value(r, DType.FLOAT32), b.dtype());
+            }
+            case Expr.Cast cast -> round(value(cast.operand(), inputs, dtypes, widened), cast.dtype());
+        };
+    }
+
+    /** {@code v} rounded to {@code dtype}, as a float32 array (a value already of {@code dtype} as it is). */
+    private Value round(Value v, DType dtype) {
+        if (v.held() == dtype || dtype == DType.FLOAT32) {
+            return v;
+        }
+        return new Value(convert(convert(v.array(), DType.FLOAT32, dtype), dtype, DType.FLOAT32), dtype);
+    }
+
+    /** A 0-dim float32 array of exactly {@code value} (a NaN keeps its bits). */
+    private MemorySegment scalarExact(float value) {
+        if (Float.isNaN(value)) {
+            return view(scalarBits(Float.floatToRawIntBits(value), MlxC.MLX_UINT32), MlxC.MLX_FLOAT32);
+        }
+        return scalar(value);
     }
 
     // ---------------------------------------------------------------- dtype conversions, bit-exact with Java

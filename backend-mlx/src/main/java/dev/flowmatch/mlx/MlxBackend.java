@@ -8,6 +8,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import dev.flowmatch.tensor.AffineSpec;
 import dev.flowmatch.tensor.Availability;
 import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Expr;
 import dev.flowmatch.tensor.Shape;
 import dev.flowmatch.tensor.Tensor;
 import dev.flowmatch.tensor.TensorBackend;
@@ -249,6 +250,28 @@ public final class MlxBackend implements TensorBackend {
             Tensors.requireSameShape("x", tx, "y", ty);
             MemorySegment out = g.keep(g.affine(a, tx.array(), tx.dtype(), b, ty.array(), ty.dtype(), spec));
             return new MlxTensor(this, runtime, out, tx.shape(), spec.out());
+        }
+    }
+
+    /**
+     * {@code expression} as a lazy MLX graph, one op per node ({@link Graph#expression}): nothing moves to the
+     * host, and the result is bit-identical to {@link Expr#apply}. Every intermediate handle is freed before this
+     * returns (MLX keeps what the result's graph needs until it is evaluated).
+     */
+    @Override
+    public Tensor elementwise(Expr expression, Tensor... inputs) {
+        Objects.requireNonNull(expression, "expression");
+        Objects.requireNonNull(inputs, "inputs");
+        MlxRuntime runtime = runtime();
+        try (Graph g = runtime.graph()) {
+            Shape shape = Tensors.checkElementwise(this, expression, inputs);
+            MemorySegment[] arrays = new MemorySegment[inputs.length];
+            for (int i = 0; i < inputs.length; i++) {
+                arrays[i] = ((MlxTensor) inputs[i]).array();
+            }
+            DType[] dtypes = Tensors.dtypes(inputs);
+            MemorySegment out = g.keep(g.expression(expression, arrays, dtypes, mlxShape(shape)));
+            return new MlxTensor(this, runtime, out, shape, expression.dtype(dtypes));
         }
     }
 

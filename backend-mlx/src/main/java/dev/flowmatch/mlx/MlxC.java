@@ -60,7 +60,7 @@ final class MlxC {
             "mlx_array_free", "mlx_array_set", "mlx_array_new_data", "mlx_array_new_float32",
             "mlx_array_ndim", "mlx_array_shape", "mlx_array_dtype", "mlx_array_size", "mlx_array_eval",
             "mlx_array_data_float32", "mlx_array_data_uint16",
-            "mlx_astype", "mlx_multiply", "mlx_add", "mlx_contiguous", "mlx_isnan", "mlx_where", "mlx_view",
+            "mlx_astype", "mlx_multiply", "mlx_add", "mlx_subtract", "mlx_divide", "mlx_broadcast_to", "mlx_contiguous", "mlx_isnan", "mlx_where", "mlx_view",
             "mlx_bitwise_and", "mlx_bitwise_or", "mlx_left_shift", "mlx_right_shift",
             "mlx_random_key", "mlx_random_normal",
             "mlx_device_new_type", "mlx_device_free", "mlx_device_count", "mlx_device_tostring",
@@ -92,6 +92,9 @@ final class MlxC {
     private final MethodHandle astype;
     private final MethodHandle multiply;
     private final MethodHandle add;
+    private final MethodHandle subtract;
+    private final MethodHandle divide;
+    private final MethodHandle broadcastTo;
     private final MethodHandle contiguous;
     private final MethodHandle isnan;
     private final MethodHandle where;
@@ -157,6 +160,9 @@ final class MlxC {
         astype = b.bind("mlx_astype", FunctionDescriptor.of(JAVA_INT, ADDRESS, OBJ, JAVA_INT, OBJ));
         multiply = b.bind("mlx_multiply", binary);
         add = b.bind("mlx_add", binary);
+        subtract = b.bind("mlx_subtract", binary);
+        divide = b.bind("mlx_divide", binary);
+        broadcastTo = b.bind("mlx_broadcast_to", FunctionDescriptor.of(JAVA_INT, ADDRESS, OBJ, ADDRESS, SIZE_T, OBJ));
         contiguous = b.bind("mlx_contiguous", FunctionDescriptor.of(JAVA_INT, ADDRESS, OBJ, JAVA_BOOLEAN, OBJ));
         isnan = b.bind("mlx_isnan", unary);
         where = b.bind("mlx_where", FunctionDescriptor.of(JAVA_INT, ADDRESS, OBJ, OBJ, OBJ, OBJ));
@@ -478,6 +484,19 @@ final class MlxC {
 
     MemorySegment add(MemorySegment a, MemorySegment b, MemorySegment stream) {
         return out("mlx_add", slot -> (int) add.invokeExact(slot, a, b, stream));
+    }
+
+    MemorySegment subtract(MemorySegment a, MemorySegment b, MemorySegment stream) {
+        return out("mlx_subtract", slot -> (int) subtract.invokeExact(slot, a, b, stream));
+    }
+
+    MemorySegment divide(MemorySegment a, MemorySegment b, MemorySegment stream) {
+        return out("mlx_divide", slot -> (int) divide.invokeExact(slot, a, b, stream));
+    }
+
+    /** {@code mlx_broadcast_to(a, shape, ndim)}: {@code a} repeated to {@code shape} ({@code ndim} ints). */
+    MemorySegment broadcastTo(MemorySegment a, MemorySegment shape, int ndim, MemorySegment stream) {
+        return out("mlx_broadcast_to", slot -> (int) broadcastTo.invokeExact(slot, a, shape, (long) ndim, stream));
     }
 
     /** {@code mlx_contiguous(a, allow_col_major = false)}: a row-major copy, or {@code a} itself if it is one. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flowmatch.tensor.AffineSpec;
 import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Expr;
 import dev.flowmatch.tensor.Shape;
 import dev.flowmatch.tensor.Tensor;
 import dev.flowmatch.noise.TorchGenerator;
@@ -13,7 +14,6 @@ import dev.flowmatch.sampling.Sampler;
 import dev.flowmatch.scheduler.Scheduler;
 import dev.flowmatch.scheduler.SchedulerType;
 import dev.flowmatch.scheduler.Schedulers;
-import dev.flowmatch.tensor.Expr;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -116,6 +116,42 @@ class MlxMemoryTest {
             assertEquals(openBefore + 2, MlxTensor.OPEN.get(), "close() freed the history");
         }
         assertEquals(openBefore, MlxTensor.OPEN.get());
+    }
+
+    /**
+     * A thousand DPM-like elementwise steps in bfloat16 (inputs widened, products and differences rounded to bfloat16,
+     * constants folded on the host, a broadcast mask): every intermediate handle freed, active memory flat.
+     */
+    @Test
+    void aThousandElementwiseStepsLeaveActiveMemoryFlat() {
+        MlxBackend mlx = MlxTests.backend();
+        long openBefore = MlxTensor.OPEN.get();
+        float[] ones = new float[LATENT.numelAsInt()];
+        java.util.Arrays.fill(ones, 1f);
+        DType bf16 = DType.BFLOAT16;
+        Expr step = Expr.cast(Expr.add(Expr.mul(Expr.input(2), Expr.sub(Expr.input(0), Expr.mul(
+                Expr.add(Expr.scalar(0.25f), Expr.scalar(-0.5f), DType.FLOAT32), Expr.input(1), bf16), bf16), bf16),
+                Expr.div(Expr.input(0), Expr.scalar(3f), DType.FLOAT32), DType.FLOAT32), bf16);
+        long afterWarmup = 0;
+        try (Tensor velocity = mlx.fromFloats(ones, bf16, LATENT);
+             Tensor mask = mlx.fromFloats(new float[4096], DType.FLOAT32, Shape.of(1, 4096, 1))) {
+            Tensor x = mlx.fromFloats(ones, bf16, LATENT);
+            for (int i = 1; i <= 1_000; i++) {
+                Tensor next = mlx.elementwise(step, x, velocity, mask);
+                x.close();
+                x = next;
+                mlx.eval(x);
+                if (i == 100) {
+                    afterWarmup = mlx.memory().active();
+                }
+            }
+            long atEnd = mlx.memory().active();
+            x.close();
+            System.out.printf("[mlx] 1,000 elementwise bfloat16 steps: active memory %d B after step 100, %d B after"
+                    + " step 1,000%n", afterWarmup, atEnd);
+            assertTrue(atEnd - afterWarmup <= 0, "active memory grew by " + (atEnd - afterWarmup) + " bytes");
+        }
+        assertEquals(openBefore, MlxTensor.OPEN.get(), "every tensor's handle was freed");
     }
 
     @Test

@@ -92,9 +92,17 @@ public final class BenchReport {
                     .param("tokens", "16", "256", "1024").forks(FORKS)
                     .warmupIterations(quick ? 2 : 3).measurementIterations(quick ? 2 : 3).build()).run());
         }
+        // The sampler family at [1, 4096, 128] (issue 12): shorter iterations, each row a step of 100s of us.
+        results.addAll(new Runner(new OptionsBuilder().parent(options.build())
+                .include(SamplerFamilyBenchmark.class.getSimpleName())
+                .param("backend", backends.toArray(String[]::new)).param("dtype", "float32", "bfloat16")
+                .warmupIterations(2).warmupTime(TimeValue.milliseconds(quick ? 200 : 500))
+                .measurementIterations(quick ? 3 : 4).measurementTime(TimeValue.milliseconds(quick ? 200 : 500))
+                .build()).run());
         String load = loadBefore + " at the start, " + loadAverage() + " at the end";
         Scores scores = Scores.of(results, backends, torchRandnMicros(), quick, load);
         scores.scores().addAll(perFork);
+        scores.scores().addAll(familyBytes());
         scores.write(SCORES);
         write(render(scores, backends, scores.torch(), quick, load));
     }
@@ -300,6 +308,7 @@ public final class BenchReport {
                         max / min));
             }
         }
+        md.append(family(s, backends));
         md.append("\n## Baselines (microseconds)\n\n| tokens | triad (float32) | copy (arraycopy) |");
         boolean djl = backends.contains("djl");
         md.append(djl ? " raw DJL `x.add(v.mul(dt))` |\n|---|---|---|---|\n" : "\n|---|---|---|\n");
@@ -368,6 +377,13 @@ public final class BenchReport {
                         "x float32", ratio <= 3.0));
             }
         }
+        if (backends.contains("java")) {
+            for (String scheduler : FamilyStep.SCHEDULERS) {
+                double ratio = familyRatio(s, "java", scheduler, "float32");
+                md.append(target("java " + scheduler + " float32 step within 1.3x of its memory bound at [1, "
+                        + FAMILY_TOKENS + ", 128]", ratio, "x bound", ratio <= 1.3));
+            }
+        }
         double fifty = s.get("ScheduleBenchmark.setTimesteps steps=50");
         md.append(target("setTimesteps(50) under 10 us", fifty, "us", fifty < 10));
         double noise = s.get("NoiseBenchmark.randn dtype=float32");
@@ -375,6 +391,69 @@ public final class BenchReport {
                 noise / torch.micros(), noise, torch.text(), Double.isNaN(torch.micros()) ? "not measured"
                         : noise <= torch.micros() ? "met" : "MISSED"));
         md.append(NOTES);
+        return md.toString();
+    }
+
+    /** The size of the sampler family's rows. */
+    static final int FAMILY_TOKENS = 4096;
+
+    /** The bytes each family step moves, as scores {@code FamilyStep.bytes scheduler=... dtype=...}. */
+    static List<Score> familyBytes() {
+        List<Score> scores = new ArrayList<>();
+        TensorBackend reference = Backends.named("java");
+        for (String scheduler : FamilyStep.SCHEDULERS) {
+            for (String dtype : DTYPES) {
+                long bytes = FamilyStep.bytesPerStep(reference, scheduler, dev.flowmatch.tensor.DType.parse(dtype),
+                        FAMILY_TOKENS);
+                scores.add(new Score("FamilyStep.bytes", new TreeMap<>(Map.of("scheduler", scheduler,
+                        "dtype", dtype)), bytes, 0));
+            }
+        }
+        return scores;
+    }
+
+    private static String family(String backend, String scheduler, String dtype) {
+        return "SamplerFamilyBenchmark.step backend=" + backend + " scheduler=" + scheduler + " dtype=" + dtype
+                + " tokens=" + FAMILY_TOKENS;
+    }
+
+    /** The memory bound of a family step: its bytes at the bandwidth of this run's triad at the same size. */
+    private static double familyBound(Scores s, String scheduler, String dtype) {
+        double triadBytes = 3.0 * FAMILY_TOKENS * 128 * Float.BYTES;
+        double bandwidth = triadBytes / s.get("BaselineBenchmark.triad tokens=" + FAMILY_TOKENS); // bytes per us
+        return s.get("FamilyStep.bytes scheduler=" + scheduler + " dtype=" + dtype) / bandwidth;
+    }
+
+    private static double familyRatio(Scores s, String backend, String scheduler, String dtype) {
+        return s.get(family(backend, scheduler, dtype)) / familyBound(s, scheduler, dtype);
+    }
+
+    private static String family(Scores s, List<String> backends) {
+        StringBuilder md = new StringBuilder();
+        md.append("\n## Sampler family: one step at [1, ").append(FAMILY_TOKENS).append(", 128]\n\n")
+                .append("`SamplerFamilyBenchmark`: one `step` of each scheduler mid-schedule (step ")
+                .append(FamilyStep.FIRST).append(" to ").append(FamilyStep.LAST).append(" of ").append(FamilyStep.STEPS)
+                .append(", multistep history full; Heun: both of its calls), through the public API, evaluated.")
+                .append(" **Bytes moved**: the sum, over the backend calls the step makes (`affine`, `elementwise`,")
+                .append(" `convert`), of every tensor argument read and the result written, at the dtype's width")
+                .append(" (4 bytes float32, 2 bfloat16, whatever a backend stores them in), counted by running the")
+                .append(" same step through a counting decorator of the java backend (`CountingBackend`); a stochastic")
+                .append(" step's noise is a copy of a pre-drawn tensor (one `convert`, counted). **Memory bound**:")
+                .append(" those bytes at the bandwidth of this run's one-thread triad at the same size")
+                .append(" (3 x 2 MiB per triad). **Ratio**: time / bound; issue 15's target is 1.3x for float32.\n\n")
+                .append("| backend | scheduler | dtype | us/step | +- | bytes moved (MiB) | memory bound (us) | ratio |\n")
+                .append("|---|---|---|---|---|---|---|---|\n");
+        for (String backend : backends) {
+            for (String scheduler : FamilyStep.SCHEDULERS) {
+                for (String dtype : DTYPES) {
+                    String key = family(backend, scheduler, dtype);
+                    double bytes = s.get("FamilyStep.bytes scheduler=" + scheduler + " dtype=" + dtype);
+                    md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.1f | %.1f | %.1f | %.1f | %.2f |\n",
+                            backend, scheduler, dtype, s.get(key), s.error(key), bytes / (1 << 20),
+                            familyBound(s, scheduler, dtype), familyRatio(s, backend, scheduler, dtype)));
+                }
+            }
+        }
         return md.toString();
     }
 
@@ -451,8 +530,12 @@ public final class BenchReport {
               8.8 +- 50.7 us and 7.8 +- 35.8 us (load 11): the load, not the flag. (3) `float32 noise faster than
               torch's randn`: 12,163 us against 1,511 us in the previous run for the same unchanged code (torch's
               own row 4,577 against 1,749 us). Repeat the run on a quiet machine for these three.
-            - **Not measured here:** issue 15's target for the sampler family (each step within 1.3x of its memory
-              bound) waits for the sampler family itself; only the Euler step exists in this branch.
+            - **Sampler family.** The Euler step is one `affine`; the others are one to three `elementwise` calls
+              (an `Expr` per step: DPM-Solver++'s data prediction and update, UniPC's predictor and corrector, ...).
+              The java backend runs each `Expr` as one fused pass block by block (`ElementwiseKernels`); `djl` and
+              `mlx` run one native op per node (each op a pass over memory), so their ratios grow with the size of
+              the expression. The bytes column counts what the step's calls read and write, not what a single fused
+              kernel for the whole step would need: a ratio of 1 means each call streams at the triad's speed.
             - **Noise** is generated on one thread in plain Java; the torch row ran with `torch.get_num_threads()`
               as printed in it (Debian's torch 1.13 build).
             """;

@@ -20,6 +20,9 @@ final class ElementwiseKernels {
     /** Elements per thread below which splitting costs more than it saves (see {@link AffineKernels}). */
     static final int MIN_PER_THREAD = 1 << 17;
 
+    /** The kernels of this JVM (vector or scalar, see {@link Vectorization}): a constant the JIT binds to. */
+    private static final BlockKernels KERNELS = Vectorization.kernels();
+
     private ElementwiseKernels() {}
 
     /** One instruction: writes register {@code target}. */
@@ -41,30 +44,42 @@ final class ElementwiseKernels {
     private record Program(List<Instruction> code, int registers, int result) {
         static Program of(Expr expression) {
             List<Instruction> code = new ArrayList<>();
-            int result = emit(expression, code);
+            int result = emit(expression, code, new java.util.HashMap<>());
             return new Program(List.copyOf(code), code.size(), result);
         }
 
-        /** Appends the instructions of {@code e} (operands first) and returns the register of its value. */
-        private static int emit(Expr e, List<Instruction> code) {
+        /**
+         * Appends the instructions of {@code e} (operands first) and returns the register of its value. An input read
+         * more than once is loaded once ({@code loaded}: input index to register); a cast to float32 is no
+         * instruction (every value already is a float32).
+         */
+        private static int emit(Expr e, List<Instruction> code, java.util.Map<Integer, Integer> loaded) {
             int target;
             switch (e) {
                 case Expr.Input in -> {
+                    Integer register = loaded.get(in.index());
+                    if (register != null) {
+                        return register;
+                    }
                     target = code.size();
                     code.add(new Load(in.index(), target));
+                    loaded.put(in.index(), target);
                 }
                 case Expr.Scalar s -> {
                     target = code.size();
                     code.add(new Constant(s.value(), target));
                 }
                 case Expr.Binary b -> {
-                    int left = emit(b.left(), code);
-                    int right = emit(b.right(), code);
+                    int left = emit(b.left(), code, loaded);
+                    int right = emit(b.right(), code, loaded);
                     target = code.size();
                     code.add(new Apply(b.op(), left, right, b.dtype(), target));
                 }
                 case Expr.Cast c -> {
-                    int operand = emit(c.operand(), code);
+                    int operand = emit(c.operand(), code, loaded);
+                    if (c.dtype() == DType.FLOAT32) {
+                        return operand;
+                    }
                     target = code.size();
                     code.add(new Round(operand, c.dtype(), target));
                 }
@@ -110,16 +125,7 @@ final class ElementwiseKernels {
         void widen(int from, float[] target, int length) {
             switch (dtype) {
                 case FLOAT32 -> System.arraycopy(floats, from, target, 0, length);
-                case BFLOAT16 -> {
-                    for (int j = 0; j < length; j++) {
-                        target[j] = Float.intBitsToFloat(halves[from + j] << 16);
-                    }
-                }
-                case FLOAT16 -> {
-                    for (int j = 0; j < length; j++) {
-                        target[j] = Float.float16ToFloat(halves[from + j]);
-                    }
-                }
+                case BFLOAT16, FLOAT16 -> KERNELS.widen(dtype, halves, from, target, 0, length);
             }
         }
     }
@@ -165,44 +171,30 @@ final class ElementwiseKernels {
             if (floatsOut != null) {
                 System.arraycopy(result, 0, floatsOut, start, length);
             } else {
-                for (int j = 0; j < length; j++) {
-                    halvesOut[start + j] = (short) out.floatToBits(result[j]);
-                }
+                KERNELS.narrow(out, result, 0, halvesOut, start, length);
             }
         }
     }
 
+    /**
+     * {@code target = round(dtype, left op right)} with the {@link BlockKernels} of this JVM: each loop over
+     * registers at offset 0 (indexed alike, so HotSpot vectorises it), the rounding to a 16-bit dtype in place.
+     */
     private static void apply(Expr.Op op, float[] left, float[] right, DType dtype, float[] target, int length) {
         switch (op) {
-            case ADD -> {
-                for (int j = 0; j < length; j++) {
-                    target[j] = left[j] + right[j];
-                }
-            }
-            case SUB -> {
-                for (int j = 0; j < length; j++) {
-                    target[j] = left[j] - right[j];
-                }
-            }
-            case MUL -> {
-                for (int j = 0; j < length; j++) {
-                    target[j] = left[j] * right[j];
-                }
-            }
-            case DIV -> {
-                for (int j = 0; j < length; j++) {
-                    target[j] = left[j] / right[j];
-                }
-            }
+            case ADD -> KERNELS.add(left, 0, right, 0, target, 0, length);
+            case SUB -> KERNELS.subtract(left, 0, right, 0, target, 0, length);
+            case MUL -> KERNELS.multiply(left, 0, right, 0, target, 0, length);
+            case DIV -> KERNELS.divide(left, 0, right, 0, target, 0, length);
         }
         if (dtype != DType.FLOAT32) {
-            round(target, dtype, target, length);
+            KERNELS.round(dtype, target, 0, length);
         }
     }
 
+    /** {@code target = round(dtype, operand)} ({@code dtype} is 16-bit: casts to float32 emit nothing). */
     private static void round(float[] operand, DType dtype, float[] target, int length) {
-        for (int j = 0; j < length; j++) {
-            target[j] = dtype.round(operand[j]);
-        }
+        System.arraycopy(operand, 0, target, 0, length);
+        KERNELS.round(dtype, target, 0, length);
     }
 }

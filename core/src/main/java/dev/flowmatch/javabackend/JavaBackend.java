@@ -33,7 +33,7 @@ public final class JavaBackend implements TensorBackend {
      * loops and why (e.g. the JVM was started without {@code --add-modules jdk.incubator.vector}). Both give the
      * same bits. The first affine of a JVM also logs this once.
      *
-     * @return a one-line description of the kernels in use
+     * @return the kernels' description, with the reason when they are the scalar ones
      */
     public static String kernels() {
         BlockKernels kernels = Vectorization.kernels();
