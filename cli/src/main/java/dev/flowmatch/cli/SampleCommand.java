@@ -137,8 +137,9 @@ final class SampleCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--plot", paramLabel = "FILE.png",
-            description = "Also plot the error against the number of steps (2 to 128) of Euler, Heun, DPM++ 2M and 3M,"
-                    + " UniPC-2 and 3 on one log-log chart (float32, no shift, the model at each step's sigma).")
+            description = "Also plot the error against the number of steps (4 to 256) of Euler, Heun, DPM++ 2M and 3M,"
+                    + " UniPC-2 and 3 on one log-log chart (256 tokens, float32, no shift, the model at each step's"
+                    + " sigma).")
     Path plot;
 
     @Option(names = {"-q", "--quiet"}, description = "No progress on stderr (warnings and errors are still shown).")
@@ -304,7 +305,7 @@ final class SampleCommand implements Callable<Integer> {
                     imageValues = chosen.toFloats(imageLatents); // in the latents' dtype, as the blend keeps them
                 }
                 strip.insert(stripStart, LatentPictures.picture(start[0], gridW, gridH), String.format(Locale.ROOT,
-                        "start: strength %s (sigma %.3f)", imageStrength, startSigma[0]));
+                        "start (sigma %.3f)", startSigma[0]));
                 exact = answer.exactEndpointFrom(start[0], startSigma[0]);
             }
         }
@@ -326,9 +327,10 @@ final class SampleCommand implements Callable<Integer> {
                     guidanceScale);
         }
         if (stochastic) {
-            stdout.printf(Locale.ROOT, "note: %s draws fresh noise in its steps: it samples the data distribution"
-                            + " N(m, s^2) instead of following the ODE to its endpoint; (x - m) / s over the result: %s"
-                            + " (exact distribution: mean 0, std 1)%n", type.cliName(),
+            stdout.printf(Locale.ROOT, "note: %s draws fresh noise in its steps, so it does not follow the ODE (the"
+                            + " error below is against the ODE's endpoint); it aims at the data distribution N(m, s^2):"
+                            + " (x - m) / s over the result has %s (the data: 0 and 1; a last step that returns the"
+                            + " denoised prediction narrows it)%n", type.cliName(),
                     standardized(values, answer, inpainting ? inputs.mask() : null));
         }
         strip.add(LatentPictures.picture(values, gridW, gridH), "result");
@@ -338,7 +340,7 @@ final class SampleCommand implements Callable<Integer> {
                 guidanceScale, guided, inputs, imageStrength, chosen, latentType), error));
         stdout.println("wrote " + out);
         if (plot != null) {
-            plotOrders(chosen, imageSize, stderr, progressMode);
+            plotOrders(chosen, stderr, progressMode);
             stdout.println("wrote " + plot);
         }
         stdout.printf(Locale.ROOT, "relative L2 error vs exact: %.6g%n", error);
@@ -397,10 +399,11 @@ final class SampleCommand implements Callable<Integer> {
                     picture.getWidth(), picture.getHeight(), w, h);
         }
         var parsed = spec.commandLine().getParseResult();
-        if ((parsed.hasMatchedOption("--width") && size.width != w)
-                || (parsed.hasMatchedOption("--height") && size.height != h)) {
-            throw new IllegalArgumentException("--width/--height: " + size.width + "x" + size.height + " differs from"
-                    + " --image " + image + " (" + w + "x" + h + "); the image sets the size: leave them out");
+        for (Object[] side : new Object[][] {{"--width", size.width, w}, {"--height", size.height, h}}) {
+            if (parsed.hasMatchedOption((String) side[0]) && !side[1].equals(side[2])) {
+                throw new IllegalArgumentException(side[0] + ": " + side[1] + " differs from --image " + image + " ("
+                        + w + "x" + h + "); the image sets the size: leave " + side[0] + " out");
+            }
         }
         float[] maskValues = null;
         if (mask != null) {
@@ -555,11 +558,15 @@ final class SampleCommand implements Callable<Integer> {
         return x0;
     }
 
-    /** {@code --plot}: {@link OrderChart}'s samplers on this image size's analytic flow, from the seed's noise. */
-    private void plotOrders(TensorBackend chosen, ImageSize imageSize, PrintWriter stderr, Progress.Mode progressMode) {
-        int gridW = imageSize.width() / 16;
-        int gridH = imageSize.height() / 16;
-        GaussianFlow flow = new GaussianFlow(LatentPictures.pattern(gridW, gridH), DATA_STD);
+    /**
+     * {@code --plot}: {@link OrderChart}'s samplers on the analytic flow of {@link OrderChart#SIZE}, from the seed's
+     * noise, with guide lines of slope -1 and -2 through the points of Euler and UniPC-2 at 64 steps; prints each
+     * line's fitted slope.
+     */
+    private void plotOrders(TensorBackend chosen, PrintWriter stderr, Progress.Mode progressMode) {
+        ImageSize imageSize = OrderChart.SIZE;
+        GaussianFlow flow = new GaussianFlow(LatentPictures.pattern(imageSize.width() / 16, imageSize.height() / 16),
+                DATA_STD);
         ErrorPlot chart = new ErrorPlot();
         Progress progress = new Progress(stderr, progressMode, OrderChart.LINES.size(), "sampler");
         Shape shape = Flux2Latents.packedShape(1, imageSize);
@@ -568,20 +575,34 @@ final class SampleCommand implements Callable<Integer> {
             z = chosen.toFloats(noiseLatents);
         }
         double[] exact = flow.exactEndpoint(z);
+        int[] steps = OrderChart.STEPS;
+        double[] counts = new double[steps.length];
+        for (int j = 0; j < steps.length; j++) {
+            counts[j] = steps[j];
+        }
+        double[][] errors = new double[OrderChart.LINES.size()][steps.length];
+        StringBuilder slopes = new StringBuilder();
         for (int k = 0; k < OrderChart.LINES.size(); k++) {
             OrderChart.Line line = OrderChart.LINES.get(k);
-            double[] counts = new double[OrderChart.STEPS.length];
-            double[] errors = new double[OrderChart.STEPS.length];
-            for (int j = 0; j < OrderChart.STEPS.length; j++) {
-                counts[j] = OrderChart.STEPS[j];
-                errors[j] = OrderChart.error(chosen, line, OrderChart.STEPS[j], flow, z, shape, exact);
+            for (int j = 0; j < steps.length; j++) {
+                errors[k][j] = OrderChart.error(chosen, line, steps[j], flow, z, shape, exact);
             }
-            chart.add(line.label(), counts, errors);
+            chart.add(line.label(), counts, errors[k]);
+            slopes.append(String.format(Locale.ROOT, "%s%s %.2f", k == 0 ? "" : ", ", line.label().replaceFirst(
+                    " \\(.*", ""), OrderChart.slope(counts, errors[k], OrderChart.SLOPE_FROM)));
             progress.step(k + 1, "plot (" + line.label() + ")");
         }
         progress.done();
-        chart.write(plot, String.format(Locale.ROOT, "The family on the exact Gaussian flow, %dx%d, float32",
-                imageSize.width(), imageSize.height()));
+        // guides through the points at 64 steps of Euler and UniPC-2, over 16 to 256 steps
+        int at = java.util.Arrays.binarySearch(steps, 64);
+        double from = 16;
+        double to = steps[steps.length - 1];
+        chart.addGuide(1, from, to, 64, errors[0][at]);
+        chart.addGuide(2, from, to, 64, errors[4][at]);
+        spec.commandLine().getOut().printf(Locale.ROOT, "plot: slope of log error against log steps (%d to %d steps,"
+                + " least squares): %s%n", OrderChart.SLOPE_FROM, steps[steps.length - 1], slopes);
+        chart.write(plot, String.format(Locale.ROOT, "Error against steps on the exact Gaussian flow (%d tokens,"
+                + " float32, no shift, seed %d)", imageSize.width() / 16 * (imageSize.height() / 16), seed));
     }
 
     static DType parseDtype(String value) {

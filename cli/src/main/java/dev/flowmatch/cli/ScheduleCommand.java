@@ -183,6 +183,10 @@ final class ScheduleCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--steps: " + n + " must be >= 1");
         }
         ScheduleRequest pipeline = FlowSchedulers.request(s, n, mu != null ? mu : Flux2.computeEmpiricalMu(imageSeqLen(), n));
+        if (mu != null && pipeline.mu() == null) {
+            throw new IllegalArgumentException("--mu: " + type.className() + " with this config takes no mu (the FLUX.2"
+                    + " pipelines pass mu only to a class with dynamic shifting)");
+        }
         ScheduleRequest request = pipeline;
         String custom = "";
         if (customSigmas != null || customTimesteps != null || defaultSpacing) {
