@@ -33,8 +33,8 @@ import java.util.function.Supplier;
  * <p><b>bfloat16.</b> DJL 0.36's JNI has no mapping for PyTorch's bfloat16 (DJL's dtype code for it ends in a
  * bare {@code throw;}, i.e. {@code std::terminate}): creating a BFLOAT16 NDArray, or converting to one, kills the
  * JVM. This backend therefore never makes one: a bfloat16 tensor is a FLOAT32 NDArray holding only bfloat16
- * values (twice the memory), and rounding to bfloat16 is done with float32 arithmetic that reproduces
- * round-to-nearest-even exactly. A PyTorch bfloat16 tensor that reaches Java anyway (e.g. a TorchScript model's
+ * values (twice the memory), and rounding to bfloat16 (and the bfloat16 step) runs as TorchScript, where bfloat16
+ * tensors live only inside the call ({@link TorchScriptKernels}). A PyTorch bfloat16 tensor that reaches Java anyway (e.g. a TorchScript model's
  * output) shows as DJL dtype UNKNOWN: {@link #wrap(NDArray)} refuses it with an explanation instead of touching
  * it, and {@link #fromTorchBfloat16(NDArray)} widens it exactly on its device.
  *
@@ -322,8 +322,7 @@ public final class DjlBackend implements TensorBackend {
         try {
             result = engine("convert", () -> {
                 try (Scope scope = new Scope()) {
-                    Device device = input.getDevice();
-                    NDArray out = Kernels.round(scope, runtime.constants(device), input, t.dtype(), dtype);
+                    NDArray out = Kernels.round(scope, runtime.bf16(), input, t.dtype(), dtype);
                     out = out == input ? scope.add(input.duplicate()) : out;
                     return attach(scope.keep(out), runtime);
                 }
@@ -345,8 +344,8 @@ public final class DjlBackend implements TensorBackend {
         try {
             result = engine("affine", () -> {
                 try (Scope scope = new Scope()) {
-                    Constants constants = runtime.constants(tx.array().getDevice());
-                    NDArray out = Kernels.affine(scope, runtime.host(), constants, a, tx.array(), b, ty.array(), spec);
+                    NDArray out = Kernels.affine(scope, runtime.host(), runtime.bf16(),
+                            a, tx.array(), tx.dtype(), b, ty.array(), ty.dtype(), spec);
                     return attach(scope.keep(out), runtime);
                 }
             });
@@ -378,7 +377,7 @@ public final class DjlBackend implements TensorBackend {
                     normal = scope.add(runtime.root(device).randomNormal(0f, 1f,
                             new ai.djl.ndarray.types.Shape(shape.dims()), DataType.FLOAT32));
                 }
-                NDArray out = Kernels.round(scope, runtime.constants(device), normal, DType.FLOAT32, dtype);
+                NDArray out = Kernels.round(scope, runtime.bf16(), normal, DType.FLOAT32, dtype);
                 return attach(scope.keep(out), runtime);
             }
         });

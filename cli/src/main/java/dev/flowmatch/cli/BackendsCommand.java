@@ -1,5 +1,6 @@
 package dev.flowmatch.cli;
 
+import dev.flowmatch.javabackend.JavaBackend;
 import dev.flowmatch.tensor.Availability;
 import dev.flowmatch.tensor.Backends;
 import dev.flowmatch.tensor.TensorBackend;
@@ -30,6 +31,7 @@ final class BackendsCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%-8s %-10s %-9s %-8d %s%n", backend.name(),
                     a.available() ? "available" : "missing", a.device(), backend.priority(), cause);
         }
+        out.println("java kernels: " + JavaBackend.kernels());
         TensorBackend chosen = Backends.select();
         out.println("selected: " + chosen.name() + " (override with --backend, -D" + Backends.PROPERTY + " or "
                 + Backends.ENVIRONMENT + ")");

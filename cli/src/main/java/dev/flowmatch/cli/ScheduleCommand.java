@@ -70,7 +70,9 @@ final class ScheduleCommand implements Callable<Integer> {
     ImageSizeOptions size;
 
     @Option(names = "--mu", paramLabel = "X",
-            description = "The dynamic-shift mu (default: FLUX.2's empirical mu for width, height and steps).")
+            description = "The dynamic-shift mu, with diffusers' meaning (0 is the identity shift; the seed's"
+                    + " setTimestepsWithMu alone reads 0 as the fixed shift) (default: FLUX.2's empirical mu for the"
+                    + " image size and steps).")
     Double mu;
 
     @Option(names = "--sigmas", paramLabel = "SIGMA[,SIGMA...]", split = ",", hideParamSyntax = true,
