@@ -106,8 +106,7 @@ final class OrderChart {
      */
     static double error(TensorBackend backend, Line line, int steps, GaussianFlow flow, float[] noise, Shape shape,
                         double[] exact) {
-        Scheduler scheduler = Schedulers.fromConfig(line.config(), line.type());
-        try {
+        try (Scheduler scheduler = Schedulers.fromConfig(line.config(), line.type())) {
             scheduler.setTimesteps(ScheduleRequest.steps(steps));
             float[] sigmas = scheduler.sigmas();
             float[] timesteps = scheduler.timesteps();
@@ -128,14 +127,6 @@ final class OrderChart {
             }
             try (Tensor result = x) {
                 return GaussianFlow.relativeL2(backend.toFloats(result), exact);
-            }
-        } finally {
-            if (scheduler instanceof AutoCloseable closeable) {
-                try {
-                    closeable.close();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
             }
         }
     }

@@ -265,12 +265,14 @@ final class SampleCommand implements Callable<Integer> {
         Sampler sampler = builder.build();
         if (inputs != null) {
             // get_timesteps as the inpaint pipeline computes it, for the report (the sampler computes the same)
-            Scheduler run = sampler.newScheduler();
-            Strength kept = Strength.of(run.numInferenceSteps(), imageStrength, run.order());
-            stdout.printf(Locale.ROOT, "%s: %s (%dx%d), strength %s: t_start %d, %s of %d run, from sigma %s%n",
-                    inputs.mask() == null ? "image-to-image" : "inpainting", image, imageSize.width(),
-                    imageSize.height(), imageStrength, kept.tStart(), Flowmatch.count(kept.numInferenceSteps(), "step"),
-                    run.numInferenceSteps(), run.sigmas()[kept.beginIndex()]);
+            try (Scheduler run = sampler.newScheduler()) {
+                Strength kept = Strength.of(run.numInferenceSteps(), imageStrength, run.order());
+                stdout.printf(Locale.ROOT, "%s: %s (%dx%d), strength %s: t_start %d, %s of %d run, from sigma %s%n",
+                        inputs.mask() == null ? "image-to-image" : "inpainting", image, imageSize.width(),
+                        imageSize.height(), imageStrength, kept.tStart(),
+                        Flowmatch.count(kept.numInferenceSteps(), "step"), run.numInferenceSteps(),
+                        run.sigmas()[kept.beginIndex()]);
+            }
         }
 
         float[] values;
