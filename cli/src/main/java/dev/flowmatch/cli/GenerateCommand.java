@@ -5,7 +5,7 @@ import ai.onnxruntime.OrtSession;
 import dev.flowmatch.examples.ClassSampler;
 import dev.flowmatch.examples.DjlFlowModel;
 import dev.flowmatch.examples.FlowModel;
-import dev.flowmatch.examples.FlowSchedulers;
+import dev.flowmatch.scheduler.FlowSchedulers;
 import dev.flowmatch.examples.ModelFiles;
 import dev.flowmatch.examples.ModelInfo;
 import dev.flowmatch.examples.OrtFlowModel;

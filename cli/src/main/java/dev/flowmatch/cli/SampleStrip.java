@@ -26,6 +26,12 @@ final class SampleStrip {
         labels.add(label);
     }
 
+    /** Inserts a picture before the one at {@code index} (at the end when {@code index == size()}). */
+    void insert(int index, BufferedImage picture, String label) {
+        pictures.add(index, picture);
+        labels.add(index, label);
+    }
+
     int size() {
         return pictures.size();
     }

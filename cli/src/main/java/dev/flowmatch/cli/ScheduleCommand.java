@@ -1,5 +1,6 @@
 package dev.flowmatch.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,6 +16,11 @@ import dev.flowmatch.schedule.ScheduleRequest;
 import dev.flowmatch.schedule.SchedulerConfig;
 import dev.flowmatch.schedule.SchedulerConfigJson;
 import dev.flowmatch.schedule.Schedules;
+import dev.flowmatch.scheduler.FlowSchedulers;
+import dev.flowmatch.scheduler.Scheduler;
+import dev.flowmatch.scheduler.SchedulerType;
+import dev.flowmatch.scheduler.Schedulers;
+import dev.flowmatch.scheduler.TimestepType;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,6 +40,8 @@ import picocli.CommandLine.Model.CommandSpec;
         header = "Prints the schedule (sigmas, timesteps) a pipeline would use.",
         description = "Computed exactly as diffusers computes it. By default: the scheduler of FLUX.2 [klein], the"
                 + " pipeline's sigmas linspace(1, 1/N, N) and the empirical mu of a --width by --height image. With"
+                + " --scheduler or a --config of another class, that class of the family and the set_timesteps call"
+                + " the FLUX.2 pipelines make for it (timesteps printed as integers where the class keeps int64). With"
                 + " --convention, exactly as Ollama (amd64 or arm64) or the Flux2Scheduler node of ComfyUI computes"
                 + " it.")
 final class ScheduleCommand implements Callable<Integer> {
@@ -44,8 +52,15 @@ final class ScheduleCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "A diffusers scheduler_config.json (default: the preset for FLUX.2 [klein]).")
+            description = "A diffusers scheduler_config.json; its _class_name picks the class unless --scheduler is"
+                    + " given (default: the preset for FLUX.2 [klein]).")
     Path config;
+
+    @Option(names = "--scheduler", paramLabel = "NAME", completionCandidates = SchedulerChoice.Names.class,
+            description = "The scheduler class: ${COMPLETION-CANDIDATES} (or a diffusers class name); without --config,"
+                    + " FLUX.2 [klein]'s config loaded as that class in flow mode (default: euler, or the class --config"
+                    + " names).")
+    String scheduler;
 
     @Option(names = "--steps", paramLabel = "N",
             description = "Inference steps (default 4, or the length of --sigmas / --timesteps).")
@@ -98,8 +113,20 @@ final class ScheduleCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Convention engine = SampleCommand.parseConvention(convention);
         DiffusersRelease release = parseDiffusersRelease(diffusersRelease);
-        SchedulerConfig cfg = config == null ? SchedulerConfig.flux2Klein()
-                : SchedulerConfigJson.read(config, warning -> err.println("flowmatch: warning: " + warning));
+        SchedulerType given = scheduler == null ? null : SchedulerChoice.parse(scheduler);
+        JsonNode json = config == null ? null : SchedulerChoice.readConfig(config);
+        SchedulerType type = SchedulerChoice.resolve(given, json);
+        if (type != SchedulerType.FLOW_MATCH_EULER) {
+            return callFamily(engine, type, json, release);
+        }
+        SchedulerConfig cfg = SchedulerConfig.flux2Klein();
+        if (json != null) {
+            try {
+                cfg = SchedulerConfigJson.fromTree(json, warning -> err.println("flowmatch: warning: " + warning));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--config: " + config + ": " + e.getMessage(), e);
+            }
+        }
         if (engine != Convention.DIFFUSERS) {
             return callOtherEngine(engine, cfg);
         }
@@ -126,6 +153,122 @@ final class ScheduleCommand implements Callable<Integer> {
         Schedule schedule = Schedules.compute(cfg, cfg.shift(), request, release);
         print(Convention.DIFFUSERS, cfg, schedule, usedMu);
         return 0;
+    }
+
+    /**
+     * A class of the family other than Euler ({@code --scheduler}, or the class the {@code --config} names): the
+     * FLUX.2 pipelines' {@code set_timesteps} call for it ({@link FlowSchedulers#request}, {@code mu} where the class
+     * takes it), or the custom sigmas / timesteps / default spacing asked for, with the same {@code mu}.
+     */
+    private int callFamily(Convention engine, SchedulerType type, JsonNode json, DiffusersRelease release) {
+        String option = scheduler != null ? "--scheduler " + scheduler : "--config " + config;
+        if (engine != Convention.DIFFUSERS) {
+            throw new IllegalArgumentException("--convention " + engine.cliName() + ": " + option + " is "
+                    + type.className() + "; Ollama and ComfyUI schedules are FlowMatchEuler's (use --convention"
+                    + " diffusers, or --scheduler euler)");
+        }
+        if (release != DiffusersRelease.V0_40) {
+            throw new IllegalArgumentException("--diffusers-release " + diffusersRelease + ": only with the euler"
+                    + " scheduler (" + option + " is " + type.className() + ")");
+        }
+        if (defaultSpacing && (sigmas != null || timesteps != null)) {
+            throw new IllegalArgumentException("--default-spacing cannot be combined with --sigmas or --timesteps");
+        }
+        JsonNode configJson = json != null ? json : FlowSchedulers.flux2Klein(type);
+        Scheduler s = Schedulers.fromConfig(configJson, type);
+        double[] customSigmas = sigmas == null ? null : sigmas.stream().mapToDouble(Double::doubleValue).toArray();
+        double[] customTimesteps = timesteps == null ? null : timesteps.stream().mapToDouble(Double::doubleValue).toArray();
+        int n = steps != null ? steps
+                : customSigmas != null ? customSigmas.length
+                : customTimesteps != null ? customTimesteps.length : 4;
+        if (n < 1) {
+            throw new IllegalArgumentException("--steps: " + n + " must be >= 1");
+        }
+        ScheduleRequest pipeline = FlowSchedulers.request(s, n, mu != null ? mu : Flux2.computeEmpiricalMu(imageSeqLen(), n));
+        if (mu != null && pipeline.mu() == null) {
+            throw new IllegalArgumentException("--mu: " + type.className() + " with this config takes no mu (the FLUX.2"
+                    + " pipelines pass mu only to a class with dynamic shifting)");
+        }
+        ScheduleRequest request = pipeline;
+        String custom = "";
+        if (customSigmas != null || customTimesteps != null || defaultSpacing) {
+            custom = customSigmas != null ? "--sigmas: " : customTimesteps != null ? "--timesteps: " : "--default-spacing: ";
+            request = new ScheduleRequest(steps != null || defaultSpacing ? n : null, customSigmas, pipeline.mu(),
+                    customTimesteps);
+        }
+        try {
+            s.setTimesteps(request);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(custom + e.getMessage(), e);
+        }
+        printFamily(s, configJson, request.mu());
+        return 0;
+    }
+
+    private void printFamily(Scheduler s, JsonNode configJson, Double usedMu) {
+        PrintWriter out = spec.commandLine().getOut();
+        float[] sigmaValues = s.sigmas();
+        float[] timestepValues = s.timesteps();
+        boolean int64 = s.timestepType() == TimestepType.INT64;
+        switch (format) {
+            case json -> {
+                ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+                ObjectNode root = mapper.createObjectNode();
+                root.put("convention", Convention.DIFFUSERS.cliName());
+                root.put("scheduler", s.className());
+                root.set("config", configJson);
+                root.put("num_inference_steps", s.numInferenceSteps());
+                root.put("order", s.order());
+                if (usedMu == null) {
+                    root.putNull("mu");
+                } else {
+                    root.put("mu", usedMu);
+                }
+                root.put("timestep_dtype", int64 ? "int64" : "float32");
+                ArrayNode sigmaArray = root.putArray("sigmas");
+                for (float v : sigmaValues) {
+                    sigmaArray.add(v);
+                }
+                ArrayNode timestepArray = root.putArray("timesteps");
+                for (float v : timestepValues) {
+                    if (int64) {
+                        timestepArray.add((long) v);
+                    } else {
+                        timestepArray.add(v);
+                    }
+                }
+                try {
+                    out.println(mapper.writeValueAsString(root));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            case csv -> {
+                out.println("step,sigma,timestep");
+                for (int i = 0; i < sigmaValues.length; i++) {
+                    out.println(i + "," + sigmaValues[i] + ","
+                            + (i < timestepValues.length ? timestep(timestepValues[i], int64) : ""));
+                }
+            }
+            case table -> {
+                String calls = timestepValues.length == s.numInferenceSteps() ? ""
+                        : ", " + Flowmatch.count(timestepValues.length, "model call");
+                out.printf(Locale.ROOT, "%s%s, %s (order %d, %s timesteps), mu %s%n",
+                        Flowmatch.count(s.numInferenceSteps(), "step"), calls, s.className(), s.order(),
+                        int64 ? "int64" : "float32", usedMu == null ? "none" : Double.toString(usedMu));
+                out.printf(Locale.ROOT, "%5s  %-12s  %-12s%n", "step", "sigma", "timestep");
+                for (int i = 0; i < sigmaValues.length; i++) {
+                    out.printf(Locale.ROOT, "%5d  %-12s  %-12s%n", i, sigmaValues[i],
+                            i < timestepValues.length ? timestep(timestepValues[i], int64) : "(terminal)");
+                }
+            }
+        }
+        out.flush();
+    }
+
+    /** A timestep as the class keeps it: an integer for int64 classes, float32's shortest digits otherwise. */
+    private static String timestep(float value, boolean int64) {
+        return int64 ? Long.toString((long) value) : Float.toString(value);
     }
 
     /**
@@ -175,6 +318,7 @@ final class ScheduleCommand implements Callable<Integer> {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = mapper.createObjectNode();
         root.put("convention", engine.cliName());
+        root.put("scheduler", SchedulerConfigJson.CLASS_NAME);
         root.set("config", SchedulerConfigJson.toTree(cfg));
         root.put("num_inference_steps", schedule.numSteps());
         if (mu == null) {
@@ -182,6 +326,7 @@ final class ScheduleCommand implements Callable<Integer> {
         } else {
             root.put("mu", mu);
         }
+        root.put("timestep_dtype", "float32");
         // Jackson prints a float with Float.toString's shortest digits: parsing them as float32 gives the value back.
         ArrayNode s = root.putArray("sigmas");
         for (float v : schedule.sigmas()) {

@@ -83,6 +83,17 @@ class SampleCommandTest {
         assertEquals(0, p.status(), p.err());
         assertTrue(Files.size(plot) > 1000);
         assertTrue(ImageIO.read(plot.toFile()).getWidth() > 0);
+        // the fitted slopes of log error against log steps show each sampler's order
+        java.util.regex.Matcher slopes = java.util.regex.Pattern.compile("plot: slope of log error against log steps"
+                + " \\(32 to 256 steps, least squares\\): Euler (-[0-9.]+), Heun (-[0-9.]+), DPM\\+\\+ 2M (-[0-9.]+),"
+                + " DPM\\+\\+ 3M (-[0-9.]+), UniPC-2 (-[0-9.]+), UniPC-3 (-[0-9.]+)").matcher(p.out());
+        assertTrue(slopes.find(), p.out());
+        double euler = Double.parseDouble(slopes.group(1));
+        assertTrue(euler > -1.1 && euler < -0.9, "Euler: " + euler);
+        for (int line = 2; line <= 6; line++) {
+            double slope = Double.parseDouble(slopes.group(line));
+            assertTrue(slope < -1.5, "line " + line + ": " + slope); // second order or better (see OrderChart)
+        }
     }
 
     @Test

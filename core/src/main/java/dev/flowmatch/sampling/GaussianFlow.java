@@ -17,6 +17,16 @@ import java.util.Objects;
  * {@code x_t = (1-t) m + sqrt((1-t)^2 s^2 + t^2) z} (substitute: both sides give
  * {@code -m + z (t - (1-t) s^2) / sqrt(...)}), so the exact endpoint from noise {@code z} is {@code m + s z}.
  *
+ * <p>At {@code t = 0} the quotient is {@code 0 / 0}; the velocity there is its limit. With
+ * {@code D = (1-t)^2 s^2 + t^2}, {@code 1 - gain = t (t - (1-t) s^2) / D} and {@code 1 - gain (1-t) = t^2 / D}, so
+ * {@code x - E[x0 | x] = t ((t - (1-t) s^2) x - t m) / D} and {@code v(x, t) = ((t - (1-t) s^2) x - t m) / D},
+ * which is continuous on [0, 1] with {@code v(x, 0) = -s^2 x / s^2 = -x}: the clean end of the flow is a fixed
+ * point of the denoiser ({@code E[x0 | x_0 = x] = x}), and the velocity {@code eps - x0} seen from it is
+ * {@code -x} (for the data's own trajectory {@code x_t = (1-t) m + sqrt(D) z}, {@code dx/dt} at 0 is
+ * {@code -m - s^2 z / s = -(m + s z)}). Some schedulers call the model there: DPM-Solver's last int64 timestep
+ * ({@code sigma * 1000} truncated to 0 near the end of a long schedule) and the terminal sigma 0 of
+ * {@code LTXEulerAncestralRFScheduler}'s explicit sigmas.
+ *
  * <p>The model computes in float64 on the host and returns a tensor of the latents' dtype on their backend.
  * The mean pattern {@code m} covers one batch item and repeats over the batch.
  */
@@ -69,21 +79,32 @@ public final class GaussianFlow implements VelocityModel {
     }
 
     /**
-     * The exact velocity {@code (x - E[x0 | x]) / t} at one element, {@code t > 0}.
+     * The exact velocity {@code (x - E[x0 | x]) / t} at one element; at {@code t = 0} its limit {@code -x} (see the
+     * class comment).
      *
      * @param x       the noisy value {@code x_t} of one element
-     * @param t       the flow time in (0, 1]
+     * @param t       the flow time in [0, 1]
      * @param element the element's flat index (selects the mean)
      * @return the exact velocity
      */
     public double velocity(double x, double t, int element) {
+        if (t == 0) {
+            return -x;
+        }
         return (x - expectedX0(x, t, element)) / t;
     }
 
+    /**
+     * The exact velocity of every element, computed in float64 and returned in the latents' dtype.
+     *
+     * @param latents the noisy latents {@code x_t}, a whole number of mean patterns
+     * @param t       the flow time in [0, 1] (0: the limit {@code -x})
+     * @return a new tensor of the latents' shape, dtype and backend
+     */
     @Override
     public Tensor velocity(Tensor latents, float t) {
-        if (!(t > 0 && t <= 1)) {
-            throw new IllegalArgumentException("t: " + t + " must lie in (0, 1]");
+        if (!(t >= 0 && t <= 1)) {
+            throw new IllegalArgumentException("t: " + t + " must lie in [0, 1]");
         }
         float[] x = latents.backend().toFloats(latents);
         requireWhole(latents.shape(), x.length);

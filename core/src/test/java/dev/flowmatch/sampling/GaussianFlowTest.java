@@ -41,6 +41,47 @@ class GaussianFlowTest {
                 });
     }
 
+    @Test
+    void atTimeZeroTheVelocityIsItsLimitMinusX() {
+        // v(x, t) = ((t - (1-t) s^2) x - t m) / ((1-t)^2 s^2 + t^2) (the class comment's closed form) equals the
+        // quotient (x - E[x0 | x]) / t for t > 0 and tends to -x as t -> 0: the value returned at t = 0.
+        qt().forAll(doubles().between(-3, 3), doubles().between(0.05, 2), doubles().between(-4, 4),
+                doubles().between(1e-6, 1)).checkAssert((m, s, x, t) -> {
+                    GaussianFlow flow = new GaussianFlow(new float[] {(float) (double) m}, s);
+                    double mf = (float) (double) m;
+                    double closedForm = ((t - (1 - t) * s * s) * x - t * mf) / ((1 - t) * (1 - t) * s * s + t * t);
+                    assertEquals(closedForm, flow.velocity(x, t, 0), 1e-7 * (1 + Math.abs(closedForm)));
+                    assertEquals(-x, flow.velocity(x, 0, 0), 0.0);
+                    // continuity at 0: |v(x, t) + x| = O(t)
+                    double small = 1e-7;
+                    assertEquals(-x, flow.velocity(x, small, 0), 1e-5 * (1 + Math.abs(x) + Math.abs(mf)) / (s * s));
+                });
+        try (Tensor x = backend.fromFloats(new float[] {0.5f, -1.25f, 3f, 0f}, DType.FLOAT32, Shape.of(1, 4));
+             Tensor v = new GaussianFlow(new float[] {1f, 2f}, 0.5).velocity(x, 0f)) {
+            assertEquals(java.util.List.of(-0.5f, 1.25f, -3f, -0f), floats(backend.toFloats(v)));
+        }
+    }
+
+    @Test
+    void timesOutsideZeroToOneAreRefused() {
+        GaussianFlow flow = new GaussianFlow(new float[] {1f}, 0.5);
+        try (Tensor x = backend.fromFloats(new float[] {1f}, DType.FLOAT32, Shape.of(1, 1))) {
+            for (float t : new float[] {-1e-6f, 1.0001f, Float.NaN}) {
+                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        IllegalArgumentException.class, () -> flow.velocity(x, t));
+                assertTrue(e.getMessage().startsWith("t: ") && e.getMessage().contains("[0, 1]"), e.getMessage());
+            }
+        }
+    }
+
+    private static java.util.List<Float> floats(float[] values) {
+        java.util.List<Float> list = new java.util.ArrayList<>();
+        for (float v : values) {
+            list.add(v);
+        }
+        return list;
+    }
+
     private static double trajectory(double m, double s, double z, double t) {
         return (1 - t) * m + Math.sqrt((1 - t) * (1 - t) * s * s + t * t) * z;
     }

@@ -12,6 +12,7 @@ import dev.flowmatch.sampling.GuidedModel;
 import dev.flowmatch.sampling.Sampler;
 import dev.flowmatch.schedule.Flux2;
 import dev.flowmatch.schedule.ScheduleRequest;
+import dev.flowmatch.scheduler.FlowSchedulers;
 import dev.flowmatch.scheduler.Scheduler;
 import dev.flowmatch.scheduler.SchedulerType;
 import dev.flowmatch.scheduler.Schedulers;

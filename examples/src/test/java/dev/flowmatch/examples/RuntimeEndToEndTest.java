@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flowmatch.sampling.Sampler;
 import dev.flowmatch.schedule.ScheduleRequest;
+import dev.flowmatch.scheduler.FlowSchedulers;
 import dev.flowmatch.scheduler.Scheduler;
 import dev.flowmatch.scheduler.SchedulerType;
 import dev.flowmatch.tensor.Backends;

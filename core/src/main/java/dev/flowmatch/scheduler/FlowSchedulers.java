@@ -1,20 +1,25 @@
-package dev.flowmatch.examples;
+package dev.flowmatch.scheduler;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flowmatch.FlowMatchScheduler;
+import dev.flowmatch.schedule.ConfigKeys;
 import dev.flowmatch.schedule.ScheduleRequest;
-import dev.flowmatch.scheduler.LTXEulerAncestralRFScheduler;
-import dev.flowmatch.scheduler.Scheduler;
-import dev.flowmatch.scheduler.SchedulerType;
-import dev.flowmatch.scheduler.Schedulers;
+import dev.flowmatch.schedule.SchedulerConfig;
+import dev.flowmatch.schedule.SchedulerConfigJson;
 import java.util.Objects;
 
 /**
- * Any scheduler of flowmatch's family ({@link SchedulerType}) set up for a flow-matching model such as the digits
- * model (velocity {@code noise - x0}, {@code x_t = (1 - t) x0 + t noise}): the {@code scheduler_config.json} keys
- * each class needs in flow mode, and the {@code set_timesteps} call of a generation. The reference trajectories
- * ({@code tools/reference/digits_trajectories.py}) were recorded with these configs and calls.
+ * Any scheduler of flowmatch's family ({@link SchedulerType}) set up for a flow-matching model (velocity
+ * {@code noise - x0}, {@code x_t = (1 - t) x0 + t noise}): the {@code scheduler_config.json} keys each class needs in
+ * flow mode, and the {@code set_timesteps} call of a generation. The one place that knows them: the CLI
+ * ({@code flowmatch schedule / sample / generate --scheduler NAME}) and the examples use these configs and calls.
+ *
+ * <p>Flow mode: the flow-match classes (Euler, Heun, LCM, LTX Euler-ancestral RF) are flow schedulers by construction;
+ * the multistep classes (DPM-Solver, UniPC) serve noise-prediction models by default (diffusers' VP mode, which
+ * flowmatch refuses) and need {@code use_flow_sigmas: true} and {@code prediction_type: "flow_prediction"}, as a
+ * diffusers user writes {@code DPMSolverMultistepScheduler.from_config(pipe.scheduler.config, use_flow_sigmas=True,
+ * prediction_type="flow_prediction")}.
  */
 public final class FlowSchedulers {
     /** {@code num_train_timesteps} of every flow config: the model takes {@code t = timestep / 1000}. */
@@ -29,9 +34,9 @@ public final class FlowSchedulers {
      *       {@code shift} (it has no dynamic shifting);</li>
      *   <li>{@code LTXEulerAncestralRFScheduler}: {@code eta: 1.0}, {@code s_noise: 1.0} (its defaults, written out)
      *       and the FlowMatchEuler keys its schedule is made from;</li>
-     *   <li>the multistep classes (DPM-Solver, UniPC), which serve noise-prediction models by default:
-     *       {@code use_flow_sigmas: true}, {@code prediction_type: "flow_prediction"} and {@code flow_shift}
-     *       ({@code DpmSolverMultistepConfig.flowDefaults()}).</li>
+     *   <li>the multistep classes (DPM-Solver, UniPC): the flow keys ({@link #withFlowKeys}) and
+     *       {@code flow_shift} ({@code DpmSolverMultistepConfig.flowDefaults()},
+     *       {@code UniPCMultistepScheduler.Config.flowDefaults()} with that shift).</li>
      * </ul>
      * Every config has {@code num_train_timesteps: 1000}; other keys keep diffusers' defaults.
      *
@@ -52,8 +57,45 @@ public final class FlowSchedulers {
             case LTX_EULER_ANCESTRAL_RF -> config.put("eta", 1.0).put("s_noise", 1.0).put("shift", shift)
                     .put("use_dynamic_shifting", false);
             // DPM-Solver and UniPC (and any multistep class to come): flow sigmas and flow prediction.
-            default -> config.put("use_flow_sigmas", true).put("prediction_type", "flow_prediction")
-                    .put("flow_shift", shift);
+            default -> config.put("flow_shift", shift);
+        }
+        return withFlowKeys(config, type);
+    }
+
+    /**
+     * FLUX.2 [klein]'s {@code scheduler_config.json} ({@link SchedulerConfig#flux2Klein()}: dynamic exponential
+     * shifting) loaded as {@code type} in flow mode, as a diffusers user swaps the pipeline's scheduler
+     * ({@code Class.from_config(pipe.scheduler.config, use_flow_sigmas=True, prediction_type="flow_prediction")} for
+     * the multistep classes, {@code Class.from_config(pipe.scheduler.config)} for the others), written out with only
+     * the keys {@code type} takes, so that loading it warns about nothing. Heun has no dynamic shifting and keeps
+     * klein's fixed {@code shift} 3.0; DPM-Solver and UniPC take its {@code use_dynamic_shifting} and
+     * {@code time_shift_type} (their {@code flow_shift} is replaced by {@code exp(mu)} at {@code set_timesteps}).
+     *
+     * @param type the scheduler class
+     * @return a new {@code scheduler_config.json} object, {@code _class_name} first
+     */
+    public static ObjectNode flux2Klein(SchedulerType type) {
+        Objects.requireNonNull(type, "type");
+        ObjectNode klein = withFlowKeys(SchedulerConfigJson.toTree(SchedulerConfig.flux2Klein()), type);
+        ConfigKeys keys = new ConfigKeys(klein, type.className());
+        type.create(keys); // reads (and checks) every key the class takes
+        klein.remove(keys.unusedKeys());
+        klein.put("_class_name", type.className());
+        return klein;
+    }
+
+    /**
+     * {@code config} with the keys {@code type} needs to serve a flow-matching model: for DPM-Solver and UniPC
+     * {@code use_flow_sigmas: true} and {@code prediction_type: "flow_prediction"}; nothing for the flow-match classes.
+     *
+     * @param config a {@code scheduler_config.json} object (changed in place)
+     * @param type   the scheduler class it will build
+     * @return {@code config}
+     */
+    public static ObjectNode withFlowKeys(ObjectNode config, SchedulerType type) {
+        Objects.requireNonNull(config, "config");
+        if (type == SchedulerType.DPM_SOLVER_MULTISTEP || type == SchedulerType.UNIPC) {
+            config.put("use_flow_sigmas", true).put("prediction_type", "flow_prediction");
         }
         return config;
     }
