@@ -88,8 +88,9 @@ public final class Sampler {
         this.listener = b.listener;
         this.cancelled = b.cancelled;
         this.nanGuard = b.nanGuard;
-        if (guidanceScale > 1 && distilled) {
-            // diffusers' check_inputs: "Guidance scale ... is ignored for step-wise distilled models."
+        if (guidanceScale > 1 && distilled && b.guidanceScaleSet) {
+            // diffusers' check_inputs: "Guidance scale ... is ignored for step-wise distilled models." diffusers
+            // warns at its own default scale too; here only a scale the caller chose warns, not every default build.
             LOG.log(System.Logger.Level.WARNING, "guidance scale " + guidanceScale
                     + " is ignored for a step-wise distilled model (set distilled(false) for klein base)");
         }
@@ -366,6 +367,7 @@ public final class Sampler {
         private BooleanSupplier cancelled = () -> false;
         private boolean nanGuard = false;
         private double guidanceScale = 4.0;
+        private boolean guidanceScaleSet;
         private boolean distilled = true;
 
         private Builder() {}
@@ -391,6 +393,7 @@ public final class Sampler {
                 throw new IllegalArgumentException("guidanceScale: " + value + " must be finite");
             }
             guidanceScale = value;
+            guidanceScaleSet = true;
             return this;
         }
 

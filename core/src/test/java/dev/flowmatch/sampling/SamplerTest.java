@@ -23,6 +23,42 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class SamplerTest {
+
+    /** The warnings {@link Sampler}'s logger gives while {@code action} runs (java.util.logging, the JDK's default). */
+    private static List<String> samplerWarnings(Runnable action) {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(Sampler.class.getName());
+        List<String> warnings = new ArrayList<>();
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                    warnings.add(record.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        logger.addHandler(handler);
+        try {
+            action.run();
+        } finally {
+            logger.removeHandler(handler);
+        }
+        return warnings;
+    }
+
+    @Test
+    void onlyAGuidanceScaleTheCallerChoseWarnsOnADistilledModel() {
+        assertEquals(List.of(), samplerWarnings(() -> Sampler.builder().build()), "the default build is quiet");
+        assertEquals(List.of(), samplerWarnings(() -> Sampler.builder().kleinBase().build()));
+        List<String> warned = samplerWarnings(() -> Sampler.builder().guidanceScale(3.5).build());
+        assertEquals(1, warned.size(), warned.toString());
+        assertTrue(warned.get(0).contains("guidance scale 3.5 is ignored"), warned.get(0));
+    }
     private final JavaBackend backend = new JavaBackend();
     private final GaussianFlow flow = new GaussianFlow(new float[] {0.5f, -1f, 0.25f, 2f}, 0.3);
 
