@@ -17,9 +17,7 @@ import dev.flowmatch.scheduler.Scheduler;
 import dev.flowmatch.scheduler.SchedulerType;
 import dev.flowmatch.scheduler.Schedulers;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -74,17 +72,9 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Inference steps (num_inference_steps; Heun calls the model about twice per step) (default ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--scheduler", paramLabel = "NAME", completionCandidates = SchedulerNames.class,
+    @Option(names = "--scheduler", paramLabel = "NAME", completionCandidates = SchedulerChoice.Names.class,
             description = "The scheduler: ${COMPLETION-CANDIDATES} (or a diffusers class name; default: euler, or the class --config names).")
     String scheduler;
-
-    /** The CLI names of the family, for the help text. */
-    static final class SchedulerNames implements Iterable<String> {
-        @Override
-        public java.util.Iterator<String> iterator() {
-            return Arrays.stream(SchedulerType.values()).map(SchedulerType::cliName).iterator();
-        }
-    }
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "A diffusers scheduler_config.json (its _class_name picks the class unless --scheduler is given); default: the class's flow-mode config.")
@@ -201,9 +191,9 @@ final class GenerateCommand implements Callable<Integer> {
      * else the flow-mode config of {@code --scheduler} (default euler) with {@code --shift}.
      */
     private Supplier<Scheduler> schedulerFactory() {
-        SchedulerType type = scheduler == null ? null : parseScheduler(scheduler);
+        SchedulerType type = scheduler == null ? null : SchedulerChoice.parse(scheduler);
         if (config != null) {
-            JsonNode json = readConfig(config);
+            JsonNode json = SchedulerChoice.readConfig(config);
             return type == null ? () -> Schedulers.fromConfig(json) : () -> Schedulers.fromConfig(json, type);
         }
         SchedulerType flowType = type == null ? SchedulerType.FLOW_MATCH_EULER : type;
@@ -211,30 +201,7 @@ final class GenerateCommand implements Callable<Integer> {
         return () -> FlowSchedulers.create(flowType, fixedShift);
     }
 
-    private static SchedulerType parseScheduler(String name) {
-        try {
-            return SchedulerType.parse(name);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--" + e.getMessage(), e);
-        }
-    }
 
-    private static JsonNode readConfig(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("--config: " + file + " is not a file");
-        }
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("--config: cannot read " + file + " (" + e + ")", e);
-        }
-        try {
-            return Schedulers.parseJson(text);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--config: " + file + ": " + e.getMessage(), e);
-        }
-    }
 
     private String configSource() {
         if (config != null) {
