@@ -128,10 +128,7 @@ public final class FlowMatchScheduler implements Scheduler {
 
     /** diffusers' {@code set_shift}: changes the fixed shift of later {@code setTimesteps} calls. */
     public void setShift(double shift) {
-        if (!Double.isFinite(shift) || shift <= 0) {
-            throw new IllegalArgumentException("shift: " + shift + " must be finite and > 0");
-        }
-        this.shift = shift;
+        this.shift = Limits.requireShift("shift", shift);
     }
 
     // ---- schedules -----------------------------------------------------------------------------------------
@@ -142,7 +139,7 @@ public final class FlowMatchScheduler implements Scheduler {
      * with dynamic shifting, where diffusers' {@code set_timesteps(N)} would raise for the missing {@code mu}. For
      * diffusers' call use {@code setTimesteps(ScheduleRequest.steps(numSteps))}.
      *
-     * @param numSteps the number of steps, {@code >= 1}
+     * @param numSteps the number of steps, in {@code [1, Limits.MAX_STEPS]}
      */
     public void setTimesteps(int numSteps) {
         setTimestepsWithMu(numSteps, 0);
@@ -154,16 +151,11 @@ public final class FlowMatchScheduler implements Scheduler {
      * shift that {@code mu = 0} gives in diffusers' form, {@link #setTimesteps(ScheduleRequest)}). Under another
      * {@linkplain #setConvention convention}, that engine's schedule ({@link Convention#flux2Schedule}).
      *
-     * @param numSteps the number of steps, {@code >= 1}
-     * @param mu       the resolution-dependent shift; 0 selects the fixed shift
+     * @param numSteps the number of steps, in {@code [1, Limits.MAX_STEPS]}
+     * @param mu       the resolution-dependent shift, in {@code [Limits.MIN_MU, Limits.MAX_MU]} ({@code (0, MAX_MU]} for
+     *                 the linear time shift); 0 selects the fixed shift
      */
     public void setTimestepsWithMu(int numSteps, double mu) {
-        if (numSteps < 1) {
-            throw new IllegalArgumentException("numSteps: " + numSteps + " must be >= 1");
-        }
-        if (!Double.isFinite(mu)) {
-            throw new IllegalArgumentException("mu: " + mu + " must be finite");
-        }
         install(convention.flux2Schedule(config, shift, numSteps, mu, torchBuild));
     }
 

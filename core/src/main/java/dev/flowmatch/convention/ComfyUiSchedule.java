@@ -1,5 +1,7 @@
 package dev.flowmatch.convention;
 
+import dev.flowmatch.Limits;
+
 import dev.flowmatch.noise.TorchBuild;
 import dev.flowmatch.schedule.Flux2;
 import dev.flowmatch.schedule.Schedule;
@@ -41,12 +43,7 @@ public final class ComfyUiSchedule {
      * {@code round} (half to even: 40x16 gives 2, 24x16 gives 2).
      */
     public static int imageSeqLen(int width, int height) {
-        if (width < 1) {
-            throw new IllegalArgumentException("width: " + width + " must be >= 1");
-        }
-        if (height < 1) {
-            throw new IllegalArgumentException("height: " + height + " must be >= 1");
-        }
+        Limits.requireImageSize("width", width, "height", height, 1);
         double tokens = (double) width * height / 256.0; // exact below 2^53
         return Math.toIntExact((long) Math.rint(tokens));
     }
@@ -67,12 +64,8 @@ public final class ComfyUiSchedule {
     /** {@code get_schedule} with a given {@code mu}: {@code time_snr_shift(mu, linspace(1, 0, steps + 1))}. */
     public static Schedule flux2Schedule(int steps, double mu, TorchBuild build) {
         Objects.requireNonNull(build, "build");
-        if (steps < 1) {
-            throw new IllegalArgumentException("steps: " + steps + " must be >= 1");
-        }
-        if (!Double.isFinite(mu)) {
-            throw new IllegalArgumentException("mu: " + mu + " must be finite");
-        }
+        Limits.requireSteps("steps", steps);
+        Limits.requireMu("mu", mu);
         float[] t = TorchLinspace.linspace(1f, 0f, steps + 1, build);
         float e = (float) StrictMath.exp(mu);
         float[] sigmas = new float[steps + 1];
@@ -88,9 +81,7 @@ public final class ComfyUiSchedule {
      * {@code = shift}.
      */
     public static float[] modelSamplingFluxSigmas(double shift) {
-        if (!Double.isFinite(shift)) {
-            throw new IllegalArgumentException("shift: " + shift + " must be finite");
-        }
+        Limits.requireMu("shift", shift); // flux_time_shift takes the shift as its mu: e^shift
         float e = (float) StrictMath.exp(shift);
         float[] table = new float[MODEL_SAMPLING_TABLE_SIZE];
         for (int i = 1; i <= MODEL_SAMPLING_TABLE_SIZE; i++) {
@@ -104,9 +95,7 @@ public final class ComfyUiSchedule {
      * {@code sigmas[-(1 + int(x * (10000 / steps)))]} (a float64 product, truncated), then a terminal 0.
      */
     public static Schedule simpleFlux(double shift, int steps) {
-        if (steps < 1) {
-            throw new IllegalArgumentException("steps: " + steps + " must be >= 1");
-        }
+        Limits.requireSteps("steps", steps);
         float[] table = modelSamplingFluxSigmas(shift);
         int[] indices = simpleIndices(table.length, steps);
         float[] sigmas = new float[steps + 1];

@@ -1,6 +1,7 @@
 package dev.flowmatch.sampling;
 
 import dev.flowmatch.FlowMatchScheduler;
+import dev.flowmatch.Limits;
 import dev.flowmatch.noise.NoiseSource;
 import dev.flowmatch.scheduler.Scheduler;
 import dev.flowmatch.Precision;
@@ -423,10 +424,7 @@ public final class Sampler {
         }
 
         public Builder numSteps(int value) {
-            if (value < 1) {
-                throw new IllegalArgumentException("numSteps: " + value + " must be >= 1");
-            }
-            numSteps = value;
+            numSteps = Limits.requireSteps("numSteps", value);
             return this;
         }
 
@@ -441,10 +439,7 @@ public final class Sampler {
         }
 
         public Builder imageSeqLen(int value) {
-            if (value < 1) {
-                throw new IllegalArgumentException("imageSeqLen: " + value + " must be >= 1");
-            }
-            imageSeqLen = value;
+            imageSeqLen = Limits.requireTokens("imageSeqLen", value);
             width = null;
             height = null;
             return this;

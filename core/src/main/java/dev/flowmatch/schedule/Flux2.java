@@ -1,5 +1,7 @@
 package dev.flowmatch.schedule;
 
+import dev.flowmatch.Limits;
+
 import dev.flowmatch.tensor.DType;
 
 /**
@@ -18,9 +20,7 @@ public final class Flux2 {
      * them to float32).
      */
     public static double[] pipelineSigmas(int numSteps) {
-        if (numSteps < 1) {
-            throw new IllegalArgumentException("numSteps: " + numSteps + " must be >= 1");
-        }
+        Limits.requireSteps("numSteps", numSteps);
         return Spacings.linspace(1.0, 1.0 / numSteps, numSteps);
     }
 
@@ -51,35 +51,24 @@ public final class Flux2 {
 
     /**
      * The image sequence length of a {@code width x height} image: {@code (height/16) * (width/16)} tokens,
-     * dividing with floor as the pipeline's {@code prepare_latents} does.
+     * dividing with floor as the pipeline's {@code prepare_latents} does. The size must lie within {@link Limits}
+     * ({@link Limits#requireImageSize}).
      */
     public static int imageSeqLen(int width, int height) {
-        if (width <= 0) {
-            throw new IllegalArgumentException("width: " + width + " must be > 0");
-        }
-        if (height <= 0) {
-            throw new IllegalArgumentException("height: " + height + " must be > 0");
-        }
-        long tokens = (long) (height / PIXELS_PER_TOKEN_SIDE) * (width / PIXELS_PER_TOKEN_SIDE);
-        if (tokens == 0) {
-            throw new IllegalArgumentException("width x height: " + width + "x" + height
-                    + " is smaller than one 16x16 token");
-        }
-        return Math.toIntExact(tokens);
+        Limits.requireImageSize("width", width, "height", height);
+        return (height / PIXELS_PER_TOKEN_SIDE) * (width / PIXELS_PER_TOKEN_SIDE);
     }
 
     /**
      * diffusers' {@code compute_empirical_mu} (Ollama's {@code CalculateShift}), in float64 exactly as Python
      * evaluates it: above 4300 tokens a line in the sequence length; otherwise the lines fitted at 10 and 200
-     * steps, interpolated linearly in the step count.
+     * steps, interpolated linearly in the step count. (A fit for 10 to 200 steps: beyond about 400 steps the
+     * extrapolated mu is negative, and at {@link Limits#MAX_STEPS} it is about -74 for one token; diffusers computes
+     * the same.)
      */
     public static double computeEmpiricalMu(int imageSeqLen, int numSteps) {
-        if (imageSeqLen < 1) {
-            throw new IllegalArgumentException("imageSeqLen: " + imageSeqLen + " must be >= 1");
-        }
-        if (numSteps < 1) {
-            throw new IllegalArgumentException("numSteps: " + numSteps + " must be >= 1");
-        }
+        Limits.requireTokens("imageSeqLen", imageSeqLen);
+        Limits.requireSteps("numSteps", numSteps);
         double a1 = 8.73809524e-05, b1 = 1.89833333;
         double a2 = 0.00016927, b2 = 0.45666666;
         if (imageSeqLen > 4300) {
@@ -97,6 +86,7 @@ public final class Flux2 {
      * {@code (base_image_seq_len, base_shift)} and {@code (max_image_seq_len, max_shift)} of the config.
      */
     public static double linearMu(SchedulerConfig config, int imageSeqLen) {
+        Limits.requireTokens("imageSeqLen", imageSeqLen);
         if (config.baseShift() == null || config.maxShift() == null) {
             throw new IllegalArgumentException("base_shift / max_shift: both must be set for the linear mu, got "
                     + config.baseShift() + " / " + config.maxShift());
