@@ -192,7 +192,10 @@ public final class Limits {
     }
 
     private static String format(double v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString((long) v);
+        }
+        return (double) (float) v == v ? Float.toString((float) v) : Double.toString(v);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.flowmatch.cli;
 
 import dev.flowmatch.FlowMatchScheduler;
+import dev.flowmatch.Limits;
 import dev.flowmatch.schedule.SchedulerConfig;
 import dev.flowmatch.tensor.Backends;
 import dev.flowmatch.tensor.DType;
@@ -43,15 +44,11 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        List<TensorBackend> backends = backend == null ? Backends.available() : List.of(Backends.named(backend));
         for (int t : tokens) {
-            if (t < 1) {
-                throw new IllegalArgumentException("--tokens: " + t + " must be >= 1");
-            }
+            Limits.requireTokens("--tokens", t);
         }
-        if (millis < 10) {
-            throw new IllegalArgumentException("--millis: " + millis + " must be >= 10");
-        }
+        Limits.requireRange("--millis", millis, 10, 60_000, null);
+        List<TensorBackend> backends = backend == null ? Backends.available() : List.of(Backends.named(backend));
         out.printf(Locale.ROOT, "%-8s %-9s %8s %12s %9s %10s%n", "backend", "dtype", "tokens", "us/step", "GB/s", "% triad");
         for (int t : tokens) {
             double triad = triadMicros(t * 128);

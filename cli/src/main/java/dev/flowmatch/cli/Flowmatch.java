@@ -39,16 +39,46 @@ public final class Flowmatch implements Runnable {
             return USAGE;
         });
         cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
-            commandLine.getErr().println("flowmatch: " + oneLine(e));
+            commandLine.getErr().println("flowmatch: " + message(e));
             return isBadInput(e) ? USAGE : 1;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // Limits keep every accepted input well inside the heap; this is the last line of defence.
+            err.println("flowmatch: out of memory (" + e.getMessage() + "): the JVM's heap is "
+                    + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB; raise it with JAVA_OPTS=-Xmx...");
+            return 1;
+        }
     }
 
     /** Errors the user can fix by changing the command (bad values, missing files, unavailable backends). */
     static boolean isBadInput(Throwable e) {
         return e instanceof IllegalArgumentException || e instanceof IllegalStateException
                 || e instanceof java.io.UncheckedIOException || e instanceof java.io.IOException;
+    }
+
+    /**
+     * The message as the user sees it: one line, except that a list the message gives on indented lines (the
+     * backends found, say) keeps one short line per item.
+     */
+    static String message(Throwable e) {
+        String message = e.getMessage();
+        if (message == null || message.isBlank()) {
+            return e.getClass().getSimpleName();
+        }
+        StringBuilder out = new StringBuilder();
+        for (String line : message.split("\\R")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            if (line.startsWith("  ")) {
+                out.append(System.lineSeparator()).append(line.stripTrailing());
+            } else {
+                out.append(out.isEmpty() ? "" : "; ").append(line.strip());
+            }
+        }
+        return out.toString();
     }
 
     /** The message, on one line. */

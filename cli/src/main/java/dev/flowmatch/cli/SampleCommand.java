@@ -1,5 +1,6 @@
 package dev.flowmatch.cli;
 
+import dev.flowmatch.Limits;
 import dev.flowmatch.Precision;
 import dev.flowmatch.convention.Convention;
 import dev.flowmatch.convention.OllamaSchedule;
@@ -84,6 +85,7 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
+        Limits.requireSteps("--steps", steps);
         Convention engine = parseConvention(convention);
         if (engine == Convention.COMFYUI) {
             throw new IllegalArgumentException("--convention: comfyui is a schedule convention only (see flowmatch"
@@ -99,17 +101,18 @@ final class SampleCommand implements Callable<Integer> {
             h = size.height(stderr);
         } else {
             // flux2.go: each side rounded to the nearest multiple of 16, 4-megapixel cap
-            w = OllamaSchedule.outputWidth(size.width, size.height);
-            h = OllamaSchedule.outputHeight(size.width, size.height);
+            try {
+                w = OllamaSchedule.outputWidth(size.width, size.height);
+                h = OllamaSchedule.outputHeight(size.width, size.height);
+            } catch (IllegalArgumentException e) {
+                throw Options.asOption(e, "width", "--width", "height", "--height");
+            }
             if (w != size.width || h != size.height) {
                 stderr.printf("flowmatch: note: Ollama renders %dx%d as %dx%d%n", size.width, size.height, w, h);
             }
         }
         if ((long) w * h > MAX_PIXELS) {
             throw new IllegalArgumentException("--width x --height: " + w + "x" + h + " is above 4 megapixels");
-        }
-        if (steps < 1) {
-            throw new IllegalArgumentException("--steps: " + steps + " must be >= 1");
         }
         DType latentType = parseDtype(dtype);
         Precision stepPrecision = parsePrecision(precision);

@@ -155,13 +155,18 @@ public final class SchedulerConfigJson {
             type = SchedulerType.parse(className.textValue());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("_class_name: '" + className.textValue() + "' is not a scheduler"
-                    + " flowmatch has; this reader builds " + CLASS_NAME, e);
+                    + " flowmatch has (" + knownClasses() + "); this reader builds " + CLASS_NAME, e);
         }
         if (type != SchedulerType.FLOW_MATCH_EULER || !className.textValue().equals(CLASS_NAME)) {
             throw new IllegalArgumentException("_class_name: '" + className.textValue() + "' is not " + CLASS_NAME
                     + "; this reader builds " + CLASS_NAME + " (build another class of the family with"
                     + " Schedulers.fromConfig)");
         }
+    }
+
+    private static String knownClasses() {
+        return java.util.Arrays.stream(SchedulerType.values()).map(SchedulerType::className)
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     /**

@@ -121,7 +121,7 @@ public final class Schedules {
      */
     private static float[] customSigmas32(double[] sigmas) {
         float[] values = toFloat32(sigmas);
-        requireDecreasingFrom("sigmas", sigmas, values, 1, "flow-matching sigmas run from 1 (noise) down to 0 (image)");
+        requireDecreasingFrom("sigmas", sigmas, values, 1, "flow-matching sigmas run from 1, noise, down to 0, the image");
         return values;
     }
 
@@ -133,7 +133,7 @@ public final class Schedules {
         float t = (float) config.numTrainTimesteps();
         float[] sigmas = toFloat32(timesteps);
         requireDecreasingFrom("timesteps", timesteps, sigmas, config.numTrainTimesteps(),
-                "timesteps run from num_train_timesteps = " + config.numTrainTimesteps() + " (noise) down to 0");
+                "timesteps run from num_train_timesteps, noise, down to 0, the image");
         for (int i = 0; i < sigmas.length; i++) {
             sigmas[i] = sigmas[i] / t;
         }
@@ -148,18 +148,18 @@ public final class Schedules {
      */
     private static void requireDecreasingFrom(String name, double[] given, float[] values, double max, String why) {
         for (int i = 0; i < values.length; i++) {
+            String element = name + ": element " + i + " is " + given[i];
             if (!(given[i] >= 0 && given[i] <= max)) {
-                throw new IllegalArgumentException(name + "[" + i + "]: " + given[i] + " must lie in [0, "
-                        + formatBound(max) + "] (" + why + ")");
+                throw new IllegalArgumentException(element + "; each must lie in [0, " + formatBound(max) + "] ("
+                        + why + ")");
             }
             if (i == 0 && values[0] == 0) {
-                throw new IllegalArgumentException(name + "[0]: " + given[0] + " must be above 0 (a schedule that"
-                        + " starts at 0 never leaves the image: " + why + ")");
+                throw new IllegalArgumentException(element + "; the first must be above 0 (" + why + ")");
             }
             if (i > 0 && values[i] > values[i - 1]) {
-                throw new IllegalArgumentException(name + "[" + i + "]: " + given[i] + (given[i] == values[i] ? ""
-                        : " (float32 " + values[i] + ")") + " must not be above " + name + "[" + (i - 1) + "] = "
-                        + values[i - 1] + ": custom " + name + " must not increase (" + why + ")");
+                // (float32 rounding is monotone: it never makes non-increasing values increase)
+                throw new IllegalArgumentException(element + ", above element " + (i - 1) + " (" + given[i - 1]
+                        + "); they must not increase (" + why + ")");
             }
         }
     }
