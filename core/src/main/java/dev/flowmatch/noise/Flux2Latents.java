@@ -1,5 +1,7 @@
 package dev.flowmatch.noise;
 
+import dev.flowmatch.Limits;
+
 import dev.flowmatch.schedule.Flux2;
 import dev.flowmatch.tensor.DType;
 import dev.flowmatch.tensor.Shape;
@@ -23,12 +25,14 @@ public final class Flux2Latents {
     /** {@code (B, 128, H // 16, W // 16)}: the shape the pipeline draws noise at. */
     public static Shape noiseShape(int batch, int width, int height) {
         checkBatch(batch);
+        Limits.requireImageSize("width", width, "height", height);
         return Shape.of((long) batch, Flux2.LATENT_CHANNELS, tokens(height, "height"), tokens(width, "width"));
     }
 
     /** {@code (B, (H // 16) * (W // 16), 128)}: the packed latents the transformer and the scheduler see. */
     public static Shape packedShape(int batch, int width, int height) {
         checkBatch(batch);
+        Limits.requireImageSize("width", width, "height", height);
         return Shape.of((long) batch, tokens(height, "height") * tokens(width, "width"), Flux2.LATENT_CHANNELS);
     }
 

@@ -1,5 +1,7 @@
 package dev.flowmatch.schedule;
 
+import dev.flowmatch.Limits;
+
 import org.apache.commons.statistics.distribution.BetaDistribution;
 
 /**
@@ -25,6 +27,7 @@ public final class Spacings {
         if (num < 0) {
             throw new IllegalArgumentException("num: " + num + " must be >= 0");
         }
+        Limits.requireElements("linspace", dev.flowmatch.tensor.Shape.of(num), null);
         double[] y = new double[num];
         int div = num - 1;
         double delta = stop - start;
