@@ -161,6 +161,26 @@ public final class Limits {
     }
 
     /**
+     * Checks a scheduler timestep ({@code sigma * num_train_timesteps}): finite and in {@code [0, numTrainTimesteps]}
+     * up to the reference's rounding (a sigma may sit a few float32 ulps outside [0, 1]; 1/1024 of the range is
+     * allowed on either side).
+     *
+     * @param name              the parameter as the caller knows it
+     * @param timestep          the value
+     * @param numTrainTimesteps the scale ({@code num_train_timesteps})
+     * @return {@code timestep}
+     * @throws IllegalArgumentException outside the range (NaN and infinities included)
+     */
+    public static float requireTimestep(String name, float timestep, int numTrainTimesteps) {
+        double slack = numTrainTimesteps / 1024.0;
+        if (!(timestep >= -slack && timestep <= numTrainTimesteps + slack)) {
+            throw new IllegalArgumentException(name + ": " + timestep + " must lie in [0, " + numTrainTimesteps
+                    + "] (sigma * num_train_timesteps)");
+        }
+        return timestep;
+    }
+
+    /**
      * Checks a fixed {@code shift}.
      *
      * @param name  the parameter as the caller knows it

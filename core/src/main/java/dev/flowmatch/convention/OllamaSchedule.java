@@ -322,9 +322,12 @@ public final class OllamaSchedule {
      * (nearest even), returned as its float value.
      */
     public static float modelTimestep(float timestep, int numTrainTimesteps) {
-        if (numTrainTimesteps < 1) {
-            throw new IllegalArgumentException("numTrainTimesteps: " + numTrainTimesteps + " must be >= 1");
+        if (numTrainTimesteps < 1 || numTrainTimesteps > Limits.MAX_TRAIN_TIMESTEPS) {
+            throw new IllegalArgumentException("numTrainTimesteps: " + numTrainTimesteps + " must lie in [1, "
+                    + Limits.MAX_TRAIN_TIMESTEPS + "]");
         }
+        // a timestep of the schedule; Go would round a huge one to bfloat16 infinity (fuzzing found it)
+        Limits.requireTimestep("timestep", timestep, numTrainTimesteps);
         return DType.BFLOAT16.round(timestep / (float) numTrainTimesteps);
     }
 

@@ -34,7 +34,13 @@ public final class Flux2 {
      * @return the model time, a value of {@code dtype}
      */
     public static float modelTime(float timestep, DType dtype) {
-        return dtype.round(dtype.round(timestep) / 1000f);
+        // a timestep of the schedule (at most num_train_timesteps): a huge one would round to infinity in bfloat16
+        Limits.requireTimestep("timestep", timestep, Limits.MAX_TRAIN_TIMESTEPS);
+        float rounded = dtype.round(timestep);
+        if (Float.isInfinite(rounded)) {
+            throw new IllegalArgumentException("timestep: " + timestep + " overflows " + dtype.torchName());
+        }
+        return dtype.round(rounded / 1000f);
     }
 
     /**
