@@ -8,10 +8,12 @@ module dev.flowmatch.core {
 
     exports dev.flowmatch;
     exports dev.flowmatch.schedule;
+    exports dev.flowmatch.scheduler;
     exports dev.flowmatch.tensor;
     exports dev.flowmatch.sampling;
     exports dev.flowmatch.noise;
     exports dev.flowmatch.convention;
+    exports dev.flowmatch.torchmath;
     exports dev.flowmatch.javabackend;
 
     uses dev.flowmatch.tensor.TensorBackend;

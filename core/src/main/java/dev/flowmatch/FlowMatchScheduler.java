@@ -341,9 +341,26 @@ public final class FlowMatchScheduler implements Scheduler {
      */
     @Override
     public Tensor scaleNoise(Tensor sample, float timestep, Tensor noise) {
-        TensorBackend backend = checkPair(noise, sample);
+        checkPair(noise, sample);
         int index = beginIndex == null ? indexForTimestep(timestep) : stepIndex != null ? stepIndex : beginIndex;
-        float sigma = schedule.sigma(index);
+        return scaleNoise(sample, schedule.sigma(index), noise, precision);
+    }
+
+    /**
+     * The arithmetic of diffusers' {@code scale_noise} at {@code sigma}: {@code sigma * noise + (1 - sigma) * sample}.
+     * In {@link Precision#DIFFUSERS} mode as PyTorch computes it ({@code sigmas.to(sample.dtype)}, so sigma and
+     * {@code 1 - sigma} are rounded to the sample's dtype, and each operation rounds to the promoted dtype); in
+     * {@link Precision#FP32} mode in float32, rounded once to the sample's dtype. {@code FlowMatchLCMScheduler}'s
+     * {@code scale_noise} is the same code in diffusers and uses this.
+     *
+     * @param sample    the clean sample
+     * @param sigma     the sigma to noise it to
+     * @param noise     the noise, of the sample's shape and backend
+     * @param precision the rounding mode
+     * @return the noised sample, a new tensor
+     */
+    public static Tensor scaleNoise(Tensor sample, float sigma, Tensor noise, Precision precision) {
+        TensorBackend backend = checkPair(noise, sample);
         DType d = sample.dtype();
         if (precision == Precision.FP32) {
             return backend.affine(sigma, noise, 1f - sigma, sample, AffineSpec.float32(d));

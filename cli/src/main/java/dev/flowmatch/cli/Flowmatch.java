@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "flowmatch", mixinStandardHelpOptions = true, version = "flowmatch 0.1.0",
         description = "Bit-exact flow-matching Euler scheduler (FLUX.2 [klein]) with pluggable tensor backends.",
-        subcommands = {ScheduleCommand.class, SampleCommand.class, BackendsCommand.class, BenchCommand.class,
+        subcommands = {ScheduleCommand.class, SampleCommand.class, GenerateCommand.class, BackendsCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Flowmatch implements Runnable {
     /** Exit status for bad input (picocli's convention for usage errors). */

@@ -4,6 +4,7 @@ import dev.flowmatch.tensor.DType;
 import dev.flowmatch.tensor.Shape;
 import dev.flowmatch.tensor.Tensor;
 import dev.flowmatch.tensor.TensorBackend;
+import dev.flowmatch.torchmath.GlibcFloatMath;
 import java.util.Objects;
 
 /**

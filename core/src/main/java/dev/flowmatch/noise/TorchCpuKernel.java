@@ -9,6 +9,9 @@ import java.util.Locale;
  * 10 differ, by at most about 2e-6); both draw the same Mersenne-Twister words, so the stream never drifts.
  * bfloat16, float16 and small float32 tensors are the same under both. See the package documentation for which
  * machines run which kernel.
+ *
+ * <p>The same choice decides torch's float32 {@code exp}, {@code log} and {@code expm1} on tensors of every size
+ * (SLEEF under {@code AVX2}, glibc under {@code DEFAULT}): see {@link dev.flowmatch.torchmath.TorchFloatMath}.
  */
 public enum TorchCpuKernel {
     /**

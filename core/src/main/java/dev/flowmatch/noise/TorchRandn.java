@@ -1,6 +1,7 @@
 package dev.flowmatch.noise;
 
 import dev.flowmatch.tensor.Bits;
+import dev.flowmatch.torchmath.GlibcFloatMath;
 
 /**
  * The ways PyTorch's CPU {@code normal_kernel} ({@code aten/src/ATen/native/cpu/DistributionTemplates.h}, line 176

@@ -25,8 +25,10 @@ public final class Guidance {
 
     /**
      * {@code neg + scale * (cond - neg)} in the predictions' dtype, in PyTorch's order: the difference of the two
-     * tensors, times the Python float {@code scale} (converted to float32, not rounded to the tensor's dtype: torch
-     * keeps a wrapped Python scalar at float precision), plus {@code neg}; each operation rounded to the dtype.
+     * tensors, times the Python float {@code scale}, plus {@code neg}; each operation rounded to the dtype. torch
+     * 1.13 casts the Python float to the tensor's dtype first (through float32: {@code (bf16) (float) scale}), so a
+     * scale that bfloat16 cannot hold (3.3) is rounded before the product; checked against torch with
+     * {@code tools/reference/klein_cfg_scales.py}.
      *
      * @param conditional   {@code noise_pred}
      * @param unconditional {@code neg_noise_pred}, same backend, shape and dtype
@@ -45,7 +47,7 @@ public final class Guidance {
         DType d = conditional.dtype();
         Expr cond = Expr.input(0);
         Expr neg = Expr.input(1);
-        Expr guided = Expr.add(neg, Expr.mul(Expr.scalar((float) guidanceScale), Expr.sub(cond, neg, d), d), d);
+        Expr guided = Expr.add(neg, Expr.mul(Expr.scalar(d.round((float) guidanceScale)), Expr.sub(cond, neg, d), d), d);
         return conditional.backend().elementwise(guided, conditional, unconditional);
     }
 }

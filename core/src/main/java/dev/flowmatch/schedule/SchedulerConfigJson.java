@@ -174,6 +174,18 @@ public final class SchedulerConfigJson {
      * when absent; other keys are left unread (see {@link ConfigKeys#unusedKeys()}).
      */
     public static SchedulerConfig fromKeys(ConfigKeys keys) {
+        SchedulerConfig schedule = scheduleFromKeys(keys);
+        return schedule.toBuilder()
+                .stochasticSampling(keys.flag("stochastic_sampling", schedule.stochasticSampling()))
+                .build();
+    }
+
+    /**
+     * Reads the schedule keys that diffusers' flow-match classes share with {@code FlowMatchEulerDiscreteScheduler}
+     * (every key of its {@code __init__} but {@code stochastic_sampling}; {@code FlowMatchLCMScheduler} takes exactly
+     * these), each with diffusers' default when absent. {@code stochastic_sampling} is left unread and false.
+     */
+    public static SchedulerConfig scheduleFromKeys(ConfigKeys keys) {
         SchedulerConfig d = SchedulerConfig.defaults();
         String timeShiftType = keys.nullableText("time_shift_type", d.timeShiftType().configValue());
         return SchedulerConfig.builder()
@@ -190,7 +202,6 @@ public final class SchedulerConfigJson {
                 .useExponentialSigmas(keys.flag("use_exponential_sigmas", d.useExponentialSigmas()))
                 .useBetaSigmas(keys.flag("use_beta_sigmas", d.useBetaSigmas()))
                 .timeShiftType(TimeShiftType.parse(timeShiftType))
-                .stochasticSampling(keys.flag("stochastic_sampling", d.stochasticSampling()))
                 .build();
     }
 

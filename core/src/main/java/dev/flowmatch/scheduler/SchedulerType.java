@@ -15,7 +15,28 @@ import java.util.stream.Collectors;
 public enum SchedulerType {
     /** {@code FlowMatchEulerDiscreteScheduler}: first-order Euler (the FLUX.2 default), optionally stochastic. */
     FLOW_MATCH_EULER("FlowMatchEulerDiscreteScheduler", "euler",
-            keys -> new FlowMatchScheduler(SchedulerConfigJson.fromKeys(keys)));
+            keys -> new FlowMatchScheduler(SchedulerConfigJson.fromKeys(keys))),
+    /**
+     * {@code DPMSolverMultistepScheduler} in flow mode: DPM-Solver++ (2M by default, orders 1 to 3) and
+     * SDE-DPM-Solver++ ({@code algorithm_type} {@code sde-dpmsolver++}, stochastic).
+     */
+    DPM_SOLVER_MULTISTEP(DpmSolverMultistepScheduler.CLASS_NAME, "dpm",
+            keys -> new DpmSolverMultistepScheduler(DpmSolverMultistepConfig.from(keys))),
+    /** {@code FlowMatchHeunDiscreteScheduler}: second-order Heun (two model calls per step), optional churn. */
+    FLOW_MATCH_HEUN(FlowMatchHeunDiscreteScheduler.CLASS_NAME, "heun",
+            keys -> new FlowMatchHeunDiscreteScheduler(FlowMatchHeunDiscreteScheduler.Config.from(keys))),
+    /** {@code FlowMatchLCMScheduler}: latent consistency, fresh noise at every step, optional scale-wise resizing. */
+    FLOW_MATCH_LCM(FlowMatchLCMScheduler.CLASS_NAME, "lcm",
+            keys -> new FlowMatchLCMScheduler(FlowMatchLCMScheduler.Config.from(keys))),
+    /** {@code LTXEulerAncestralRFScheduler}: ComfyUI's Euler-ancestral RF sampler (LTX-Video), {@code eta} noise. */
+    LTX_EULER_ANCESTRAL_RF(LTXEulerAncestralRFScheduler.CLASS_NAME, "euler-ancestral-rf",
+            keys -> new LTXEulerAncestralRFScheduler(LTXEulerAncestralRFScheduler.Config.from(keys))),
+    /**
+     * {@code UniPCMultistepScheduler} in flow mode: the UniPC predictor-corrector, orders 1 to 3, multistep,
+     * deterministic.
+     */
+    UNIPC(UniPCMultistepScheduler.CLASS_NAME, "unipc",
+            keys -> new UniPCMultistepScheduler(UniPCMultistepScheduler.Config.from(keys)));
 
     private final String className;
     private final String cliName;

@@ -25,10 +25,12 @@ public final class Goldens {
     public static final String BUNDLED = "/golden/diffusers-goldens.json";
     /**
      * Every golden file bundled in test resources ({@code /golden/NAME}), each copied unchanged from the
-     * project's shared golden data; each names its source in its {@code source} field.
+     * project's shared golden data or written by a committed script under {@code tools/reference/} that runs the
+     * reference implementation; each names its source in its {@code source} field.
      */
     public static final List<String> BUNDLED_FILES = List.of("diffusers-goldens.json", "sampler-goldens.json",
-            "klein-goldens.json", "conventions-goldens.json", "mlx-noise-goldens.json");
+            "klein-goldens.json", "conventions-goldens.json", "mlx-noise-goldens.json", "dpm-solver-runs.json",
+            "sampler-goldens-extra.json", "unipc-reference-runs.json");
     public static final String PROPERTY = "flowmatch.goldens";
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
