@@ -86,9 +86,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (!Float.isFinite(guidance) || guidance < 0) {
             throw new IllegalArgumentException("--guidance: " + guidance + " must be finite and >= 0");
         }
-        if (!Double.isFinite(shift) || shift <= 0) {
-            throw new IllegalArgumentException("--shift: " + shift + " must be finite and > 0");
-        }
+        dev.flowmatch.Limits.requireShift("--shift", shift);
         if (threads < 1 || threads > 256) {
             throw new IllegalArgumentException("--threads: " + threads + " must be in 1..256");
         }

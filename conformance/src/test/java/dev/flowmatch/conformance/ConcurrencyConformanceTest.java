@@ -38,13 +38,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and not, float32 and bfloat16) gives bits identical to the same runs on one thread; and the process's memory
  * (native included) stays flat over a long concurrent run.
  *
- * <p>The soak length is {@code -Dflowmatch.soak.rounds} (default 4 here; {@code mvn verify -Psoak} runs 200).
+ * <p>The soak length is {@code -Dflowmatch.soak.rounds} (default 2 here; {@code mvn verify -Psoak} runs 200).
  */
 class ConcurrencyConformanceTest {
     /** Threads sharing the backend. */
     private static final int THREADS = 8;
-    /** [1, 256, 128]: a 256x256 image's packed latents. */
-    private static final Shape SHAPE = Shape.of(1, 256, 128);
+    /** [1, 128, 128]: a 256x128 image's packed latents. */
+    private static final Shape SHAPE = Shape.of(1, 128, 128);
     private static final int STEPS = 6;
     private static final DType[] DTYPES = {DType.FLOAT32, DType.BFLOAT16};
     /** Memory a long run may gain after its warm-up rounds before it counts as a leak. */
@@ -58,14 +58,26 @@ class ConcurrencyConformanceTest {
         }
     }
 
+    /** The flow mode that DPM-Solver and UniPC need (pipelines pass these keys to {@code from_config}). */
+    private static final String FLOW_MODE =
+            "{\"use_flow_sigmas\": true, \"prediction_type\": \"flow_prediction\", \"flow_shift\": 3.0}";
+
     /**
-     * Every class of the family with diffusers' defaults (a class added to {@link SchedulerType} joins here by
-     * itself), plus the configurations worth running on their own: one line each.
+     * Every class of the family (a class added to {@link SchedulerType} joins here by itself) with diffusers'
+     * defaults, or with {@link #FLOW_MODE} for a class whose defaults are not a flow-matching scheduler; plus the
+     * configurations worth running on their own: one line each.
      */
     static List<SchedulerCase> schedulers() {
         List<SchedulerCase> cases = new ArrayList<>();
         for (SchedulerType type : SchedulerType.values()) {
-            cases.add(new SchedulerCase(type.cliName(), () -> Schedulers.create(type)));
+            Supplier<Scheduler> factory;
+            try {
+                Schedulers.create(type);
+                factory = () -> Schedulers.create(type);
+            } catch (IllegalArgumentException notFlowByDefault) {
+                factory = () -> Schedulers.fromConfig(Schedulers.parseJson(FLOW_MODE), type);
+            }
+            cases.add(new SchedulerCase(type.cliName(), factory));
         }
         cases.add(new SchedulerCase("euler-flux2", () -> new FlowMatchScheduler(SchedulerConfig.flux2Klein())));
         cases.add(new SchedulerCase("euler-stochastic", () -> new FlowMatchScheduler(
@@ -98,7 +110,7 @@ class ConcurrencyConformanceTest {
     /** The sampling's result bits: latents from the seed, the analytic model, a generator for stochastic steps. */
     private static int[] run(TensorBackend backend, Job job) {
         GaussianFlow flow = new GaussianFlow(Data.values(7, (int) SHAPE.numel(), 0.8, 0), 0.5);
-        Sampler sampler = Sampler.builder().scheduler(job.scheduler().factory()).numSteps(STEPS).imageSeqLen(256)
+        Sampler sampler = Sampler.builder().scheduler(job.scheduler().factory()).numSteps(STEPS).imageSeqLen(128)
                 .build();
         try (Tensor latents = backend.fromFloats(Data.values(job.seed(), (int) SHAPE.numel(), 1.0, 0), job.dtype(),
                 SHAPE);
@@ -143,7 +155,7 @@ class ConcurrencyConformanceTest {
     void memoryStaysFlatOverALongConcurrentRun(TensorBackend backend) throws Exception {
         Conformance.use(backend);
         Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/self/status")), "needs Linux's /proc/self/status");
-        int rounds = Integer.getInteger("flowmatch.soak.rounds", 4);
+        int rounds = Integer.getInteger("flowmatch.soak.rounds", 2);
         List<Job> jobs = jobs();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try {

@@ -120,8 +120,22 @@ public final class Schedules {
      * above 1, negative or NaN after the shift, or a schedule that never leaves sigma 0.
      */
     private static float[] customSigmas32(double[] sigmas) {
+        return requireFlowSigmas("sigmas", sigmas);
+    }
+
+    /**
+     * Custom flow-matching sigmas as float32, checked as every class of the family needs them: each in
+     * {@code [0, 1]}, the first above 0, none above the one before (as float32).
+     *
+     * @param name   the parameter, for the message
+     * @param sigmas the values as given
+     * @return the values as float32
+     * @throws IllegalArgumentException naming the first element outside that domain
+     */
+    public static float[] requireFlowSigmas(String name, double[] sigmas) {
+        java.util.Objects.requireNonNull(sigmas, name);
         float[] values = toFloat32(sigmas);
-        requireDecreasingFrom("sigmas", sigmas, values, 1, "flow-matching sigmas run from 1, noise, down to 0, the image");
+        requireDecreasingFrom(name, sigmas, values, 1, "flow-matching sigmas run from 1, noise, down to 0, the image");
         return values;
     }
 

@@ -154,11 +154,17 @@ public final class LTXEulerAncestralRFScheduler implements Scheduler {
             steps = euler.numSteps();
         } else {
             // torch.tensor(sigmas, dtype=torch.float32); timesteps = sigmas * float(num_train_timesteps)
-            newSigmas = new float[explicit.length];
+            String name = request.sigmas() != null ? "sigmas" : "timesteps";
+            if (explicit.length < 2) {
+                // diffusers: num_inference_steps = len(sigmas) - 1 = 0, and the first step indexes past the end
+                throw new IllegalArgumentException(name + ": " + explicit.length + " value; these sigmas include the"
+                        + " terminal one, so a schedule needs at least 2");
+            }
+            // outside [0, 1], or increasing, diffusers returns infinite or NaN sigmas (fuzzing found it)
+            newSigmas = Schedules.requireFlowSigmas(name, explicit);
             newTimesteps = new float[explicit.length];
             float scale = (float) config.numTrainTimesteps();
             for (int i = 0; i < explicit.length; i++) {
-                newSigmas[i] = (float) explicit[i];
                 newTimesteps[i] = newSigmas[i] * scale;
             }
             requireNoZeroBeforeTheEnd(newSigmas);
