@@ -99,7 +99,13 @@ class SchedulerFuzzTest {
             float t = timesteps[data.consumeInt(0, timesteps.length - 1)];
             Tensor current = sample;
             try (Tensor noise = BACKEND.fromFloats(values(data, elements, true), dtype, Shape.of(1, elements))) {
-                Fuzz.expectValidOrIllegalArgument(() -> scheduler.scaleNoise(current, t, noise).close());
+                Fuzz.expectValidOrIllegalArgument(() -> {
+                    try {
+                        scheduler.scaleNoise(current, t, noise).close();
+                    } catch (UnsupportedOperationException documented) {
+                        // Scheduler.scaleNoise: a class with no forward process in diffusers (LTX) says so
+                    }
+                });
             }
         } finally {
             sample.close();
