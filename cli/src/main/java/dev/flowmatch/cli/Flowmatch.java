@@ -35,7 +35,8 @@ public final class Flowmatch implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((e, a) -> {
-            e.getCommandLine().getErr().println("flowmatch: " + e.getMessage());
+            // picocli quotes the value typed, which may hold a line break: show it escaped, on one line
+            e.getCommandLine().getErr().println("flowmatch: " + escapeLineBreaks(String.valueOf(e.getMessage())));
             return USAGE;
         });
         cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
@@ -59,26 +60,26 @@ public final class Flowmatch implements Runnable {
     }
 
     /**
-     * The message as the user sees it: one line, except that a list the message gives on indented lines (the
-     * backends found, say) keeps one short line per item.
+     * The message as the user sees it: one line, except that a message whose first line ends with {@code :} and
+     * whose other lines are all indented (a list: the backends found) keeps one short line per item.
      */
     static String message(Throwable e) {
         String message = e.getMessage();
         if (message == null || message.isBlank()) {
             return e.getClass().getSimpleName();
         }
-        StringBuilder out = new StringBuilder();
-        for (String line : message.split("\\R")) {
-            if (line.isBlank()) {
-                continue;
-            }
-            if (line.startsWith("  ")) {
-                out.append(System.lineSeparator()).append(line.stripTrailing());
-            } else {
-                out.append(out.isEmpty() ? "" : "; ").append(line.strip());
-            }
+        String[] lines = message.split("\\R");
+        boolean list = lines.length > 1 && lines[0].endsWith(":")
+                && java.util.Arrays.stream(lines).skip(1).allMatch(l -> l.startsWith("  ") && !l.isBlank());
+        if (list) {
+            return String.join(System.lineSeparator(), lines);
         }
-        return out.toString();
+        return escapeLineBreaks(message);
+    }
+
+    /** Line breaks (a value the user typed may hold one) written as {@code \n}, so a message stays one line. */
+    static String escapeLineBreaks(String text) {
+        return text.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n");
     }
 
     /** The message, on one line. */

@@ -68,7 +68,7 @@ public final class Backends {
         Availability availability = backend.availability();
         if (!availability.available()) {
             throw new IllegalStateException("backend '" + backend.name() + "' is " + availability.describe()
-                    + System.lineSeparator() + summary(), availability.cause());
+                    + "; the backends here are:" + System.lineSeparator() + summary(), availability.cause());
         }
         return backend;
     }
