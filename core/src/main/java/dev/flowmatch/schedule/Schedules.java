@@ -54,6 +54,11 @@ public final class Schedules {
         double[] customTimesteps = request.timesteps();
 
         float[] sigmas32;
+        if (customSigmas != null && customTimesteps != null) {
+            // both given: the sigmas make the schedule, but classes that keep the timesteps as given (LCM, diffusers
+            // <= 0.39) return them: they are checked too (fuzzing found infinite timesteps kept)
+            timestepsToSigmas(config, customTimesteps);
+        }
         if (customSigmas != null || customTimesteps != null) {
             sigmas32 = customSigmas != null ? customSigmas32(customSigmas) : timestepsToSigmas(config, customTimesteps);
             shiftInPlace(config, shift, request.mu(), sigmas32);

@@ -471,7 +471,8 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
         }
         // the domain every class of the family shares (Limits): custom sigmas in [0, 1], not increasing; a positive
         // mu for the linear shift
-        if (request.sigmas() != null) {
+        if (request.sigmas() != null && !config.useKarrasSigmas()) {
+            // (with use_karras_sigmas the custom sigmas are Karras sigmas, not flow sigmas: checked after conversion)
             dev.flowmatch.schedule.Schedules.requireFlowSigmas("sigmas", request.sigmas());
         }
         if (config.useDynamicShifting() && config.timeShiftType() == TimeShiftType.LINEAR) {
