@@ -54,8 +54,8 @@ public final class LTXEulerAncestralRFScheduler implements Scheduler {
      *
      * @param numTrainTimesteps {@code num_train_timesteps} (1000): explicit sigmas give timesteps
      *                          {@code sigmas * num_train_timesteps}
-     * @param eta               {@code eta} (1.0): stochasticity; 0 is a deterministic (DDIM-like) step; finite
-     * @param sNoise            {@code s_noise} (1.0): scale of the added noise; finite
+     * @param eta               {@code eta} (1.0): stochasticity; 0 is a deterministic (DDIM-like) step; in [0, 100]
+     * @param sNoise            {@code s_noise} (1.0): scale of the added noise; in [0, 100]
      * @param flowMatchEuler    the config's {@code FlowMatchEulerDiscreteScheduler} keys (all of that class's keys
      *                          with its defaults), for the schedule built from {@code num_inference_steps}
      */
@@ -66,12 +66,10 @@ public final class LTXEulerAncestralRFScheduler implements Scheduler {
             if (numTrainTimesteps < 1) {
                 throw new IllegalArgumentException("num_train_timesteps: " + numTrainTimesteps + " must be >= 1");
             }
-            if (!Double.isFinite(eta)) {
-                throw new IllegalArgumentException("eta: " + eta + " must be finite");
-            }
-            if (!Double.isFinite(sNoise)) {
-                throw new IllegalArgumentException("s_noise: " + sNoise + " must be finite");
-            }
+            // ComfyUI's SamplerEulerAncestral node takes both in [0, 100]; far beyond, a step of finite inputs
+            // overflows to infinity (fuzzing found eta = 1e10)
+            dev.flowmatch.Limits.requireRange("eta", eta, 0, 100, "ComfyUI's range");
+            dev.flowmatch.Limits.requireRange("s_noise", sNoise, 0, 100, "ComfyUI's range");
         }
 
         /** diffusers' defaults ({@code LTXEulerAncestralRFScheduler()}). */

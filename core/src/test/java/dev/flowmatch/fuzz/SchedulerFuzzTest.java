@@ -17,7 +17,7 @@ import dev.flowmatch.tensor.TensorBackend;
  * Every scheduler of the family ({@link SchedulerType#values()}: a class added there is fuzzed with no change here):
  * built from any config, {@code set_timesteps} with any request (or the FLUX.2 pipeline's), any begin index, then
  * every step with arbitrary scalars as model output and sample. The schedule is finite and monotone; a step of
- * finite, moderate inputs is finite; a refusal is an {@link IllegalArgumentException}, or the documented
+ * finite, moderate inputs is never NaN, and finite in float32 (bfloat16 and float16 may overflow as in torch); a refusal is an {@link IllegalArgumentException}, or the documented
  * {@link IllegalStateException} of a stochastic step called without a generator.
  */
 class SchedulerFuzzTest {
@@ -86,7 +86,8 @@ class SchedulerFuzzTest {
                 }
                 if (moderate && t == timesteps[i]) {
                     for (float v : BACKEND.toFloats(next)) {
-                        if (!Float.isFinite(v)) {
+                        // never NaN; an infinity only where a 16-bit dtype overflows (the reference's arithmetic)
+                        if (Float.isNaN(v) || (dtype == DType.FLOAT32 && Float.isInfinite(v))) {
                             next.close();
                             throw new AssertionError(context + ": step " + i + " of finite inputs gave " + v);
                         }
