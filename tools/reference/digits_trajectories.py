@@ -10,21 +10,23 @@ examples/src/test/resources/golden/digits-trajectories.json. flowmatch never pro
 
 The loop, per run (diffusers' pipeline_flux2_klein.py, with the conditional and unconditional predictions as one
 batched call):
-    latents = torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=float32)   # CPU generator
+    generator = torch.Generator().manual_seed(seed)
+    latents = torch.randn(shape, generator=generator, dtype=float32)                         # CPU generator
     scheduler = SchedulerClass.from_config(config); scheduler.set_timesteps(**call); scheduler.set_begin_index(0)
     for t in scheduler.timesteps:
         timestep = t.expand(2B).to(latents.dtype)
         out = model(cat([latents, latents]), timestep / 1000, cat([labels, null_label * ones(B)]))
         cond, uncond = out.chunk(2)
         noise_pred = uncond + guidance_scale * (cond - uncond)
-        latents = scheduler.step(noise_pred, t, latents, return_dict=False)[0]
+        latents = scheduler.step(noise_pred, t, latents, return_dict=False)[0]   # stochastic classes: generator=generator
 
 diffusers is not installed here and no diffusers code is committed: the script extracts the v0.40.0 source tree
 with `git archive` into a temporary directory, and stubs there the third-party modules the scheduler modules
 import but never use (huggingface_hub, tqdm, filelock, regex, safetensors, importlib_metadata; torch 1.13 lacks
 torch.xpu / torch.mps, which diffusers' torch_utils only references). The scheduler modules run unmodified.
 
-Add a run: append to RUNS (any diffusers scheduler class whose step takes (model_output, timestep, sample)).
+Add a run: append to RUNS (any diffusers scheduler class whose step takes (model_output, timestep, sample)); a class
+that draws noise in its step goes into STOCHASTIC too.
 """
 import argparse
 import hashlib
@@ -66,13 +68,27 @@ RUNS = [
      {"num_train_timesteps": 1000, "use_flow_sigmas": True, "prediction_type": "flow_prediction", "flow_shift": 1.0,
       "solver_order": 2, "predict_x0": True},
      {"num_inference_steps": 10}),
+    # Stochastic: the generator that drew the initial latents is passed to every step and continues (as diffusers'
+    # DDPM / consistency-model pipelines pass theirs).
+    ("lcm", "FlowMatchLCMScheduler",
+     {"num_train_timesteps": 1000, "shift": 1.0, "use_dynamic_shifting": False},
+     {"sigmas": ("linspace", 1.0, 1.0 / 4, 4)}),
+    # ComfyUI-style explicit sigmas with the terminal 0 (what this class asks for): FlowMatchEuler's sigmas for the
+    # pipelines' linspace(1, 1/N, N) call, N + 1 values; the loop's last model call is at sigma 0 (t = 0).
+    ("euler-ancestral-rf", "LTXEulerAncestralRFScheduler",
+     {"num_train_timesteps": 1000, "eta": 1.0, "s_noise": 1.0, "shift": 1.0, "use_dynamic_shifting": False},
+     {"sigmas": ("flow_match_euler_sigmas", 1.0, 1.0 / 6, 6)}),
 ]
+
+STOCHASTIC = {"FlowMatchLCMScheduler", "LTXEulerAncestralRFScheduler"}
 
 MODULES = {
     "FlowMatchEulerDiscreteScheduler": "scheduling_flow_match_euler_discrete",
     "FlowMatchHeunDiscreteScheduler": "scheduling_flow_match_heun_discrete",
     "DPMSolverMultistepScheduler": "scheduling_dpmsolver_multistep",
     "UniPCMultistepScheduler": "scheduling_unipc_multistep",
+    "FlowMatchLCMScheduler": "scheduling_flow_match_lcm",
+    "LTXEulerAncestralRFScheduler": "scheduling_ltx_euler_ancestral_rf",
 }
 
 
@@ -164,42 +180,58 @@ def scalar_record(t):
     return record
 
 
-def set_timesteps_arguments(call):
+def flow_match_euler_sigmas(classes, config, linspace):
+    """FlowMatchEulerDiscreteScheduler.from_config(config).set_timesteps(sigmas=np.linspace(...)).sigmas (N + 1)."""
+    euler = classes["FlowMatchEulerDiscreteScheduler"].from_config(config)
+    euler.set_timesteps(sigmas=np.linspace(*linspace))
+    return euler.sigmas
+
+
+def set_timesteps_arguments(classes, config, call):
     args = {}
     for key, value in call.items():
         if isinstance(value, tuple) and value[0] == "linspace":
             args[key] = np.linspace(value[1], value[2], value[3])
+        elif isinstance(value, tuple) and value[0] == "flow_match_euler_sigmas":
+            args[key] = flow_match_euler_sigmas(classes, config, value[1:])
         else:
             args[key] = value
     return args
 
 
-def json_call(call):
+def json_call(classes, config, call):
     out = {}
     for key, value in call.items():
         if isinstance(value, tuple) and value[0] == "linspace":
             out[key] = {"numpy_linspace": list(value[1:]), "values": np.linspace(*value[1:]).tolist()}
+        elif isinstance(value, tuple) and value[0] == "flow_match_euler_sigmas":
+            sigmas = flow_match_euler_sigmas(classes, config, value[1:])
+            out[key] = {"flow_match_euler_sigmas": {"numpy_linspace": list(value[1:])},
+                        "values": sigmas.tolist(), "bits": sigmas.view(torch.int32).tolist()}
         else:
             out[key] = value
     return out
 
 
 @torch.no_grad()
-def run(model, scheduler_class, name, config, call, null_label):
+def run(model, classes, scheduler_class, name, config, call, null_label):
     scheduler = scheduler_class.from_config(config)
-    scheduler.set_timesteps(**set_timesteps_arguments(call))
+    scheduler.set_timesteps(**set_timesteps_arguments(classes, config, call))
     scheduler.set_begin_index(0)
     labels = torch.tensor(LABELS, dtype=torch.int64)
     batch = labels.shape[0]
     model_labels = torch.cat([labels, torch.full((batch,), null_label, dtype=torch.int64)])
-    latents = torch.randn((batch, 1, 16, 16), generator=torch.Generator().manual_seed(SEED), dtype=torch.float32)
+    generator = torch.Generator().manual_seed(SEED)
+    latents = torch.randn((batch, 1, 16, 16), generator=generator, dtype=torch.float32)
+    stochastic = scheduler_class.__name__ in STOCHASTIC
+    step_kwargs = {"generator": generator} if stochastic else {}
     record = {
         "name": name,
         "scheduler": scheduler_class.__name__,
         "config": config,
         # (diffusers keeps _use_default_values as a list in set order: sorted, so that reruns give the same file)
         "resolved_config": {k: sorted(v) if k == "_use_default_values" else v for k, v in dict(scheduler.config).items()},
-        "set_timesteps": json_call(call),
+        "set_timesteps": json_call(classes, config, call),
         "begin_index": 0,
         "order": scheduler.order,
         "sigmas": tensor_record(scheduler.sigmas),
@@ -211,13 +243,15 @@ def run(model, scheduler_class, name, config, call, null_label):
         "initial_sample": tensor_record(latents),
         "steps": [],
     }
+    if stochastic:
+        record["step_generator"] = "the generator that drew initial_sample, passed to every step"
     for i, t in enumerate(scheduler.timesteps):
         timestep = t.expand(2 * batch).to(latents.dtype)
         model_t = timestep / 1000
         output = model(torch.cat([latents, latents]), model_t, model_labels)
         cond, uncond = output.chunk(2)
         noise_pred = uncond + GUIDANCE * (cond - uncond)
-        latents = scheduler.step(noise_pred, t, latents, return_dict=False)[0]
+        latents = scheduler.step(noise_pred, t, latents, return_dict=False, **step_kwargs)[0]
         record["steps"].append({
             "i": i,
             "timestep": scalar_record(t),
@@ -257,7 +291,8 @@ def main():
     model = torch.jit.load(model_file).eval()
     with tempfile.TemporaryDirectory(prefix="diffusers-") as workdir:
         commit, classes = import_diffusers(args.diffusers_repo, workdir)
-        runs = [run(model, classes[cls], name, config, call, meta["null_label"]) for name, cls, config, call in RUNS]
+        runs = [run(model, classes, classes[cls], name, config, call, meta["null_label"])
+                for name, cls, config, call in RUNS]
     capability = torch.backends.cpu.get_cpu_capability() if hasattr(torch.backends, "cpu") else None
     document = {
         "source": f"diffusers {DIFFUSERS_TAG} (commit {commit}) scheduler modules executed unmodified; the model "
@@ -279,7 +314,12 @@ def main():
             "runs[].resolved_config": "scheduler.config after construction (non-finite floats as the strings "
                                       "'inf', '-inf', 'nan')",
             "runs[].set_timesteps": "set_timesteps keyword arguments (sigmas as a float64 numpy linspace: its "
-                                    "arguments and values); set_begin_index(0) follows, as the FLUX pipelines call it",
+                                    "arguments and values; or flow_match_euler_sigmas: the float32 sigmas, N + 1 "
+                                    "with the terminal 0, of FlowMatchEulerDiscreteScheduler.from_config(config)"
+                                    ".set_timesteps(sigmas=np.linspace(...)), values and bits); set_begin_index(0) "
+                                    "follows, as the FLUX pipelines call it",
+            "runs[].step_generator": "present for stochastic schedulers: the generator that drew initial_sample is "
+                                     "passed to every step (generator=...), its stream continuing",
             "runs[].sigmas / timesteps": "scheduler.sigmas / scheduler.timesteps after set_timesteps: {dtype, shape, "
                                          "bits} (float32 as signed int32 patterns) or {dtype, shape, values} (int64)",
             "runs[].initial_sample": "torch.randn(shape, generator=torch.Generator().manual_seed(seed)), float32",

@@ -5,6 +5,9 @@
 module dev.flowmatch.core {
     requires com.fasterxml.jackson.databind;
     requires org.apache.commons.statistics.distribution;
+    // Optional: the java backend's vector kernels, used only when the JVM runs with
+    // --add-modules jdk.incubator.vector (dev.flowmatch.javabackend.Vectorization).
+    requires static jdk.incubator.vector;
 
     exports dev.flowmatch;
     exports dev.flowmatch.schedule;

@@ -25,7 +25,7 @@ import java.util.Objects;
  *
  * <pre>{@code
  * FlowMatchScheduler scheduler = new FlowMatchScheduler(SchedulerConfig.flux2Klein());
- * scheduler.setTimestepsWithMu(4, Flux2.computeEmpiricalMu(Flux2.imageSeqLen(1024, 1024), 4));
+ * scheduler.setTimestepsWithMu(4, Flux2.computeEmpiricalMu(Flux2.imageSeqLen(ImageSize.square(1024)), 4));
  * for (int i = 0; i < scheduler.numSteps(); i++) {
  *     try (Tensor v = model.velocity(latents, scheduler.timestep(i) / 1000f);
  *          Tensor previous = latents) {
@@ -66,15 +66,30 @@ public final class FlowMatchScheduler implements Scheduler {
         this.shift = config.shift();
     }
 
+    /**
+     * The config this scheduler was made with.
+     *
+     * @return the config
+     */
     public SchedulerConfig config() {
         return config;
     }
 
-    /** The step precision (default {@link Precision#DIFFUSERS}). */
+    /**
+     * The step precision (default {@link Precision#DIFFUSERS}).
+     *
+     * @return the precision of later steps
+     */
     public Precision precision() {
         return precision;
     }
 
+    /**
+     * Sets the precision of later steps.
+     *
+     * @param precision {@link Precision#DIFFUSERS} (diffusers' {@code step}) or {@link Precision#FP32} (the seed's)
+     * @return this scheduler
+     */
     public FlowMatchScheduler setPrecision(Precision precision) {
         this.precision = Objects.requireNonNull(precision, "precision");
         return this;
@@ -82,7 +97,11 @@ public final class FlowMatchScheduler implements Scheduler {
 
     // ---- numeric convention (see dev.flowmatch.convention) -------------------------------------------------
 
-    /** Whose arithmetic {@link #setTimestepsWithMu} and the step reproduce (default {@link Convention#DIFFUSERS}). */
+    /**
+     * Whose arithmetic {@link #setTimestepsWithMu} and the step reproduce (default {@link Convention#DIFFUSERS}).
+     *
+     * @return the convention
+     */
     public Convention convention() {
         return convention;
     }
@@ -93,40 +112,70 @@ public final class FlowMatchScheduler implements Scheduler {
      * Ollama's {@code Step} ({@link OllamaSchedule#STEP_SPEC}: float32, result bfloat16, whatever the precision);
      * under any convention but diffusers', {@link #setTimesteps(ScheduleRequest)} is refused. Takes effect at the
      * next {@code setTimesteps} call.
+     *
+     * @param convention the engine to reproduce
+     * @return this scheduler
      */
     public FlowMatchScheduler setConvention(Convention convention) {
         this.convention = Objects.requireNonNull(convention, "convention");
         return this;
     }
 
-    /** The torch build whose {@code linspace} {@link Convention#COMFYUI} runs on (default {@link TorchBuild#STANDARD}). */
+    /**
+     * The torch build whose {@code linspace} {@link Convention#COMFYUI} runs on (default {@link TorchBuild#STANDARD}).
+     *
+     * @return the torch build
+     */
     public TorchBuild torchBuild() {
         return torchBuild;
     }
 
-    /** Selects the torch build (CPU kernel and release) whose {@code linspace} {@link Convention#COMFYUI} runs on. */
+    /**
+     * Selects the torch build (CPU kernel and release) whose {@code linspace} {@link Convention#COMFYUI} runs on.
+     *
+     * @param torchBuild the torch build
+     * @return this scheduler
+     */
     public FlowMatchScheduler setTorchBuild(TorchBuild torchBuild) {
         this.torchBuild = Objects.requireNonNull(torchBuild, "torchBuild");
         return this;
     }
 
-    /** The diffusers release {@link #setTimesteps(ScheduleRequest)} reproduces (default {@link DiffusersRelease#V0_40}). */
+    /**
+     * The diffusers release {@link #setTimesteps(ScheduleRequest)} reproduces (default {@link DiffusersRelease#V0_40}).
+     *
+     * @return the release
+     */
     public DiffusersRelease diffusersRelease() {
         return diffusersRelease;
     }
 
-    /** diffusers 0.39 returned custom timesteps as given; 0.40 recomputes them from the sigmas (#14011). */
+    /**
+     * diffusers 0.39 returned custom timesteps as given; 0.40 recomputes them from the sigmas (#14011).
+     *
+     * @param release the release to reproduce
+     * @return this scheduler
+     */
     public FlowMatchScheduler setDiffusersRelease(DiffusersRelease release) {
         this.diffusersRelease = Objects.requireNonNull(release, "release");
         return this;
     }
 
-    /** The fixed shift used by the next {@code setTimesteps} (diffusers' {@code scheduler.shift}). */
+    /**
+     * The fixed shift used by the next {@code setTimesteps} (diffusers' {@code scheduler.shift}).
+     *
+     * @return the fixed shift, initially the config's {@code shift}
+     */
     public double shift() {
         return shift;
     }
 
-    /** diffusers' {@code set_shift}: changes the fixed shift of later {@code setTimesteps} calls. */
+    /**
+     * diffusers' {@code set_shift}: changes the fixed shift of later {@code setTimesteps} calls.
+     *
+     * @param shift the new fixed shift, in {@code [Limits.MIN_SHIFT, Limits.MAX_SHIFT]}
+     * @throws IllegalArgumentException if {@code shift} is out of range
+     */
     public void setShift(double shift) {
         this.shift = Limits.requireShift("shift", shift);
     }
@@ -140,6 +189,7 @@ public final class FlowMatchScheduler implements Scheduler {
      * diffusers' call use {@code setTimesteps(ScheduleRequest.steps(numSteps))}.
      *
      * @param numSteps the number of steps, in {@code [1, Limits.MAX_STEPS]}
+     * @throws IllegalArgumentException if {@code numSteps} is out of range
      */
     public void setTimesteps(int numSteps) {
         setTimestepsWithMu(numSteps, 0);
@@ -154,6 +204,7 @@ public final class FlowMatchScheduler implements Scheduler {
      * @param numSteps the number of steps, in {@code [1, Limits.MAX_STEPS]}
      * @param mu       the resolution-dependent shift, in {@code [Limits.MIN_MU, Limits.MAX_MU]} ({@code (0, MAX_MU]} for
      *                 the linear time shift); 0 selects the fixed shift
+     * @throws IllegalArgumentException if {@code numSteps} or {@code mu} is out of range
      */
     public void setTimestepsWithMu(int numSteps, double mu) {
         install(convention.flux2Schedule(config, shift, numSteps, mu, torchBuild));
@@ -163,6 +214,10 @@ public final class FlowMatchScheduler implements Scheduler {
      * diffusers' {@code set_timesteps(num_inference_steps, sigmas=..., mu=..., timesteps=...)}, any argument
      * may be absent; see {@link ScheduleRequest} and {@link Schedules}. With dynamic shifting on, {@code mu} is
      * required (an {@link IllegalArgumentException} otherwise, as diffusers raises).
+     *
+     * @param request the arguments of the call
+     * @throws IllegalArgumentException where diffusers raises, naming the argument
+     * @throws IllegalStateException    under a convention other than diffusers'
      */
     @Override
     public void setTimesteps(ScheduleRequest request) {
@@ -180,7 +235,12 @@ public final class FlowMatchScheduler implements Scheduler {
         beginIndex = null;
     }
 
-    /** The current schedule; {@link IllegalStateException} before a {@code setTimesteps} call. */
+    /**
+     * The current schedule.
+     *
+     * @return the schedule of the last {@code setTimesteps} call
+     * @throws IllegalStateException before a {@code setTimesteps} call
+     */
     public Schedule schedule() {
         if (schedule == null) {
             throw new IllegalStateException("no schedule: call setTimesteps(...) before using the scheduler");
@@ -188,23 +248,45 @@ public final class FlowMatchScheduler implements Scheduler {
         return schedule;
     }
 
-    /** N + 1 sigmas (terminal 0, or 1 when inverted). */
+    /**
+     * The sigmas of the current schedule.
+     *
+     * @return N + 1 sigmas (terminal 0, or 1 when inverted), a copy
+     * @throws IllegalStateException before a {@code setTimesteps} call
+     */
     @Override
     public float[] sigmas() {
         return schedule().sigmas();
     }
 
-    /** N timesteps. */
+    /**
+     * The timesteps of the current schedule.
+     *
+     * @return N timesteps, a copy
+     * @throws IllegalStateException before a {@code setTimesteps} call
+     */
     @Override
     public float[] timesteps() {
         return schedule().timesteps();
     }
 
+    /**
+     * One timestep of the current schedule.
+     *
+     * @param i the step index, {@code 0 <= i < numSteps()}
+     * @return timestep {@code i}
+     * @throws IllegalStateException before a {@code setTimesteps} call
+     */
     public float timestep(int i) {
         return schedule().timestep(i);
     }
 
-    /** The number of steps N of the current schedule. */
+    /**
+     * The number of steps of the current schedule.
+     *
+     * @return N
+     * @throws IllegalStateException before a {@code setTimesteps} call
+     */
     public int numSteps() {
         return schedule().numSteps();
     }
@@ -224,25 +306,47 @@ public final class FlowMatchScheduler implements Scheduler {
         return config.stochasticSampling();
     }
 
-    /** The seed's {@code CalculateShift}: diffusers' {@code compute_empirical_mu}, exact in float64. */
+    /**
+     * The seed's {@code CalculateShift}: diffusers' {@code compute_empirical_mu}, exact in float64.
+     *
+     * @param imageSeqLen the image sequence length (packed latent tokens), {@code >= 1}
+     * @param numSteps    the number of inference steps, {@code >= 1}
+     * @return the empirical mu
+     * @see Flux2#computeEmpiricalMu(int, int)
+     */
     public static double calculateShift(int imageSeqLen, int numSteps) {
         return Flux2.computeEmpiricalMu(imageSeqLen, numSteps);
     }
 
     // ---- step index (diffusers' rules) ---------------------------------------------------------------------
 
-    /** The index of the next diffusers-form {@code step}, or null before the first one. */
+    /**
+     * diffusers' {@code step_index}: the index of the next diffusers-form {@code step}.
+     *
+     * @return the index, or null before the first diffusers-form step of this schedule
+     */
     @Override
     public Integer stepIndex() {
         return stepIndex;
     }
 
+    /**
+     * diffusers' {@code begin_index}.
+     *
+     * @return the index set by {@link #setBeginIndex}, or null when none is set for this schedule
+     */
     @Override
     public Integer beginIndex() {
         return beginIndex;
     }
 
-    /** diffusers' {@code set_begin_index}: the first step uses this index instead of looking up its timestep. */
+    /**
+     * diffusers' {@code set_begin_index}: the first step uses this index instead of looking up its timestep.
+     *
+     * @param beginIndex the index of the first step, {@code 0 <= beginIndex < numSteps()}
+     * @throws IllegalArgumentException if {@code beginIndex} is outside the schedule
+     * @throws IllegalStateException    before a {@code setTimesteps} call
+     */
     @Override
     public void setBeginIndex(int beginIndex) {
         int n = numSteps();
@@ -252,7 +356,13 @@ public final class FlowMatchScheduler implements Scheduler {
         this.beginIndex = beginIndex;
     }
 
-    /** diffusers' {@code index_for_timestep}; see {@link Schedule#indexForTimestep}. */
+    /**
+     * diffusers' {@code index_for_timestep}; see {@link Schedule#indexForTimestep}.
+     *
+     * @param timestep a timestep of the current schedule
+     * @return its index
+     * @throws IllegalArgumentException if {@code timestep} is not in the schedule
+     */
     @Override
     public int indexForTimestep(float timestep) {
         return schedule().indexForTimestep(timestep);
@@ -269,8 +379,14 @@ public final class FlowMatchScheduler implements Scheduler {
 
     /**
      * The seed's {@code Step(modelOutput, sample, i)}: one Euler step from sigma {@code i} to sigma {@code i+1}.
-     * Does not touch the diffusers step counter. Returns a new tensor of the model output's dtype; the inputs
-     * stay open (the caller owns them).
+     * Does not touch the diffusers step counter. The inputs stay open (the caller owns them).
+     *
+     * @param modelOutput the model's velocity prediction, same shape and backend as {@code sample}
+     * @param sample      the current latents
+     * @param stepIndex   the step, {@code 0 <= stepIndex < numSteps()}
+     * @return the next latents, a new tensor of the model output's dtype that the caller must close
+     * @throws IllegalArgumentException if the tensors do not match or {@code stepIndex} is outside the schedule
+     * @throws IllegalStateException    if a tensor is closed, or before a {@code setTimesteps} call
      */
     public Tensor step(Tensor modelOutput, Tensor sample, int stepIndex) {
         return eulerStep(modelOutput, sample, checkIndex(stepIndex));
@@ -279,7 +395,15 @@ public final class FlowMatchScheduler implements Scheduler {
     /**
      * diffusers' {@code step(model_output, timestep, sample)}: the first call finds its index from the begin
      * index or the timestep, later calls advance by one. With {@code stochastic_sampling} on, use
-     * {@link #step(Tensor, float, Tensor, NoiseSource)}.
+     * {@link #step(Tensor, float, Tensor, NoiseSource)}. The inputs stay open (the caller owns them).
+     *
+     * @param modelOutput the model's velocity prediction, same shape and backend as {@code sample}
+     * @param timestep    the current timestep (used to find the index on the first call without a begin index)
+     * @param sample      the current latents
+     * @return the next latents, a new tensor of the model output's dtype that the caller must close
+     * @throws IllegalArgumentException if the tensors do not match or the schedule has no step left
+     * @throws IllegalStateException    if {@code stochastic_sampling} is on, a tensor is closed, or before a
+     *                                  {@code setTimesteps} call
      */
     @Override
     public Tensor step(Tensor modelOutput, float timestep, Tensor sample) {
@@ -296,6 +420,14 @@ public final class FlowMatchScheduler implements Scheduler {
      * diffusers' {@code step} with a generator: with {@code stochastic_sampling} on,
      * {@code x0 = x - sigma * v} and {@code prev = (1 - sigma_next) * x0 + sigma_next * noise}, the noise drawn
      * from {@code noise} in float32 (diffusers draws it in the upcast sample's dtype); otherwise the Euler step.
+     *
+     * @param modelOutput the model's velocity prediction, same shape and backend as {@code sample}
+     * @param timestep    the current timestep (used to find the index on the first call without a begin index)
+     * @param sample      the current latents
+     * @param noise       where the fresh noise of a stochastic step comes from
+     * @return the next latents, a new tensor of the model output's dtype that the caller must close
+     * @throws IllegalArgumentException if the tensors do not match or the schedule has no step left
+     * @throws IllegalStateException    if a tensor is closed, or before a {@code setTimesteps} call
      */
     @Override
     public Tensor step(Tensor modelOutput, float timestep, Tensor sample, NoiseSource noise) {
@@ -338,6 +470,12 @@ public final class FlowMatchScheduler implements Scheduler {
      * begin index. In {@link Precision#DIFFUSERS} mode the arithmetic is PyTorch's: sigma is cast to the
      * sample's dtype and each operation rounds to the promoted dtype; in {@link Precision#FP32} mode it is
      * float32, rounded once to the sample's dtype.
+     *
+     * @param sample   the clean latents (e.g. an encoded image)
+     * @param timestep a timestep of the current schedule
+     * @param noise    the noise, same shape and backend as {@code sample}
+     * @return the noised latents, a new tensor the caller must close
+     * @throws IllegalArgumentException if the tensors do not match or {@code timestep} is not in the schedule
      */
     @Override
     public Tensor scaleNoise(Tensor sample, float timestep, Tensor noise) {

@@ -60,6 +60,14 @@ class FlowMatchSchedulerTest {
     }
 
     @Test
+    void muZeroInTheDiffusersFormIsTheIdentityShift() {
+        // diffusers: e^0 / (e^0 + (1/t - 1)) = t, so the custom sigmas come back unshifted (not the fixed shift 3).
+        FlowMatchScheduler s = new FlowMatchScheduler(SchedulerConfig.flux2Klein());
+        s.setTimesteps(ScheduleRequest.ofSigmas(1.0, 0.75, 0.5, 0.25).withMu(0.0));
+        assertArrayEquals(new float[] {1f, 0.75f, 0.5f, 0.25f, 0f}, s.sigmas());
+    }
+
+    @Test
     void diffusersApiNeedsMuWhenDynamic() {
         FlowMatchScheduler s = new FlowMatchScheduler(SchedulerConfig.flux2Klein());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

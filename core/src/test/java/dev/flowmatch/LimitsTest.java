@@ -10,6 +10,7 @@ import dev.flowmatch.convention.OllamaSchedule;
 import dev.flowmatch.javabackend.JavaBackend;
 import dev.flowmatch.noise.TorchBuild;
 import dev.flowmatch.schedule.Flux2;
+import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.schedule.Schedule;
 import dev.flowmatch.schedule.ScheduleRequest;
 import dev.flowmatch.schedule.SchedulerConfig;
@@ -81,15 +82,15 @@ class LimitsTest {
         refused("num_inference_steps: 100000 must lie in [1, 10000]", () -> ScheduleRequest.steps(100_000));
         refused("numSteps: 1000000000 must lie in [1, 10000]", () -> Flux2.pipelineSigmas(1_000_000_000));
         refused("sigmas: 10001 values; at most 10000", () -> ScheduleRequest.ofSigmas(new double[10_001]));
-        refused("width: 100000 must lie in [16, 16384]", () -> Flux2.imageSeqLen(100_000, 100_000));
-        refused("width: 2147483647 must lie in [16, 16384]", () -> Flux2.imageSeqLen(Integer.MAX_VALUE, 1024));
+        refused("width: 100000 must lie in [16, 16384]", () -> Flux2.imageSeqLen(ImageSize.of(100_000, 100_000)));
+        refused("width: 2147483647 must lie in [16, 16384]", () -> Flux2.imageSeqLen(ImageSize.of(1024, Integer.MAX_VALUE)));
         refused("width x height: 16384x16384 is 268435456 pixels, more than 67108864",
-                () -> Flux2.imageSeqLen(16_384, 16_384));
+                () -> Flux2.imageSeqLen(ImageSize.of(16_384, 16_384)));
         refused("width: 2147483647 must lie in [1, 16384]",
-                () -> ComfyUiSchedule.imageSeqLen(Integer.MAX_VALUE, Integer.MAX_VALUE));
+                () -> ComfyUiSchedule.imageSeqLen(ImageSize.of(Integer.MAX_VALUE, Integer.MAX_VALUE)));
         refused("imageSeqLen: 262145 must lie in [1, 262144]", () -> Flux2.computeEmpiricalMu(262_145, 4));
         refused("numSteps: 0 must lie in [1, 10000]", () -> dev.flowmatch.sampling.Sampler.builder().numSteps(0));
-        assertEquals(Limits.MAX_IMAGE_TOKENS, Flux2.imageSeqLen(16_384, 4096));
+        assertEquals(Limits.MAX_IMAGE_TOKENS, Flux2.imageSeqLen(ImageSize.of(4096, 16_384)));
         // the largest image and the most steps: the empirical mu stays inside the mu limits, the schedule finite
         double largest = Flux2.computeEmpiricalMu(Limits.MAX_IMAGE_TOKENS, 4);
         double mostSteps = Flux2.computeEmpiricalMu(1, Limits.MAX_STEPS);
@@ -152,10 +153,10 @@ class LimitsTest {
         });
         refused("-D" + Limits.MAX_ELEMENTS_PROPERTY, () -> Flux2.pipelineSigmas(2000));
         refused("noise shape [1, 128, 64, 64] has 524288 elements",
-                () -> dev.flowmatch.noise.Flux2Latents.initLatents(backend, 1, 1024, 1024, 0, DType.BFLOAT16));
+                () -> dev.flowmatch.noise.Flux2Latents.initLatents(backend, 1, ImageSize.square(1024), 0, DType.BFLOAT16));
         System.clearProperty(Limits.MAX_ELEMENTS_PROPERTY);
         refused("noise shape [1048576, 128, 256, 256] has", () -> dev.flowmatch.noise.Flux2Latents.initLatents(
-                backend, 1 << 20, 4096, 4096, 0, DType.FLOAT32));
+                backend, 1 << 20, ImageSize.square(4096), 0, DType.FLOAT32));
     }
 
     private static void requireFinite(Schedule schedule) {

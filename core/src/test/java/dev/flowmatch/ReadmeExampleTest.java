@@ -1,42 +1,102 @@
 package dev.flowmatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.flowmatch.noise.Flux2Latents;
-import dev.flowmatch.sampling.GaussianFlow;
-import dev.flowmatch.sampling.VelocityModel;
-import dev.flowmatch.schedule.Flux2;
-import dev.flowmatch.schedule.SchedulerConfig;
-import dev.flowmatch.tensor.Backends;
-import dev.flowmatch.tensor.DType;
-import dev.flowmatch.tensor.Shape;
-import dev.flowmatch.tensor.Tensor;
-import dev.flowmatch.tensor.TensorBackend;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The README's API example, as written there (with an analytic model standing in for "your model"). */
+/**
+ * The README's API example, exactly as the README shows it: the block after
+ * {@code <!-- readme-example: app/Main.java -->} is compiled against this module and run on a diffusers
+ * {@code scheduler_config.json}. CI's consumer check builds the same block in a separate project, on the class path
+ * and on the module path.
+ */
 class ReadmeExampleTest {
+    /** FLUX.2 [klein]'s scheduler config as diffusers writes it (bookkeeping keys included). */
+    static final String KLEIN_CONFIG = """
+            {
+              "_class_name": "FlowMatchEulerDiscreteScheduler",
+              "_diffusers_version": "0.40.0",
+              "base_image_seq_len": 256,
+              "base_shift": 0.5,
+              "invert_sigmas": false,
+              "max_image_seq_len": 4096,
+              "max_shift": 1.15,
+              "num_train_timesteps": 1000,
+              "shift": 3.0,
+              "shift_terminal": null,
+              "stochastic_sampling": false,
+              "time_shift_type": "exponential",
+              "use_beta_sigmas": false,
+              "use_dynamic_shifting": true,
+              "use_exponential_sigmas": false,
+              "use_karras_sigmas": false
+            }
+            """;
 
     @Test
-    void theReadmeLoopRuns() {
-        VelocityModel model = new GaussianFlow(new float[128], 0.5);
-        // --- as in README.md ---
-        TensorBackend backend = Backends.select();
-        FlowMatchScheduler scheduler = new FlowMatchScheduler(SchedulerConfig.flux2Klein());
-        int steps = 4;
-        double mu = Flux2.computeEmpiricalMu(Flux2.imageSeqLen(1024, 1024), steps);
-        scheduler.setTimestepsWithMu(steps, mu);
+    void theReadmeProgramCompilesAndRuns(@TempDir Path dir) throws Exception {
+        String source = readmeBlock("app/Main.java");
+        Path file = dir.resolve("src/app/Main.java");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, source);
+        Path classes = Files.createDirectories(dir.resolve("classes"));
+        compile(file, classes);
 
-        Tensor latents = Flux2Latents.initLatents(backend, 1, 1024, 1024, 42, DType.BFLOAT16);
-        for (int i = 0; i < scheduler.numSteps(); i++) {
-            try (Tensor velocity = model.velocity(latents, scheduler.timestep(i) / 1000f);
-                 Tensor previous = latents) {
-                latents = scheduler.step(velocity, previous, i);
-            }
+        Path config = dir.resolve("scheduler_config.json");
+        Files.writeString(config, KLEIN_CONFIG);
+        String printed = runMain(classes, config.toString());
+        assertEquals("flowmatch on java: [1, 3072, 128] bfloat16", printed.strip());
+    }
+
+    /** The fenced block right after {@code <!-- readme-example: NAME -->} in the project's README.md. */
+    static String readmeBlock(String name) throws IOException {
+        Path readme = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().resolve("../README.md").normalize();
+        List<String> lines = Files.readAllLines(readme);
+        String marker = "<!-- readme-example: " + name + " -->";
+        int at = lines.indexOf(marker);
+        assertTrue(at >= 0, "README.md has no " + marker);
+        assertTrue(lines.get(at + 1).startsWith("```"), "a fenced block follows " + marker);
+        List<String> block = new ArrayList<>();
+        for (int i = at + 2; !lines.get(i).equals("```"); i++) {
+            block.add(lines.get(i));
         }
-        // --- end ---
-        assertEquals(Shape.of(1, 4096, 128), latents.shape());
-        assertEquals(DType.BFLOAT16, latents.dtype());
-        latents.close();
+        return String.join("\n", block) + "\n";
+    }
+
+    /** Runs the JDK's javac (a process: this test module does not read {@code java.compiler}). */
+    private static void compile(Path file, Path classes) throws IOException, InterruptedException {
+        Path javac = Path.of(System.getProperty("java.home"), "bin", "javac");
+        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        Process process = new ProcessBuilder(javac.toString(), "-Xlint:all", "-Werror", "-d", classes.toString(),
+                "-classpath", classPath, file.toString()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, process.waitFor(), () -> "the README example does not compile:\n" + output);
+    }
+
+    private static String runMain(Path classes, String... args) throws Exception {
+        PrintStream out = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
+                ReadmeExampleTest.class.getClassLoader())) {
+            Method main = loader.loadClass("app.Main").getMethod("main", String[].class);
+            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            main.invoke(null, (Object) args);
+        } finally {
+            System.setOut(out);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
     }
 }

@@ -17,6 +17,7 @@ import dev.flowmatch.tensor.Shape;
 import dev.flowmatch.tensor.Tensor;
 import dev.flowmatch.tensor.TensorBackend;
 import dev.flowmatch.tensor.Tensors;
+import java.lang.ref.Reference;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -32,8 +33,8 @@ import java.util.function.Supplier;
  * <p><b>bfloat16.</b> DJL 0.36's JNI has no mapping for PyTorch's bfloat16 (DJL's dtype code for it ends in a
  * bare {@code throw;}, i.e. {@code std::terminate}): creating a BFLOAT16 NDArray, or converting to one, kills the
  * JVM. This backend therefore never makes one: a bfloat16 tensor is a FLOAT32 NDArray holding only bfloat16
- * values (twice the memory), and rounding to bfloat16 is done with float32 arithmetic that reproduces
- * round-to-nearest-even exactly. A PyTorch bfloat16 tensor that reaches Java anyway (e.g. a TorchScript model's
+ * values (twice the memory), and rounding to bfloat16 (and the bfloat16 step) runs as TorchScript, where bfloat16
+ * tensors live only inside the call ({@link TorchScriptKernels}). A PyTorch bfloat16 tensor that reaches Java anyway (e.g. a TorchScript model's
  * output) shows as DJL dtype UNKNOWN: {@link #wrap(NDArray)} refuses it with an explanation instead of touching
  * it, and {@link #fromTorchBfloat16(NDArray)} widens it exactly on its device.
  *
@@ -45,12 +46,15 @@ import java.util.function.Supplier;
  *
  * <p><b>Resources.</b> Every intermediate array of a call is closed before it returns. A tensor this backend
  * returns owns its array: close the tensor (try-with-resources) to free it. Results are attached to a
- * long-lived manager per device owned by this backend.
+ * long-lived manager per device owned by this backend. As a safety net, the array of a tensor that becomes
+ * unreachable without being closed is freed by a {@link java.lang.ref.Cleaner}, with a warning the first time;
+ * native memory does not make the garbage collector run, so do not rely on it.
  *
  * <p>Thread-safe; use one instance: {@link #instance()} (the one {@link Backends} found) so that its tensors
  * are accepted by every scheduler.
  */
 public final class DjlBackend implements TensorBackend {
+    /** The name of this backend: {@value}. */
     public static final String NAME = "djl";
 
     private static final Object SEED_LOCK = new Object();
@@ -58,7 +62,11 @@ public final class DjlBackend implements TensorBackend {
     /** Public for {@link java.util.ServiceLoader}; prefer {@link #instance()} or {@code Backends.named("djl")}. */
     public DjlBackend() {}
 
-    /** The instance {@link Backends} found (so its tensors are accepted everywhere), or a private one. */
+    /**
+     * The instance {@link Backends} found (so its tensors are accepted everywhere), or a private one.
+     *
+     * @return the backend
+     */
     public static DjlBackend instance() {
         return Backends.find(NAME).filter(DjlBackend.class::isInstance).map(DjlBackend.class::cast)
                 .orElseGet(() -> Fallback.INSTANCE);
@@ -89,7 +97,12 @@ public final class DjlBackend implements TensorBackend {
         return DjlRuntime.availability();
     }
 
-    /** The device new tensors are created on ({@code cpu()} or {@code gpu(0)}). */
+    /**
+     * The device new tensors are created on ({@code cpu()} or {@code gpu(0)}).
+     *
+     * @return the device
+     * @throws IllegalStateException if the PyTorch engine cannot load
+     */
     public Device device() {
         return DjlRuntime.get().device();
     }
@@ -105,6 +118,9 @@ public final class DjlBackend implements TensorBackend {
      * @throws IllegalArgumentException for an array of another engine, of another dtype (a PyTorch bfloat16
      *                                  tensor shows as UNKNOWN in DJL 0.36 and is refused, never touched), or sparse
      * @throws IllegalStateException    if the array is already closed
+     *
+     * @param array a FLOAT32 or FLOAT16 NDArray of the PyTorch engine (stays the caller's)
+     * @return a tensor over the array; closing it leaves the array open
      */
     public Tensor wrap(NDArray array) {
         Objects.requireNonNull(array, "array");
@@ -116,6 +132,11 @@ public final class DjlBackend implements TensorBackend {
      * A tensor of {@code dtype} over {@code array} without copying. {@code BFLOAT16} takes a FLOAT32 array whose
      * values the caller guarantees are bfloat16 values (this backend's own representation; not checked, which
      * would need a device round trip): round any float32 array with {@code convert(wrap(array), BFLOAT16)}.
+     *
+     * @param array a FLOAT32 NDArray (FLOAT16 for float16) of the PyTorch engine (stays the caller's)
+     * @param dtype the tensor's dtype
+     * @return a tensor over the array; closing it leaves the array open
+     * @throws IllegalArgumentException if the array cannot hold a tensor of {@code dtype}
      */
     public Tensor wrap(NDArray array, DType dtype) {
         Objects.requireNonNull(array, "array");
@@ -145,6 +166,9 @@ public final class DjlBackend implements TensorBackend {
      * arrays they are ({@link #ndArray}); the model casts them.
      *
      * @throws IllegalArgumentException if the array's dtype is known to DJL (use {@link #wrap(NDArray)} then)
+     *
+     * @param array a PyTorch bfloat16 tensor (DJL dtype UNKNOWN), left open and the caller's
+     * @return a new bfloat16 tensor the caller must close
      */
     public Tensor fromTorchBfloat16(NDArray array) {
         Objects.requireNonNull(array, "array");
@@ -165,7 +189,13 @@ public final class DjlBackend implements TensorBackend {
 
     /**
      * The NDArray behind a {@code djl} tensor, no copy: FLOAT32 for float32 and bfloat16 tensors (holding
-     * bfloat16 values), FLOAT16 for float16. It stays owned by the tensor: valid until the tensor is closed.
+     * bfloat16 values), FLOAT16 for float16. It stays owned by the tensor: valid until the tensor is closed, so
+     * keep the tensor (a tensor dropped without {@code close()} has its array freed by the garbage collector).
+     *
+     * @param tensor a tensor of this backend
+     * @return its NDArray, owned by the tensor
+     * @throws IllegalArgumentException if the tensor belongs to another backend
+     * @throws IllegalStateException    if it is closed
      */
     public static NDArray ndArray(Tensor tensor) {
         Objects.requireNonNull(tensor, "tensor");
@@ -246,7 +276,12 @@ public final class DjlBackend implements TensorBackend {
     @Override
     public float[] toFloats(Tensor tensor) {
         DjlTensor t = own(tensor, "tensor");
-        int[] stored = engine("toFloats", () -> Host.download(t.array()));
+        int[] stored;
+        try {
+            stored = engine("toFloats", () -> Host.download(t.array()));
+        } finally {
+            Reference.reachabilityFence(t); // its cleaner must not free the array during the copy
+        }
         float[] values = new float[stored.length];
         for (int i = 0; i < stored.length; i++) {
             values[i] = switch (t.dtype()) {
@@ -261,7 +296,12 @@ public final class DjlBackend implements TensorBackend {
     @Override
     public int[] toBits(Tensor tensor) {
         DjlTensor t = own(tensor, "tensor");
-        int[] stored = engine("toBits", () -> Host.download(t.array()));
+        int[] stored;
+        try {
+            stored = engine("toBits", () -> Host.download(t.array()));
+        } finally {
+            Reference.reachabilityFence(t);
+        }
         if (t.dtype() == DType.BFLOAT16) {
             for (int i = 0; i < stored.length; i++) {
                 stored[i] >>>= 16;
@@ -278,14 +318,18 @@ public final class DjlBackend implements TensorBackend {
         DjlTensor t = own(tensor, "tensor");
         DjlRuntime runtime = DjlRuntime.get();
         NDArray input = t.array();
-        NDArray result = engine("convert", () -> {
-            try (Scope scope = new Scope()) {
-                Device device = input.getDevice();
-                NDArray out = Kernels.round(scope, runtime.constants(device), input, t.dtype(), dtype);
-                out = out == input ? scope.add(input.duplicate()) : out;
-                return attach(scope.keep(out), runtime);
-            }
-        });
+        NDArray result;
+        try {
+            result = engine("convert", () -> {
+                try (Scope scope = new Scope()) {
+                    NDArray out = Kernels.round(scope, runtime.bf16(), input, t.dtype(), dtype);
+                    out = out == input ? scope.add(input.duplicate()) : out;
+                    return attach(scope.keep(out), runtime);
+                }
+            });
+        } finally {
+            Reference.reachabilityFence(t);
+        }
         return new DjlTensor(this, result, t.shape(), dtype, true);
     }
 
@@ -296,13 +340,19 @@ public final class DjlBackend implements TensorBackend {
         DjlTensor ty = own(y, "y");
         Tensors.requireSameShape("x", tx, "y", ty);
         DjlRuntime runtime = DjlRuntime.get();
-        NDArray result = engine("affine", () -> {
-            try (Scope scope = new Scope()) {
-                Constants constants = runtime.constants(tx.array().getDevice());
-                NDArray out = Kernels.affine(scope, runtime.host(), constants, a, tx.array(), b, ty.array(), spec);
-                return attach(scope.keep(out), runtime);
-            }
-        });
+        NDArray result;
+        try {
+            result = engine("affine", () -> {
+                try (Scope scope = new Scope()) {
+                    NDArray out = Kernels.affine(scope, runtime.host(), runtime.bf16(),
+                            a, tx.array(), tx.dtype(), b, ty.array(), ty.dtype(), spec);
+                    return attach(scope.keep(out), runtime);
+                }
+            });
+        } finally {
+            Reference.reachabilityFence(tx);
+            Reference.reachabilityFence(ty);
+        }
         return new DjlTensor(this, result, tx.shape(), spec.out(), true);
     }
 
@@ -327,7 +377,7 @@ public final class DjlBackend implements TensorBackend {
                     normal = scope.add(runtime.root(device).randomNormal(0f, 1f,
                             new ai.djl.ndarray.types.Shape(shape.dims()), DataType.FLOAT32));
                 }
-                NDArray out = Kernels.round(scope, runtime.constants(device), normal, DType.FLOAT32, dtype);
+                NDArray out = Kernels.round(scope, runtime.bf16(), normal, DType.FLOAT32, dtype);
                 return attach(scope.keep(out), runtime);
             }
         });

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.flowmatch.tensor.Availability;
 import dev.flowmatch.tensor.BackendException;
+import dev.flowmatch.tensor.NativeHeap;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -30,7 +31,8 @@ final class DjlRuntime {
     private final Device device;
     /** One long-lived manager per device: every tensor this backend returns is attached to one of them. */
     private final ConcurrentHashMap<Device, NDManager> roots = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Device, Constants> constants = new ConcurrentHashMap<>();
+    /** The bfloat16 kernels (TorchScript), loaded with the engine. */
+    private TorchScriptKernels bf16;
 
     private DjlRuntime(Engine engine, Device device) {
         this.engine = engine;
@@ -112,17 +114,29 @@ final class DjlRuntime {
             throw explain(t, null);
         }
         Device device = null;
+        DjlRuntime runtime;
         try {
             device = chooseDevice(engine);
-            DjlRuntime runtime = new DjlRuntime(engine, device);
+            runtime = new DjlRuntime(engine, device);
             // Touch the device once so a broken CUDA set-up shows up here, as unavailability, not in a step.
             try (NDArray probe = runtime.root(device).full(new Shape(1), 1f, DataType.FLOAT32)) {
                 probe.add(probe).close();
             }
-            return runtime;
         } catch (Throwable t) {
             throw explain(t, device == null ? String.valueOf(System.getProperty(DEVICE_PROPERTY)) : describe(device));
         }
+        if (!device.isGpu()) {
+            // PyTorch's CPU allocator has no buffer cache: keep freed memory in the process (see NativeHeap).
+            NativeHeap.keepFreedMemory();
+        }
+        try {
+            runtime.bf16 = TorchScriptKernels.load(runtime::root);
+        } catch (Throwable t) {
+            String message = String.valueOf(t.getMessage()).strip().replaceAll("\\s+", " ");
+            throw new BackendException("the PyTorch engine loaded but its TorchScript bfloat16 kernels did not ("
+                    + (message.length() > 300 ? message.substring(0, 299) + "…" : message) + ")", t);
+        }
+        return runtime;
     }
 
     private static Device chooseDevice(Engine engine) {
@@ -158,8 +172,8 @@ final class DjlRuntime {
         return root(Device.cpu());
     }
 
-    /** Cached 0-dim constants on {@code device}. */
-    Constants constants(Device device) {
-        return constants.computeIfAbsent(device, d -> new Constants(root(d)));
+    /** The bfloat16 kernels, for arrays on any device. */
+    TorchScriptKernels bf16() {
+        return bf16;
     }
 }

@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Rounding float32 to bfloat16 (computed with float32 arithmetic, see {@link Kernels#bf16}) and to float16
+ * Rounding float32 to bfloat16 (PyTorch's own conversion, through TorchScript: {@link TorchScriptKernels#round}) and to float16
  * (PyTorch's own conversion) equals the reference for every sign, exponent and leading mantissa, at and around
  * every rounding boundary.
  */

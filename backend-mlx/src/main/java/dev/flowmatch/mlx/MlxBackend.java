@@ -34,6 +34,7 @@ import java.util.Objects;
  * {@link dev.flowmatch.tensor.Backends#named(String) Backends.named("mlx")}: tensors belong to one instance.
  */
 public final class MlxBackend implements TensorBackend {
+    /** The name of this backend: {@value}. */
     public static final String NAME = "mlx";
     /** System property: libmlxc's path (a file, or the folder holding it). */
     public static final String LIBRARY_PROPERTY = "flowmatch.mlx.library";
@@ -104,12 +105,20 @@ public final class MlxBackend implements TensorBackend {
         return false;
     }
 
-    /** MLX's version as libmlxc reports it (e.g. {@code 0.31.2}). */
+    /**
+     * MLX's version as libmlxc reports it (e.g. {@code 0.31.2}).
+     *
+     * @return the version text
+     */
     public String mlxVersion() {
         return runtime().version.text();
     }
 
-    /** Device, MLX version, library path and conversion modes, in one line (for logs and reports). */
+    /**
+     * Device, MLX version, library path and conversion modes, in one line (for logs and reports).
+     *
+     * @return the description
+     */
     public String describe() {
         return runtime().describe() + "; " + runtime().probeReport().describe();
     }
@@ -276,6 +285,8 @@ public final class MlxBackend implements TensorBackend {
      * @param mlxArrayCtx an {@code mlx_array}'s {@code ctx} pointer (the value of an {@code mlx_array} passed
      *                    by value; what an mlx-c function bound with a pointer-sized return gives)
      * @throws IllegalArgumentException for a {@code NULL} handle or another dtype
+     *
+     * @return a tensor holding its own reference to the array; close it when done
      */
     public MlxTensor wrap(MemorySegment mlxArrayCtx) {
         Objects.requireNonNull(mlxArrayCtx, "mlxArrayCtx");
@@ -299,6 +310,10 @@ public final class MlxBackend implements TensorBackend {
     /**
      * Like {@link #wrap(MemorySegment)}, for a segment that holds an {@code mlx_array} struct (as jextract-style
      * bindings allocate it): reads the {@code ctx} pointer at offset 0.
+     *
+     * @param mlxArrayStruct a segment whose first 8 bytes are an {@code mlx_array}'s {@code ctx} pointer
+     * @return a tensor holding its own reference to the array; close it when done
+     * @throws IllegalArgumentException for a {@code NULL} handle or another dtype
      */
     public MlxTensor wrapStruct(MemorySegment mlxArrayStruct) {
         Objects.requireNonNull(mlxArrayStruct, "mlxArrayStruct");
@@ -308,6 +323,8 @@ public final class MlxBackend implements TensorBackend {
     /**
      * Computes these tensors now ({@code mlx_array_eval}), without copying anything to the host. A loop that
      * never reads or evaluates its tensors grows MLX's graph step after step, as in MLX itself.
+     *
+     * @param tensors tensors of this backend (they stay open)
      */
     public void eval(Tensor... tensors) {
         MlxRuntime runtime = runtime();
@@ -324,10 +341,20 @@ public final class MlxBackend implements TensorBackend {
         eval(tensor);
     }
 
-    /** MLX's allocator counters, in bytes. */
+    /**
+     * MLX's allocator counters, in bytes.
+     *
+     * @param active bytes in live arrays ({@code mlx_get_active_memory})
+     * @param peak   the most bytes live at once so far ({@code mlx_get_peak_memory})
+     * @param cache  bytes held in MLX's buffer cache ({@code mlx_get_cache_memory})
+     */
     public record MemoryStats(long active, long peak, long cache) {}
 
-    /** {@code mlx_get_active_memory}, {@code mlx_get_peak_memory}, {@code mlx_get_cache_memory}. */
+    /**
+     * {@code mlx_get_active_memory}, {@code mlx_get_peak_memory}, {@code mlx_get_cache_memory}.
+     *
+     * @return the counters now
+     */
     public MemoryStats memory() {
         MlxRuntime runtime = runtime();
         runtime.lock.lock();

@@ -1,5 +1,6 @@
 package dev.flowmatch.mlx;
 
+import dev.flowmatch.tensor.NativeHeap;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
@@ -24,6 +25,8 @@ final class MlxRuntime {
     final String deviceName;
     /** Why the GPU is not used although MLX has one (it failed the checks below); {@code null} otherwise. */
     final String gpuProblem;
+    /** On the CPU, what {@link NativeHeap} did to glibc's malloc settings; {@code null} on a GPU. */
+    final String cpuHeap;
     /** The {@code mlx_device} every op runs on; kept for the life of the JVM. */
     private MemorySegment device;
     /**
@@ -72,6 +75,8 @@ final class MlxRuntime {
             setUp(c.deviceNew(MlxC.MLX_CPU, 0), false);
         }
         this.gpu = onGpu;
+        // MLX's CPU allocator has no buffer cache: keep freed memory in the process (see NativeHeap).
+        this.cpuHeap = onGpu ? null : NativeHeap.keepFreedMemory();
         this.deviceName = onGpu ? "gpu:0" : "cpu";
         this.gpuProblem = wanted.equals("cpu") ? null : problem;
     }
@@ -170,6 +175,7 @@ final class MlxRuntime {
 
     String describe() {
         return deviceName + " (MLX " + version + ", " + library + ")"
-                + (gpuProblem == null ? "" : "; GPU not used: " + gpuProblem);
+                + (gpuProblem == null ? "" : "; GPU not used: " + gpuProblem)
+                + (cpuHeap == null ? "" : "; " + cpuHeap);
     }
 }

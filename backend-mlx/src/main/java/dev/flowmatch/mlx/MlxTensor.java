@@ -50,6 +50,7 @@ public final class MlxTensor extends AbstractTensor {
      * closed; to keep the array longer, take a reference of your own ({@link #retainHandle()}, or
      * {@code mlx_array_set} in your binding). It must be used with the same libmlxc this backend loaded.
      *
+     * @return the borrowed {@code ctx} pointer
      * @throws IllegalStateException if this tensor is closed
      */
     public MemorySegment handle() {
@@ -60,6 +61,9 @@ public final class MlxTensor extends AbstractTensor {
     /**
      * A new {@code mlx_array} ctx on the same array (no copy), owned by the caller, who frees it with
      * {@code mlx_array_free}. Stays valid after this tensor is closed.
+     *
+     * @return a new {@code ctx} pointer the caller must free
+     * @throws IllegalStateException if this tensor is closed
      */
     public MemorySegment retainHandle() {
         MlxRuntime runtime = release.runtime;

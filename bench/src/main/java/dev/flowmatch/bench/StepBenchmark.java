@@ -1,6 +1,7 @@
 package dev.flowmatch.bench;
 
 import dev.flowmatch.FlowMatchScheduler;
+import dev.flowmatch.javabackend.JavaBackend;
 import dev.flowmatch.schedule.SchedulerConfig;
 import dev.flowmatch.tensor.Backends;
 import dev.flowmatch.tensor.DType;
@@ -34,12 +35,20 @@ public class StepBenchmark {
     @Param({"16", "256", "1024", "4096", "16384"})
     public int tokens;
 
-    @Param({"float32", "bfloat16"})
+    @Param({"float32", "bfloat16", "float16"})
     public String dtype;
 
     /** Threads the java backend may use for one step: {@code all} cores, or {@code 1} (the calling thread). */
     @Param({"all"})
     public String threads;
+
+    /**
+     * The java backend's kernels this fork must run: {@code vector} (the JVM has
+     * {@code --add-modules jdk.incubator.vector}) or {@code scalar} (it has not). A label checked at setup, so a
+     * row can never be reported under the wrong kernels; the other backends ignore it.
+     */
+    @Param({"vector"})
+    public String kernels;
 
     private TensorBackend tensors;
     private FlowMatchScheduler scheduler;
@@ -47,13 +56,22 @@ public class StepBenchmark {
     private Tensor modelOutput;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp() throws InterruptedException {
         if (threads.equals("all")) {
             System.clearProperty("flowmatch.java.threads");
         } else {
             System.setProperty("flowmatch.java.threads", threads);
         }
         tensors = Backends.named(backend);
+        if (backend.equals(JavaBackend.NAME)) {
+            if (JavaBackend.kernels().startsWith("vector") != kernels.equals("vector")) {
+                throw new IllegalStateException("kernels=" + kernels + " but this JVM runs " + JavaBackend.kernels());
+            }
+            // The vector kernels take over once compiled (a few seconds); measure them, not the scalar loops before.
+            if (kernels.equals("vector") && !JavaBackend.awaitVectorKernels(3, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("the vector kernels did not become faster than the scalar ones");
+            }
+        }
         scheduler = new FlowMatchScheduler(SchedulerConfig.flux2Klein());
         scheduler.setTimestepsWithMu(4, 2.29);
         DType type = DType.parse(dtype);

@@ -1,5 +1,6 @@
 package dev.flowmatch.cli;
 
+import dev.flowmatch.javabackend.JavaBackend;
 import dev.flowmatch.tensor.Availability;
 import dev.flowmatch.tensor.Backends;
 import dev.flowmatch.tensor.TensorBackend;
@@ -11,8 +12,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code flowmatch backends}: every backend found, available or not, with its device, priority and cause. */
-@Command(name = "backends", mixinStandardHelpOptions = true,
-        description = "Lists every tensor backend found, its device, priority, and why it is unavailable.")
+@Command(name = "backends", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        header = "Lists every tensor backend found, and why one is unavailable.",
+        description = "For each backend: its device, its priority (the highest available one is used unless one"
+                + " is named), and the cause when it is unavailable.")
 final class BackendsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -28,6 +31,7 @@ final class BackendsCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%-8s %-10s %-9s %-8d %s%n", backend.name(),
                     a.available() ? "available" : "missing", a.device(), backend.priority(), cause);
         }
+        out.println("java kernels: " + JavaBackend.kernels());
         TensorBackend chosen = Backends.select();
         out.println("selected: " + chosen.name() + " (override with --backend, -D" + Backends.PROPERTY + " or "
                 + Backends.ENVIRONMENT + ")");

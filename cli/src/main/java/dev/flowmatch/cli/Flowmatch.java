@@ -8,30 +8,53 @@ import picocli.CommandLine.Command;
  * The {@code flowmatch} command. Each subcommand is a thin user of the library; bad input prints one line and
  * exits with status 2, never a stack trace.
  */
-@Command(name = "flowmatch", mixinStandardHelpOptions = true, version = "flowmatch 0.1.0",
+@Command(name = "flowmatch", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Bit-exact flow-matching Euler scheduler (FLUX.2 [klein]) with pluggable tensor backends.",
         subcommands = {ScheduleCommand.class, SampleCommand.class, GenerateCommand.class, BackendsCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Flowmatch implements Runnable {
     /** Exit status for bad input (picocli's convention for usage errors). */
     public static final int USAGE = 2;
+    /** Columns of the help text. */
+    static final int HELP_WIDTH = 100;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    Flowmatch() {}
+
+    /** Without a subcommand: prints the usage. */
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /**
+     * The {@code flowmatch} command line; exits with the command's status.
+     *
+     * @param args the command line arguments
+     */
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
+        // Library warnings (System.Logger, which goes to java.util.logging here) as one plain line each, not two
+        // timestamped lines; set before anything logs. A user's own -D setting wins.
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "flowmatch: %4$s: %5$s%6$s%n");
+        }
         System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
-    /** Runs the command with the given output streams and returns the exit status (used by tests). */
+    /**
+     * Runs the command with the given output streams (used by tests).
+     *
+     * @param out  where results go
+     * @param err  where progress, warnings and errors go
+     * @param args the command line arguments
+     * @return the exit status: 0, {@link #USAGE} for bad input, 1 for other failures
+     */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Flowmatch());
+        cli.setUsageHelpWidth(HELP_WIDTH);
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((e, a) -> {
@@ -80,6 +103,16 @@ public final class Flowmatch implements Runnable {
     /** Line breaks (a value the user typed may hold one) written as {@code \n}, so a message stays one line. */
     static String escapeLineBreaks(String text) {
         return text.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n");
+    }
+
+    /** {@code "1 step"}, {@code "4 steps"}: a count with its noun, singular for one. */
+    static String count(long n, String noun) {
+        return n + " " + plural(n, noun);
+    }
+
+    /** {@code noun}, with an s unless {@code n} is 1. */
+    static String plural(long n, String noun) {
+        return n == 1 ? noun : noun + "s";
     }
 
     /** The message, on one line. */

@@ -5,19 +5,28 @@ import ai.onnxruntime.OrtSession;
 import dev.flowmatch.examples.ClassSampler;
 import dev.flowmatch.examples.DjlFlowModel;
 import dev.flowmatch.examples.FlowModel;
-import dev.flowmatch.examples.Guidance;
+import dev.flowmatch.examples.FlowSchedulers;
 import dev.flowmatch.examples.ModelFiles;
 import dev.flowmatch.examples.ModelInfo;
 import dev.flowmatch.examples.OrtFlowModel;
+import dev.flowmatch.sampling.Guidance;
 import dev.flowmatch.sampling.Sampler;
-import dev.flowmatch.sampling.StepEvent;
-import dev.flowmatch.schedule.SchedulerConfig;
+import dev.flowmatch.schedule.Flux2;
+import dev.flowmatch.schedule.ScheduleRequest;
+import dev.flowmatch.scheduler.Scheduler;
+import dev.flowmatch.scheduler.SchedulerType;
+import dev.flowmatch.scheduler.Schedulers;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -25,12 +34,16 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code flowmatch generate}: a learned class-conditional flow model (the bundled {@code digits} model, or a model
- * directory), sampled by flowmatch with classifier-free guidance, as a PNG grid: one column per label, one row
- * per sample.
+ * directory), sampled by flowmatch with any scheduler of the family and classifier-free guidance (core's
+ * {@link Sampler}), as a PNG grid: one column per label, one row per sample. The seed gives a torch generator that
+ * draws the starting latents and continues into the steps of a stochastic scheduler.
  */
-@Command(name = "generate", mixinStandardHelpOptions = true,
-        description = {"Generates a grid of samples from a learned class-conditional flow model (bundled: digits) with",
-                "classifier-free guidance, through DJL's PyTorch engine (backend djl) or ONNX Runtime (backend java)."})
+@Command(name = "generate", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        header = "Generates a grid of samples from a learned flow model (bundled: digits).",
+        description = "Samples a learned class-conditional flow model with any scheduler of the family and"
+                + " classifier-free guidance, through DJL's PyTorch engine (backend djl) or ONNX Runtime (backend"
+                + " java), and writes them as a PNG grid. Progress goes to stderr: a bar on a terminal, one line per"
+                + " model call otherwise.")
 final class GenerateCommand implements Callable<Integer> {
     static final int MAX_ROWS = 64;
     static final int MAX_STEPS = 1000;
@@ -46,7 +59,7 @@ final class GenerateCommand implements Callable<Integer> {
             description = "onnx: ONNX Runtime with the java backend; djl: DJL's PyTorch engine with the djl backend (default ${DEFAULT-VALUE}).")
     String runtime;
 
-    @Option(names = "--labels", split = ",", paramLabel = "L,L,...",
+    @Option(names = "--labels", split = ",", paramLabel = "L[,L...]", hideParamSyntax = true,
             description = "The columns: one label each (default: every class).")
     int[] labels;
 
@@ -57,14 +70,35 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Classifier-free guidance scale; <= 1 calls the model once per step, unguided (default ${DEFAULT-VALUE}).")
     float guidance;
 
-    @Option(names = "--steps", defaultValue = "20", paramLabel = "N", description = "Euler steps (default ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "20", paramLabel = "N",
+            description = "Inference steps (num_inference_steps; Heun calls the model about twice per step) (default ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--shift", defaultValue = "1.0", paramLabel = "S", description = "Fixed time shift of the schedule (default ${DEFAULT-VALUE}).")
-    double shift;
+    @Option(names = "--scheduler", paramLabel = "NAME", completionCandidates = SchedulerNames.class,
+            description = "The scheduler: ${COMPLETION-CANDIDATES} (or a diffusers class name; default: euler, or the class --config names).")
+    String scheduler;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Noise seed: torch.manual_seed semantics (default ${DEFAULT-VALUE}).")
+    /** The CLI names of the family, for the help text. */
+    static final class SchedulerNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Arrays.stream(SchedulerType.values()).map(SchedulerType::cliName).iterator();
+        }
+    }
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "A diffusers scheduler_config.json (its _class_name picks the class unless --scheduler is given); default: the class's flow-mode config.")
+    Path config;
+
+    @Option(names = "--shift", paramLabel = "S",
+            description = "Fixed time shift of the built-in config (shift, or flow_shift for dpm and unipc) (default 1.0; not with --config).")
+    Double shift;
+
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED", description = "The generator's seed (torch.manual_seed): the starting noise, then the noise of stochastic steps (default ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress on stderr (warnings and errors are still shown).")
+    boolean quiet;
 
     @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
             description = "Model runtime threads (default ${DEFAULT-VALUE}: the digits model is tiny, one thread is fastest).")
@@ -86,7 +120,13 @@ final class GenerateCommand implements Callable<Integer> {
         if (!Float.isFinite(guidance) || guidance < 0) {
             throw new IllegalArgumentException("--guidance: " + guidance + " must be finite and >= 0");
         }
-        dev.flowmatch.Limits.requireShift("--shift", shift);
+        if (shift != null && config != null) {
+            throw new IllegalArgumentException("--shift: " + shift + " cannot be combined with --config (the config's"
+                    + " shift or flow_shift applies)");
+        }
+        if (shift != null) {
+            dev.flowmatch.Limits.requireShift("--shift", shift);
+        }
         if (threads < 1 || threads > 256) {
             throw new IllegalArgumentException("--threads: " + threads + " must be in 1..256");
         }
@@ -111,31 +151,102 @@ final class GenerateCommand implements Callable<Integer> {
         for (int i = 0; i < batchLabels.length; i++) {
             batchLabels[i] = columns[i % columns.length];
         }
-        SchedulerConfig config = SchedulerConfig.builder().shift(shift).useDynamicShifting(false).build();
+        Supplier<Scheduler> factory = schedulerFactory();
+        Scheduler probe = factory.get(); // checks the config now, before a model is loaded
+        // The run takes the probe (its timesteps set again), so a config's unused keys are warned about once.
+        AtomicReference<Scheduler> unused = new AtomicReference<>(probe);
+        Supplier<Scheduler> schedulers = () -> {
+            Scheduler first = unused.getAndSet(null);
+            return first != null ? first : factory.get();
+        };
+        // FLUX's image sequence length is the latents' positions: for the digits model 16 x 16 (used by mu, which only
+        // a config with dynamic shifting reads).
+        int imageSeqLen = info.sampleSize() / Math.toIntExact(info.sampleShape()[0]);
+        ScheduleRequest request = FlowSchedulers.request(probe, steps, Flux2.computeEmpiricalMu(imageSeqLen, steps));
+        probe.setTimesteps(request);
+        int calls = probe.timesteps().length;
+        String schedule = String.format(Locale.ROOT, "%s (%s) %d steps%s", probe.className(), configSource(), steps,
+                calls == steps ? "" : ", " + calls + " model calls");
+        boolean guided = Guidance.applies(guidance, false);
 
         long loadStart = System.nanoTime();
         try (FlowModel flow = load(runtimeName, files)) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
-            stdout.printf(Locale.ROOT, "flowmatch generate: model %s (%s, backend %s), %d samples of %s, Euler %d steps"
-                            + " (shift %s), guidance %s%s, seed %d%n", info.name(), runtimeName, flow.backend().name(),
-                    batchLabels.length, Arrays.toString(columns), steps, shift, guidance,
-                    Guidance.isEnabled(guidance) ? " (conditional + unconditional in one batched call)" : " (unguided)",
-                    seed);
-            Progress progress = new Progress(stderr, steps);
-            Sampler sampler = Sampler.builder().config(config).numSteps(steps).listener(progress::step).build();
+            stdout.printf(Locale.ROOT, "flowmatch generate: model %s (%s, backend %s), %s of %s, %s, guidance"
+                            + " %s%s, seed %d%s%n", info.name(), runtimeName, flow.backend().name(),
+                    Flowmatch.count(batchLabels.length, "sample"), Arrays.toString(columns), schedule, guidance,
+                    guided ? " (conditional + unconditional in one batched call)" : " (unguided)", seed,
+                    probe.isStochastic() ? " (the generator continues into every step)" : "");
+            Progress progress = new Progress(stderr, Progress.Mode.detect(quiet), calls, "model call");
+            Sampler sampler = Sampler.builder().scheduler(schedulers).schedule(request).numSteps(steps)
+                    .imageSeqLen(imageSeqLen).guidanceScale(guidance).distilled(false)
+                    .listener(event -> progress.step(event.index() + 1, "")).build();
             long start = System.nanoTime();
-            float[] samples = ClassSampler.sample(flow, batchLabels, guidance, seed, sampler);
+            float[] samples = ClassSampler.sample(flow, batchLabels, seed, sampler);
             double seconds = (System.nanoTime() - start) / 1e9;
             progress.done();
-            String title = String.format(Locale.ROOT, "%s: Euler %d steps, guidance %s, seed %d, %s", info.name(), steps,
-                    guidance, seed, runtimeName);
+            String title = String.format(Locale.ROOT, "%s: %s %s, guidance %s, seed %d, %s", info.name(),
+                    schedulerName(probe), Flowmatch.count(steps, "step"), guidance, seed, runtimeName);
             SampleGrid.write(out, samples, info, columns, rows, title);
-            stdout.printf(Locale.ROOT, "model loaded in %.2f s; sampled in %.2f s (%.1f ms per step)%n", loadSeconds,
-                    seconds, seconds * 1e3 / steps);
+            stdout.printf(Locale.ROOT, "model loaded in %.2f s; sampled in %.2f s (%.1f ms per model call)%n",
+                    loadSeconds, seconds, seconds * 1e3 / calls);
             stdout.println("wrote " + out);
         }
         stdout.flush();
         return 0;
+    }
+
+    /**
+     * Makes the scheduler of each run: from {@code --config} (as its {@code _class_name}, or as {@code --scheduler}),
+     * else the flow-mode config of {@code --scheduler} (default euler) with {@code --shift}.
+     */
+    private Supplier<Scheduler> schedulerFactory() {
+        SchedulerType type = scheduler == null ? null : parseScheduler(scheduler);
+        if (config != null) {
+            JsonNode json = readConfig(config);
+            return type == null ? () -> Schedulers.fromConfig(json) : () -> Schedulers.fromConfig(json, type);
+        }
+        SchedulerType flowType = type == null ? SchedulerType.FLOW_MATCH_EULER : type;
+        double fixedShift = shift == null ? 1.0 : shift;
+        return () -> FlowSchedulers.create(flowType, fixedShift);
+    }
+
+    private static SchedulerType parseScheduler(String name) {
+        try {
+            return SchedulerType.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--" + e.getMessage(), e);
+        }
+    }
+
+    private static JsonNode readConfig(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--config: " + file + " is not a file");
+        }
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--config: cannot read " + file + " (" + e + ")", e);
+        }
+        try {
+            return Schedulers.parseJson(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--config: " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String configSource() {
+        if (config != null) {
+            return "config " + config;
+        }
+        return "flow config, shift " + (shift == null ? 1.0 : shift);
+    }
+
+    /** The CLI name of the scheduler's class (its diffusers class name for a class the family lacks). */
+    private static String schedulerName(Scheduler scheduler) {
+        return Arrays.stream(SchedulerType.values()).filter(t -> t.className().equals(scheduler.className()))
+                .map(SchedulerType::cliName).findFirst().orElse(scheduler.className());
     }
 
     private FlowModel load(String runtimeName, ModelFiles files) {
@@ -159,32 +270,5 @@ final class GenerateCommand implements Callable<Integer> {
         int[] all = new int[info.numClasses()];
         Arrays.setAll(all, i -> i);
         return all;
-    }
-
-    /** A one-line progress bar on stderr. */
-    private static final class Progress {
-        private final PrintWriter err;
-        private final int total;
-        private final long start = System.nanoTime();
-
-        Progress(PrintWriter err, int total) {
-            this.err = err;
-            this.total = total;
-        }
-
-        void step(StepEvent event) {
-            int done = event.index() + 1;
-            int width = 30;
-            int filled = done * width / total;
-            double seconds = (System.nanoTime() - start) / 1e9;
-            err.printf(Locale.ROOT, "\r[%s%s] %d/%d steps, sigma %.3f, %.1f steps/s", "#".repeat(filled),
-                    ".".repeat(width - filled), done, total, event.sigmaNext(), done / Math.max(seconds, 1e-9));
-            err.flush();
-        }
-
-        void done() {
-            err.println();
-            err.flush();
-        }
     }
 }

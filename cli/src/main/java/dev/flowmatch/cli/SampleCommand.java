@@ -9,6 +9,7 @@ import dev.flowmatch.noise.NoiseGenerator;
 import dev.flowmatch.sampling.GaussianFlow;
 import dev.flowmatch.sampling.Sampler;
 import dev.flowmatch.sampling.StepEvent;
+import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.schedule.SchedulerConfig;
 import dev.flowmatch.tensor.Backends;
 import dev.flowmatch.tensor.DType;
@@ -31,11 +32,14 @@ import picocli.CommandLine.Spec;
  * {@code flowmatch sample}: the FLUX.2 [klein] pipeline loop, end to end, on an exact analytic model (data
  * {@code N(m, s^2 I)} with a picture as {@code m}), so the result can be compared with the exact ODE endpoint.
  */
-@Command(name = "sample", mixinStandardHelpOptions = true,
-        description = {"Runs the FLUX.2 [klein] denoising loop on an exact analytic velocity model and writes a PNG",
-                "strip (noise, each step's x0 prediction, result, exact target). The last line is the relative",
-                "L2 error of the result against the exact ODE endpoint. --convention ollama runs Ollama's loop",
-                "instead (its sizes, schedule, model timestep and bfloat16 step, MLX noise)."})
+@Command(name = "sample", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        header = "Runs the FLUX.2 [klein] denoising loop on an exact analytic model.",
+        description = "The model is the exact velocity of data distributed around a picture, so the result can be"
+                + " compared with the exact ODE endpoint. Writes a PNG strip: the noise, each step's prediction of"
+                + " the clean latents, the result and the exact target; the last line printed is the relative L2"
+                + " error against the exact endpoint. With --convention ollama, runs Ollama's loop instead (its"
+                + " sizes, schedule, model timestep and bfloat16 step, MLX noise). Progress goes to stderr: a bar"
+                + " on a terminal, one line per step otherwise.")
 final class SampleCommand implements Callable<Integer> {
     /** Pixels above which a request is refused (4 megapixels, the FLUX.2 [klein] range). */
     static final long MAX_PIXELS = 4L * 1024 * 1024;
@@ -51,8 +55,9 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "4", paramLabel = "N", description = "Inference steps (default ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Noise seed (default ${DEFAULT-VALUE}): torch.manual_seed's"
-            + " meaning with --noise torch, MLX's random.key(uint64(seed)) with --noise mlx.")
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED", description = "Noise seed (default"
+            + " ${DEFAULT-VALUE}): torch.manual_seed's meaning with --noise torch, MLX's random.key(uint64(seed)) with"
+            + " --noise mlx.")
     long seed;
 
     @Option(names = "--convention", defaultValue = "diffusers", paramLabel = "diffusers|ollama|ollama-arm64",
@@ -78,8 +83,11 @@ final class SampleCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--plot", paramLabel = "FILE.png",
-            description = "Also plot the error against step count (1..50) for no shift, fixed shift 3 and FLUX.2's dynamic shift.")
+            description = "Also plot the error against step count (1 to 50) for no shift, fixed shift 3 and FLUX.2's dynamic shift.")
     Path plot;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress on stderr (warnings and errors are still shown).")
+    boolean quiet;
 
     @Override
     public Integer call() {
@@ -94,25 +102,25 @@ final class SampleCommand implements Callable<Integer> {
         NoiseGenerator generator = noise == null
                 ? (engine == Convention.DIFFUSERS ? NoiseGenerator.TORCH_CPU : NoiseGenerator.MLX)
                 : parseNoise(noise);
-        int w;
-        int h;
+        ImageSize image;
         if (engine == Convention.DIFFUSERS) {
-            w = size.width(stderr);
-            h = size.height(stderr);
+            image = size.size(stderr);
         } else {
             // flux2.go: each side rounded to the nearest multiple of 16, 4-megapixel cap
+            ImageSize requested = size.requested();
             try {
-                w = OllamaSchedule.outputWidth(size.width, size.height);
-                h = OllamaSchedule.outputHeight(size.width, size.height);
+                image = OllamaSchedule.outputSize(requested);
             } catch (IllegalArgumentException e) {
                 throw Options.asOption(e, "width", "--width", "height", "--height");
             }
-            if (w != size.width || h != size.height) {
-                stderr.printf("flowmatch: note: Ollama renders %dx%d as %dx%d%n", size.width, size.height, w, h);
+            if (!image.equals(requested)) {
+                stderr.printf("flowmatch: note: Ollama renders %dx%d as %dx%d%n", requested.width(), requested.height(),
+                        image.width(), image.height());
             }
         }
-        if ((long) w * h > MAX_PIXELS) {
-            throw new IllegalArgumentException("--width x --height: " + w + "x" + h + " is above 4 megapixels");
+        if (image.pixels() > MAX_PIXELS) {
+            throw new IllegalArgumentException("--width x --height: " + image.width() + "x" + image.height()
+                    + " is above 4 megapixels");
         }
         DType latentType = parseDtype(dtype);
         Precision stepPrecision = parsePrecision(precision);
@@ -121,23 +129,25 @@ final class SampleCommand implements Callable<Integer> {
             requireWritable("--plot", plot);
         }
         TensorBackend chosen = backend == null ? Backends.select() : Backends.named(backend);
-        int gridW = w / 16;
-        int gridH = h / 16;
+        int gridW = image.width() / 16;
+        int gridH = image.height() / 16;
         GaussianFlow flow = new GaussianFlow(LatentPictures.pattern(gridW, gridH), DATA_STD);
 
-        stdout.printf(Locale.ROOT, "flowmatch sample: %dx%d (%d tokens), %d steps, seed %d, %s %s, precision %s,"
-                        + " convention %s, noise %s%n", w, h, gridW * gridH, steps, seed, chosen.name(),
-                latentType.torchName(), engine.ollama().isPresent() ? "ollama (fp32, bf16 result)" : stepPrecision,
-                engine.cliName(), generator == NoiseGenerator.MLX ? "mlx" : "torch");
+        stdout.printf(Locale.ROOT, "flowmatch sample: %dx%d (%s), %s, seed %d, %s %s, precision %s, convention %s,"
+                        + " noise %s%n", image.width(), image.height(), Flowmatch.count(gridW * gridH, "token"),
+                Flowmatch.count(steps, "step"), seed, chosen.name(), latentType.torchName(),
+                engine.ollama().isPresent() ? "ollama (fp32, bf16 result)" : stepPrecision, engine.cliName(),
+                generator == NoiseGenerator.MLX ? "mlx" : "torch");
         SampleStrip strip = new SampleStrip();
         List<String> rows = new ArrayList<>();
-        Progress progress = new Progress(stderr, steps);
+        Progress.Mode progressMode = Progress.Mode.detect(quiet);
+        Progress progress = new Progress(stderr, progressMode, steps, "step");
         double error;
-        try (Tensor noise = Flux2Latents.initLatents(chosen, 1, w, h, seed, latentType, generator)) {
+        try (Tensor noise = Flux2Latents.initLatents(chosen, 1, image, seed, latentType, generator)) {
             float[] z = chosen.toFloats(noise);
             double[] exact = flow.exactEndpoint(z);
             strip.add(LatentPictures.picture(z, gridW, gridH), "noise (seed " + seed + ")");
-            Sampler sampler = Sampler.builder().config(SchedulerConfig.flux2Klein()).numSteps(steps).imageSize(w, h)
+            Sampler sampler = Sampler.builder().config(SchedulerConfig.flux2Klein()).numSteps(steps).imageSize(image)
                     .convention(engine).precision(stepPrecision).listener(event -> {
                         rows.add(String.format(Locale.ROOT, "%5d  %-11s  %-11s  %8.2f", event.index(), event.sigma(),
                                 event.timestep(), event.nanos() / 1e6));
@@ -145,7 +155,7 @@ final class SampleCommand implements Callable<Integer> {
                             strip.add(LatentPictures.picture(x0Prediction(event), gridW, gridH),
                                     String.format(Locale.ROOT, "x0 @ step %d (sigma %.3f)", event.index(), event.sigma()));
                         }
-                        progress.step(event);
+                        progress.step(event.index() + 1, "");
                     }).build();
             try (Tensor result = sampler.run(noise, flow)) {
                 float[] values = chosen.toFloats(result);
@@ -157,11 +167,11 @@ final class SampleCommand implements Callable<Integer> {
         progress.done();
         stdout.printf(Locale.ROOT, "%5s  %-11s  %-11s  %8s%n", "step", "sigma", "timestep", "ms");
         rows.forEach(stdout::println);
-        strip.write(out, String.format(Locale.ROOT, "flowmatch: FLUX.2 [klein] schedule, %d steps, %s, %s, rel. L2 error %.4g",
-                steps, chosen.name(), latentType.torchName(), error));
+        strip.write(out, String.format(Locale.ROOT, "flowmatch: FLUX.2 [klein] schedule, %s, %s, %s, rel. L2 error %.4g",
+                Flowmatch.count(steps, "step"), chosen.name(), latentType.torchName(), error));
         stdout.println("wrote " + out);
         if (plot != null) {
-            plotErrors(chosen, w, h, latentType, stepPrecision, engine, generator, flow, stderr);
+            plotErrors(chosen, image, latentType, stepPrecision, engine, generator, flow, stderr, progressMode);
             stdout.println("wrote " + plot);
         }
         stdout.printf(Locale.ROOT, "relative L2 error vs exact: %.6g%n", error);
@@ -181,23 +191,22 @@ final class SampleCommand implements Callable<Integer> {
         return x0;
     }
 
-    private void plotErrors(TensorBackend chosen, int w, int h, DType latentType, Precision p, Convention engine,
-                            NoiseGenerator generator, GaussianFlow flow, PrintWriter stderr) {
+    private void plotErrors(TensorBackend chosen, ImageSize image, DType latentType, Precision p, Convention engine,
+                            NoiseGenerator generator, GaussianFlow flow, PrintWriter stderr, Progress.Mode progressMode) {
         SchedulerConfig noShift = SchedulerConfig.builder().shift(1.0).build();
         SchedulerConfig fixed3 = SchedulerConfig.builder().shift(3.0).build();
         SchedulerConfig dynamic = SchedulerConfig.flux2Klein();
         ErrorPlot chart = new ErrorPlot();
         String[] names = {"no shift", "fixed shift 3", "FLUX.2 dynamic shift"};
         SchedulerConfig[] configs = {noShift, fixed3, dynamic};
-        try (Tensor noise = Flux2Latents.initLatents(chosen, 1, w, h, seed, latentType, generator)) {
+        Progress progress = new Progress(stderr, progressMode, configs.length, "schedule");
+        try (Tensor noise = Flux2Latents.initLatents(chosen, 1, image, seed, latentType, generator)) {
             double[] exact = flow.exactEndpoint(chosen.toFloats(noise));
             for (int k = 0; k < configs.length; k++) {
                 double[] counts = new double[50];
                 double[] errors = new double[50];
                 for (int n = 1; n <= 50; n++) {
-                    stderr.printf(Locale.ROOT, "\rplot: %s, %d/50 steps   ", names[k], n);
-                    stderr.flush();
-                    Sampler sampler = Sampler.builder().config(configs[k]).numSteps(n).imageSize(w, h).precision(p)
+                    Sampler sampler = Sampler.builder().config(configs[k]).numSteps(n).imageSize(image).precision(p)
                             .convention(engine).build();
                     try (Tensor result = sampler.run(noise, flow)) {
                         counts[n - 1] = n;
@@ -205,10 +214,11 @@ final class SampleCommand implements Callable<Integer> {
                     }
                 }
                 chart.add(names[k], counts, errors);
+                progress.step(k + 1, "plot (" + names[k] + ", 1 to 50 steps)");
             }
         }
-        stderr.println();
-        chart.write(plot, String.format(Locale.ROOT, "Euler on the exact Gaussian flow, %dx%d, %s", w, h, latentType.torchName()));
+        progress.done();
+        chart.write(plot, String.format(Locale.ROOT, "Euler on the exact Gaussian flow, %dx%d, %s", image.width(), image.height(), latentType.torchName()));
     }
 
     private static float[] toFloats(double[] values) {
@@ -264,33 +274,6 @@ final class SampleCommand implements Callable<Integer> {
         }
         if (Files.exists(absolute) ? !Files.isWritable(absolute) : !Files.isWritable(parent)) {
             throw new IllegalArgumentException(option + ": cannot write " + file + ": permission denied");
-        }
-    }
-
-    /** A one-line progress bar with the step rate, redrawn on stderr. */
-    private static final class Progress {
-        private final PrintWriter err;
-        private final int total;
-        private final long start = System.nanoTime();
-
-        Progress(PrintWriter err, int total) {
-            this.err = err;
-            this.total = total;
-        }
-
-        void step(StepEvent event) {
-            int done = event.index() + 1;
-            int width = 30;
-            int filled = done * width / total;
-            double seconds = (System.nanoTime() - start) / 1e9;
-            err.printf(Locale.ROOT, "\r[%s%s] %d/%d steps, %.2f steps/s", "#".repeat(filled), ".".repeat(width - filled),
-                    done, total, done / Math.max(seconds, 1e-9));
-            err.flush();
-        }
-
-        void done() {
-            err.println();
-            err.flush();
         }
     }
 }

@@ -31,11 +31,12 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code flowmatch schedule}: the sigmas and timesteps a FLUX.2 pipeline would use, computed as diffusers
  * computes them.
  */
-@Command(name = "schedule", mixinStandardHelpOptions = true,
-        description = {"Prints the schedule (sigmas, timesteps) a pipeline would use.",
-                "Default: the FLUX.2 [klein] scheduler, the pipeline's sigmas linspace(1, 1/N, N) and the",
-                "empirical mu of a --width x --height image, exactly as diffusers computes them; with",
-                "--convention, exactly as Ollama (amd64 or arm64) or ComfyUI's Flux2Scheduler node computes them."})
+@Command(name = "schedule", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        header = "Prints the schedule (sigmas, timesteps) a pipeline would use.",
+        description = "Computed exactly as diffusers computes it. By default: the scheduler of FLUX.2 [klein], the"
+                + " pipeline's sigmas linspace(1, 1/N, N) and the empirical mu of a --width by --height image. With"
+                + " --convention, exactly as Ollama (amd64 or arm64) or the Flux2Scheduler node of ComfyUI computes"
+                + " it.")
 final class ScheduleCommand implements Callable<Integer> {
 
     enum Format { table, json, csv }
@@ -44,7 +45,7 @@ final class ScheduleCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "A diffusers scheduler_config.json (default: the FLUX.2 [klein] preset).")
+            description = "A diffusers scheduler_config.json (default: the preset for FLUX.2 [klein]).")
     Path config;
 
     @Option(names = "--steps", paramLabel = "N",
@@ -55,17 +56,21 @@ final class ScheduleCommand implements Callable<Integer> {
     ImageSizeOptions size;
 
     @Option(names = "--mu", paramLabel = "X",
-            description = "The dynamic-shift mu (default: FLUX.2's empirical mu for width, height and steps).")
+            description = "The dynamic-shift mu, with diffusers' meaning (0 is the identity shift; the seed's"
+                    + " setTimestepsWithMu alone reads 0 as the fixed shift) (default: FLUX.2's empirical mu for the"
+                    + " image size and steps).")
     Double mu;
 
-    @Option(names = "--sigmas", paramLabel = "a,b,...", split = ",", description = "Custom sigmas.")
+    @Option(names = "--sigmas", paramLabel = "SIGMA[,SIGMA...]", split = ",", hideParamSyntax = true,
+            description = "Custom sigmas, comma-separated.")
     List<Double> sigmas;
 
-    @Option(names = "--timesteps", paramLabel = "a,b,...", split = ",", description = "Custom timesteps.")
+    @Option(names = "--timesteps", paramLabel = "T[,T...]", split = ",", hideParamSyntax = true,
+            description = "Custom timesteps, comma-separated.")
     List<Double> timesteps;
 
     @Option(names = "--default-spacing",
-            description = "Use the scheduler's own spacing (set_timesteps(N)) instead of the FLUX.2 pipeline sigmas.")
+            description = "Use the scheduler's own spacing (set_timesteps(N)) instead of the pipeline's sigmas.")
     boolean defaultSpacing;
 
     @Option(names = "--convention", defaultValue = "diffusers", paramLabel = "NAME",
@@ -91,6 +96,7 @@ final class ScheduleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
         Convention engine = SampleCommand.parseConvention(convention);
         DiffusersRelease release = parseDiffusersRelease(diffusersRelease);
         if (steps != null) {
@@ -105,7 +111,8 @@ final class ScheduleCommand implements Callable<Integer> {
                         + " values; at most " + Limits.MAX_STEPS + " (one per step)");
             }
         }
-        SchedulerConfig cfg = config == null ? SchedulerConfig.flux2Klein() : SchedulerConfigJson.read(config);
+        SchedulerConfig cfg = config == null ? SchedulerConfig.flux2Klein()
+                : SchedulerConfigJson.read(config, warning -> err.println("flowmatch: warning: " + warning));
         try {
             return engine == Convention.DIFFUSERS ? callDiffusers(cfg, release) : callOtherEngine(engine, cfg);
         } catch (IllegalArgumentException e) {
@@ -150,7 +157,7 @@ final class ScheduleCommand implements Callable<Integer> {
         }
         int n = steps != null ? steps : 4;
         TorchBuild torch = new TorchBuild(TorchCpuKernel.parse(torchKernel), TorchRelease.parse(torchVersion));
-        double usedMu = mu != null ? mu : engine.empiricalMu(engine.imageSeqLen(size.width, size.height), n);
+        double usedMu = mu != null ? mu : engine.empiricalMu(engine.imageSeqLen(size.requested()), n);
         Schedule schedule = engine.flux2Schedule(cfg, cfg.shift(), n, usedMu, torch);
         print(engine, cfg, schedule, usedMu);
         return 0;
@@ -176,7 +183,7 @@ final class ScheduleCommand implements Callable<Integer> {
 
     private int imageSeqLen() {
         PrintWriter err = spec.commandLine().getErr();
-        return Flux2.imageSeqLen(size.width(err), size.height(err));
+        return Flux2.imageSeqLen(size.size(err));
     }
 
     static String json(Convention engine, SchedulerConfig cfg, Schedule schedule, Double mu) {
@@ -219,7 +226,7 @@ final class ScheduleCommand implements Callable<Integer> {
         String arithmetic = engine == Convention.DIFFUSERS ? describe(cfg)
                 : engine == Convention.COMFYUI ? "ComfyUI Flux2Scheduler" : "Ollama " + engine.cliName() + ", "
                 + describe(cfg);
-        out.printf(Locale.ROOT, "%d steps, %s, mu %s%n", schedule.numSteps(), arithmetic,
+        out.printf(Locale.ROOT, "%s, %s, mu %s%n", Flowmatch.count(schedule.numSteps(), "step"), arithmetic,
                 mu == null ? "none (fixed shift)" : Double.toString(mu));
         out.printf(Locale.ROOT, "%5s  %-12s  %-12s%n", "step", "sigma", "timestep");
         float[] sigmas = schedule.sigmas();

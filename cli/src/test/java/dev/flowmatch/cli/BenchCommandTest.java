@@ -13,10 +13,11 @@ class BenchCommandTest {
         assertEquals(0, r.status(), r.err());
         String[] lines = r.out().strip().split("\\R");
         assertTrue(lines[0].contains("us/step") && lines[0].contains("% triad"), lines[0]);
-        // Per size: java float32, java bfloat16, triad.
-        assertEquals(1 + 2 * 3, lines.length, r.out());
+        // Per size: java float32, java bfloat16, triad; then the java backend's kernels.
+        assertEquals(1 + 2 * 3 + 1, lines.length, r.out());
         assertTrue(lines[1].startsWith("java     float32"), lines[1]);
         assertTrue(lines[3].startsWith("triad"), lines[3]);
+        assertTrue(lines[7].startsWith("java kernels: "), lines[7]);
     }
 
     @Test

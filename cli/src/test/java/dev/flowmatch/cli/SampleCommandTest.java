@@ -1,6 +1,7 @@
 package dev.flowmatch.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -46,7 +47,10 @@ class SampleCommandTest {
         CliRunner r = sample("--steps", "4");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("step  sigma"), r.out());
-        assertTrue(r.err().contains("4/4 steps"), r.err());
+        // Not a terminal (System.console() is none here): one plain progress line per step, never a \r frame.
+        assertFalse(r.err().contains("\r"), r.err());
+        assertEquals(4, r.err().lines().filter(l -> l.matches("flowmatch: step [1-4]/4 done, .* steps/s")).count(),
+                r.err());
         BufferedImage png = ImageIO.read(dir.resolve("s.png").toFile());
         // noise, 4 x0 predictions, result, exact target: 7 panels.
         assertTrue(png.getWidth() > 7 * 192, "width " + png.getWidth());
@@ -105,6 +109,40 @@ class SampleCommandTest {
         String err = r.err().strip();
         assertEquals(1, err.split("\\R").length, err);
         assertTrue(err.contains(text), err);
+    }
+
+    @Test
+    void quietPrintsNoProgressAndOneStepIsOneStep() {
+        CliRunner r = sample("--steps", "1", "--quiet");
+        assertEquals(0, r.status(), r.err());
+        assertEquals("", r.err());
+        assertTrue(r.out().contains(", 1 step, seed"), r.out());
+        assertFalse(r.out().contains("1 steps"), r.out());
+    }
+
+    @Test
+    void progressModes() {
+        java.io.StringWriter text = new java.io.StringWriter();
+        java.io.PrintWriter err = new java.io.PrintWriter(text, true);
+        Progress bar = new Progress(err, Progress.Mode.BAR, 2, "step");
+        bar.step(1, "");
+        bar.step(2, "");
+        bar.done();
+        String drawn = text.toString();
+        assertTrue(drawn.startsWith("\r[###############...............] 1/2 steps, "), drawn);
+        assertTrue(drawn.contains("\r[##############################] 2/2 steps, "), drawn);
+        assertTrue(drawn.endsWith("\n") || drawn.endsWith(System.lineSeparator()), drawn);
+
+        text.getBuffer().setLength(0);
+        new Progress(err, Progress.Mode.LINES, 3, "schedule").step(1, "plot");
+        assertTrue(text.toString().matches("flowmatch: plot: schedule 1/3 done, [0-9.]+ schedules/s\\R"), text.toString());
+
+        text.getBuffer().setLength(0);
+        Progress quiet = new Progress(err, Progress.Mode.QUIET, 3, "step");
+        quiet.step(1, "");
+        quiet.done();
+        assertEquals("", text.toString());
+        assertEquals(Progress.Mode.QUIET, Progress.Mode.detect(true));
     }
 
     @Test

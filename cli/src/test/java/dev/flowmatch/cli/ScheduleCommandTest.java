@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flowmatch.schedule.ImageSize;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flowmatch.convention.ComfyUiSchedule;
@@ -66,6 +67,17 @@ class ScheduleCommandTest {
     }
 
     @Test
+    void anUnknownConfigKeyIsOnePlainWarningLine(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("scheduler_config.json");
+        Files.writeString(file, "{\"shift\": 3.0, \"use_flow_sigmas\": true}");
+        CliRunner r = CliRunner.run("schedule", "--config", file.toString(), "--steps", "1");
+        assertEquals(0, r.status(), r.err());
+        assertEquals("flowmatch: warning: scheduler config key 'use_flow_sigmas' is not used by"
+                + " FlowMatchEulerDiscreteScheduler; ignored" + System.lineSeparator(), r.err());
+        assertTrue(r.out().startsWith("1 step, fixed shift 3.0"), r.out());
+    }
+
+    @Test
     void tableShowsEveryStepAndTheTerminalSigma() {
         CliRunner r = CliRunner.run("schedule", "--steps", "3", "--mu", "1.5");
         assertEquals(0, r.status(), r.err());
@@ -82,19 +94,19 @@ class ScheduleCommandTest {
             assertEquals(0, r.status(), r.err());
             JsonNode root = JSON.readTree(r.out());
             assertEquals(c.cliName(), root.get("convention").asText());
-            double mu = c.empiricalMu(c.imageSeqLen(1000, 1000), 20);
+            double mu = c.empiricalMu(c.imageSeqLen(ImageSize.square(1000)), 20);
             assertEquals(mu, root.get("mu").asDouble(), 0.0);
             Schedule expected = c.flux2Schedule(SchedulerConfig.flux2Klein(), 3.0, 20, mu, TorchBuild.STANDARD);
             assertArrayEquals(expected.sigmas(), floats(root.get("sigmas")), c.cliName());
             assertArrayEquals(expected.timesteps(), floats(root.get("timesteps")), c.cliName());
         }
-        assertEquals(ComfyUiSchedule.flux2Scheduler(20, 1000, 1000, TorchBuild.STANDARD),
+        assertEquals(ComfyUiSchedule.flux2Scheduler(20, ImageSize.square(1000), TorchBuild.STANDARD),
                 Convention.COMFYUI.flux2Schedule(SchedulerConfig.flux2Klein(), 3.0, 20,
                         Convention.COMFYUI.empiricalMu(3906, 20), TorchBuild.STANDARD));
         CliRunner old = CliRunner.run("schedule", "--convention", "comfyui", "--steps", "20", "--torch-kernel", "default",
                 "--torch-version", "1.13", "--format", "json");
         assertEquals(0, old.status(), old.err());
-        assertArrayEquals(ComfyUiSchedule.flux2Scheduler(20, 1024, 1024,
+        assertArrayEquals(ComfyUiSchedule.flux2Scheduler(20, ImageSize.square(1024),
                 new TorchBuild(TorchCpuKernel.DEFAULT, TorchRelease.TORCH_1_13)).sigmas(),
                 floats(JSON.readTree(old.out()).get("sigmas")));
         CliRunner table = CliRunner.run("schedule", "--convention", "ollama-arm64");

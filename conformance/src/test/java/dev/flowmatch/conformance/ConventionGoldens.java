@@ -3,6 +3,7 @@ package dev.flowmatch.conformance;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.flowmatch.schedule.ImageSize;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flowmatch.convention.ComfyUiSchedule;
@@ -83,9 +84,7 @@ final class ConventionGoldens {
                 TimeShiftType.parse(parsed.get("time_shift_type").asText()));
         assertEquals(config, OllamaSchedule.Config.of(SchedulerConfigJson.fromTree(n.get("config"))), "parsed config");
         JsonNode request = n.get("request");
-        int width = request.get("width").asInt();
-        int height = request.get("height").asInt();
-        int seqLen = OllamaSchedule.imageSeqLen(width, height);
+        int seqLen = OllamaSchedule.imageSeqLen(ImageSize.of(request.get("height").asInt(), request.get("width").asInt()));
         assertEquals(n.get("image_seq_len").asInt(), seqLen, "image_seq_len");
         int steps = request.get("num_steps").asInt();
         float mu = switch (request.get("mu").asText()) {
@@ -133,13 +132,12 @@ final class ConventionGoldens {
     static void comfyFlux2(Goldens.GoldenFile file, JsonNode n, TensorBackend backend) {
         TorchRelease release = TorchRelease.parse(source(file));
         int steps = n.get("steps").asInt();
-        int width = n.get("width").asInt();
-        int height = n.get("height").asInt();
-        int seqLen = ComfyUiSchedule.imageSeqLen(width, height);
+        ImageSize size = ImageSize.of(n.get("height").asInt(), n.get("width").asInt());
+        int seqLen = ComfyUiSchedule.imageSeqLen(size);
         assertEquals(n.get("image_seq_len").asInt(), seqLen, "image_seq_len");
         assertEquals(n.get("mu").asDouble(), Flux2.computeEmpiricalMu(seqLen, steps), 0.0, "mu");
         for (TorchCpuKernel kernel : TorchCpuKernel.values()) {
-            float[] sigmas = ComfyUiSchedule.flux2Scheduler(steps, width, height, new TorchBuild(kernel, release))
+            float[] sigmas = ComfyUiSchedule.flux2Scheduler(steps, size, new TorchBuild(kernel, release))
                     .sigmas();
             String field = kernel == TorchCpuKernel.AVX2 ? "sigmas_bits" : "sigmas_bits_default_kernel";
             assertArrayEquals(Goldens.ints(n.get(field)), throughBackend(backend, sigmas), field);

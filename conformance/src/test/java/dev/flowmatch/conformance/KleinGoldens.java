@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.flowmatch.schedule.ImageSize;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flowmatch.FlowMatchScheduler;
 import dev.flowmatch.golden.Goldens;
@@ -50,7 +51,7 @@ final class KleinGoldens {
     static void getTimesteps(Case c, TensorBackend backend) {
         JsonNode n = c.json();
         int steps = n.get("num_inference_steps").asInt();
-        int seqLen = Flux2.imageSeqLen(n.get("width").asInt(), n.get("height").asInt());
+        int seqLen = Flux2.imageSeqLen(ImageSize.of(n.get("height").asInt(), n.get("width").asInt()));
         assertEquals(n.get("image_seq_len").asInt(), seqLen, "image_seq_len");
         double mu = Flux2.computeEmpiricalMu(seqLen, steps);
         assertEquals(n.get("mu").asDouble(), mu, 0.0, "mu");
@@ -127,7 +128,7 @@ final class KleinGoldens {
     static void modelTimestep(Case c, TensorBackend backend) {
         JsonNode n = c.json();
         int steps = n.get("num_steps").asInt();
-        double mu = Flux2.computeEmpiricalMu(Flux2.imageSeqLen(n.get("width").asInt(), n.get("height").asInt()), steps);
+        double mu = Flux2.computeEmpiricalMu(Flux2.imageSeqLen(ImageSize.of(n.get("height").asInt(), n.get("width").asInt())), steps);
         assertEquals(n.get("mu").asDouble(), mu, 0.0, "mu");
         DType dtype = DType.parse(n.get("dtype").asText());
         FlowMatchScheduler scheduler = kleinScheduler(steps, mu);

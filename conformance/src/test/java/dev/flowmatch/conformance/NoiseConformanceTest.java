@@ -13,6 +13,7 @@ import static org.quicktheories.generators.SourceDSL.longs;
 import dev.flowmatch.noise.Flux2Latents;
 import dev.flowmatch.noise.Noise;
 import dev.flowmatch.noise.NoiseGenerator;
+import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.tensor.DType;
 import dev.flowmatch.tensor.Shape;
 import dev.flowmatch.tensor.Tensor;
@@ -57,8 +58,8 @@ class NoiseConformanceTest {
         TensorBackend reference = Conformance.reference();
         qtFew(10).forAll(longs().all(), integers().between(1, 2), integers().between(1, 8), integers().between(1, 8))
                 .checkAssert((seed, batch, w, h) -> {
-                    try (Tensor expected = Flux2Latents.initLatents(reference, batch, 16 * w, 16 * h, seed, DType.BFLOAT16);
-                         Tensor actual = Flux2Latents.initLatents(backend, batch, 16 * w, 16 * h, seed, DType.BFLOAT16)) {
+                    try (Tensor expected = Flux2Latents.initLatents(reference, batch, ImageSize.of(16 * h, 16 * w), seed, DType.BFLOAT16);
+                         Tensor actual = Flux2Latents.initLatents(backend, batch, ImageSize.of(16 * h, 16 * w), seed, DType.BFLOAT16)) {
                         assertEquals(Shape.of(batch, w * h, 128), actual.shape());
                         assertArrayEquals(reference.toBits(expected), backend.toBits(actual));
                     }

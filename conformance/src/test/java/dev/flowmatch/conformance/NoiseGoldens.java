@@ -29,8 +29,7 @@ final class NoiseGoldens {
 
     static void latents(Goldens.GoldenFile file, Goldens.LatentsCase c, TensorBackend backend) {
         TorchBuild build = TorchBuild.parse(c.cpuCapability(), source(file));
-        try (Tensor latents = Flux2Latents.initLatents(backend, c.batch(), c.width(), c.height(), c.seed(), c.dtype(),
-                build)) {
+        try (Tensor latents = Flux2Latents.initLatents(backend, c.batch(), c.size(), c.seed(), c.dtype(), build)) {
             assertEquals(c.expected().shape(), latents.shape());
             assertArrayEquals(c.expected().bits(), backend.toBits(latents));
         }

@@ -4,6 +4,7 @@ import dev.flowmatch.Limits;
 
 import dev.flowmatch.noise.TorchBuild;
 import dev.flowmatch.schedule.Flux2;
+import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.schedule.Schedule;
 import java.util.Objects;
 
@@ -41,27 +42,46 @@ public final class ComfyUiSchedule {
     /**
      * The Flux2Scheduler node's image sequence length: {@code round(width * height / 256)} with Python's
      * {@code round} (half to even: 40x16 gives 2, 24x16 gives 2).
+     *
+     * @param size the image size, within {@link Limits#requireImageSize} (sides from 1 pixel)
+     * @return the number of tokens (0 for an image under 128 pixels)
+     * @throws IllegalArgumentException if the size is out of range
      */
-    public static int imageSeqLen(int width, int height) {
-        Limits.requireImageSize("width", width, "height", height, 1);
-        double tokens = (double) width * height / 256.0; // exact below 2^53
+    public static int imageSeqLen(ImageSize size) {
+        Objects.requireNonNull(size, "size");
+        Limits.requireImageSize("width", size.width(), "height", size.height(), 1);
+        double tokens = (double) size.pixels() / 256.0; // exact below 2^53
         return Math.toIntExact((long) Math.rint(tokens));
     }
 
     /**
      * {@code Flux2Scheduler.execute(steps, width, height)}: the N + 1 sigmas (the last 0) with diffusers' empirical
      * mu ({@link Flux2#computeEmpiricalMu}) of {@link #imageSeqLen}.
+     *
+     * @param steps the number of steps, {@code 1..}{@value #MAX_STEPS}
+     * @param size  the image size
+     * @param build the torch build whose {@code linspace} to reproduce
+     * @return the schedule
+     * @throws IllegalArgumentException if the image rounds to 0 tokens or {@code steps} is out of range
      */
-    public static Schedule flux2Scheduler(int steps, int width, int height, TorchBuild build) {
-        int seqLen = imageSeqLen(width, height);
+    public static Schedule flux2Scheduler(int steps, ImageSize size, TorchBuild build) {
+        int seqLen = imageSeqLen(size);
         if (seqLen < 1) {
-            throw new IllegalArgumentException("width x height: " + width + "x" + height + " is "
-                    + (double) width * height / 256 + " tokens, which rounds to 0");
+            throw new IllegalArgumentException("size: " + size + " is " + (double) size.pixels() / 256
+                    + " tokens, which rounds to 0");
         }
         return flux2Schedule(steps, Flux2.computeEmpiricalMu(seqLen, steps), build);
     }
 
-    /** {@code get_schedule} with a given {@code mu}: {@code time_snr_shift(mu, linspace(1, 0, steps + 1))}. */
+    /**
+     * {@code get_schedule} with a given {@code mu}: {@code time_snr_shift(mu, linspace(1, 0, steps + 1))}.
+     *
+     * @param steps the number of steps, in {@code [1, Limits.MAX_STEPS]}
+     * @param mu    the time shift's mu, in {@code [Limits.MIN_MU, Limits.MAX_MU]}
+     * @param build the torch build whose {@code linspace} to reproduce
+     * @return the schedule (N + 1 sigmas, the last 0)
+     * @throws IllegalArgumentException if {@code steps} or {@code mu} is out of range
+     */
     public static Schedule flux2Schedule(int steps, double mu, TorchBuild build) {
         Objects.requireNonNull(build, "build");
         Limits.requireSteps("steps", steps);
@@ -79,6 +99,10 @@ public final class ComfyUiSchedule {
      * {@code ModelSamplingFlux(shift).sigmas}: {@code flux_time_shift(shift, 1.0, arange(1, 10001) / 10000)}, i.e.
      * {@code t_i = float32(i) / 10000f} (the int64 tensor divided by a Python int in float32) shifted with mu
      * {@code = shift}.
+     *
+     * @param shift the model's shift (mu), in {@code [Limits.MIN_MU, Limits.MAX_MU]}
+     * @return the {@value #MODEL_SAMPLING_TABLE_SIZE} sigmas of the table
+     * @throws IllegalArgumentException if {@code shift} is out of range
      */
     public static float[] modelSamplingFluxSigmas(double shift) {
         Limits.requireMu("shift", shift); // flux_time_shift takes the shift as its mu: e^shift
@@ -93,6 +117,11 @@ public final class ComfyUiSchedule {
     /**
      * The {@code simple} scheduler over ModelSamplingFlux({@code shift}): sigma {@code x} is
      * {@code sigmas[-(1 + int(x * (10000 / steps)))]} (a float64 product, truncated), then a terminal 0.
+     *
+     * @param shift the model's shift (mu), in {@code [Limits.MIN_MU, Limits.MAX_MU]}
+     * @param steps the number of steps, in {@code [1, Limits.MAX_STEPS]}
+     * @return the schedule
+     * @throws IllegalArgumentException if {@code shift} or {@code steps} is out of range
      */
     public static Schedule simpleFlux(double shift, int steps) {
         Limits.requireSteps("steps", steps);
@@ -106,7 +135,13 @@ public final class ComfyUiSchedule {
         return withTimesteps(sigmas);
     }
 
-    /** The table entries {@code simple_scheduler} picks: {@code len - 1 - int(x * (len / steps))}. */
+    /**
+     * The table entries {@code simple_scheduler} picks: {@code len - 1 - int(x * (len / steps))}.
+     *
+     * @param tableSize the length of the sigma table
+     * @param steps     the number of steps
+     * @return the index of each step's sigma in the table
+     */
     public static int[] simpleIndices(int tableSize, int steps) {
         if (tableSize < 1) {
             throw new IllegalArgumentException("tableSize: " + tableSize + " must be >= 1");

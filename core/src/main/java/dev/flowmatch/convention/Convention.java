@@ -3,6 +3,7 @@ package dev.flowmatch.convention;
 import dev.flowmatch.Limits;
 import dev.flowmatch.noise.TorchBuild;
 import dev.flowmatch.schedule.Flux2;
+import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.schedule.Schedule;
 import dev.flowmatch.schedule.ScheduleRequest;
 import dev.flowmatch.schedule.SchedulerConfig;
@@ -42,12 +43,22 @@ public enum Convention {
         this.cliName = cliName;
     }
 
-    /** The name the CLI uses: {@code diffusers}, {@code ollama}, {@code ollama-arm64}, {@code comfyui}. */
+    /**
+     * The name the CLI uses: {@code diffusers}, {@code ollama}, {@code ollama-arm64}, {@code comfyui}.
+     *
+     * @return the name
+     */
     public String cliName() {
         return cliName;
     }
 
-    /** Parses a CLI name or an enum name, case-insensitively. */
+    /**
+     * Parses a CLI name or an enum name, case-insensitively.
+     *
+     * @param name a CLI name or enum name
+     * @return the convention
+     * @throws IllegalArgumentException for any other name
+     */
     public static Convention parse(String name) {
         Objects.requireNonNull(name, "name");
         for (Convention c : values()) {
@@ -59,7 +70,11 @@ public enum Convention {
                 + " comfyui");
     }
 
-    /** Ollama's engine for {@link #OLLAMA} and {@link #OLLAMA_ARM64}; empty for the others. */
+    /**
+     * Ollama's engine for {@link #OLLAMA} and {@link #OLLAMA_ARM64}; empty for the others.
+     *
+     * @return the engine, or empty
+     */
     public Optional<OllamaSchedule> ollama() {
         return switch (this) {
             case OLLAMA -> Optional.of(OllamaSchedule.AMD64);
@@ -68,18 +83,28 @@ public enum Convention {
         };
     }
 
-    /** The image sequence length the engine computes for a {@code width x height} request. */
-    public int imageSeqLen(int width, int height) {
+    /**
+     * The image sequence length the engine computes for a request of {@code size}.
+     *
+     * @param size the requested image size
+     * @return the number of packed latent tokens
+     * @throws IllegalArgumentException if the engine cannot make a latent of that size
+     */
+    public int imageSeqLen(ImageSize size) {
         return switch (this) {
-            case DIFFUSERS -> Flux2.imageSeqLen(width, height);
-            case OLLAMA, OLLAMA_ARM64 -> OllamaSchedule.imageSeqLen(width, height);
-            case COMFYUI -> ComfyUiSchedule.imageSeqLen(width, height);
+            case DIFFUSERS -> Flux2.imageSeqLen(size);
+            case OLLAMA, OLLAMA_ARM64 -> OllamaSchedule.imageSeqLen(size);
+            case COMFYUI -> ComfyUiSchedule.imageSeqLen(size);
         };
     }
 
     /**
      * FLUX.2's empirical mu as the engine computes it: float64 in diffusers and ComfyUI
      * ({@link Flux2#computeEmpiricalMu}), float32 {@code CalculateShift} in Ollama (returned exactly).
+     *
+     * @param imageSeqLen the image sequence length ({@link #imageSeqLen(ImageSize)})
+     * @param numSteps    the number of steps
+     * @return mu
      */
     public double empiricalMu(int imageSeqLen, int numSteps) {
         return switch (this) {
@@ -104,6 +129,11 @@ public enum Convention {
      *
      * @param shift the scheduler's current fixed shift (diffusers' {@code set_shift}; Ollama reads the config's)
      * @param torch the torch build whose {@code linspace} ComfyUI runs on (only {@link #COMFYUI} uses it)
+     *
+     * @param config   the scheduler config
+     * @param numSteps the number of steps, {@code >= 1}
+     * @param mu       the dynamic-shift mu
+     * @return the schedule
      */
     public Schedule flux2Schedule(SchedulerConfig config, double shift, int numSteps, double mu, TorchBuild torch) {
         Objects.requireNonNull(config, "config");

@@ -1,7 +1,7 @@
 package dev.flowmatch.convention;
 
 import dev.flowmatch.Limits;
-
+import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.schedule.Schedule;
 import dev.flowmatch.schedule.SchedulerConfig;
 import dev.flowmatch.schedule.TimeShiftType;
@@ -87,6 +87,9 @@ public final class OllamaSchedule {
          * The four fields Ollama reads from a diffusers config. ({@code shift} is the float32 nearest to the
          * config's double; Go parses the JSON text straight to float32, which can differ only for a decimal
          * within 2^-53 of a float32 rounding boundary.)
+         *
+         * @param config a diffusers config
+         * @return the fields Ollama reads
          */
         public static Config of(SchedulerConfig config) {
             Objects.requireNonNull(config, "config");
@@ -110,19 +113,31 @@ public final class OllamaSchedule {
             timesteps = timesteps.clone();
         }
 
-        /** A copy of the N + 1 sigmas. */
+        /**
+         * A copy of the N + 1 sigmas.
+         *
+         * @return the sigmas
+         */
         @Override
         public float[] sigmas() {
             return sigmas.clone();
         }
 
-        /** A copy of the N + 1 timesteps. */
+        /**
+         * A copy of the N + 1 timesteps.
+         *
+         * @return the timesteps
+         */
         @Override
         public float[] timesteps() {
             return timesteps.clone();
         }
 
-        /** As a {@link Schedule}: the N + 1 sigmas and the first N timesteps (the terminal 0 is never used). */
+        /**
+         * As a {@link Schedule}: the N + 1 sigmas and the first N timesteps (the terminal 0 is never used).
+         *
+         * @return the schedule
+         */
         public Schedule schedule() {
             return new Schedule(sigmas, Arrays.copyOf(timesteps, timesteps.length - 1));
         }
@@ -145,7 +160,11 @@ public final class OllamaSchedule {
         }
     }
 
-    /** True for the arm64 arithmetic (fused multiply-adds). */
+    /**
+     * True for the arm64 arithmetic (fused multiply-adds).
+     *
+     * @return whether this engine fuses multiply-adds
+     */
     public boolean fusesMultiplyAdd() {
         return fused;
     }
@@ -155,6 +174,12 @@ public final class OllamaSchedule {
      * in float32, each sigma shifted — {@code timeShift(mu, sigma)} when dynamic shifting is on <em>and</em>
      * {@code mu != 0}, else the fixed shift {@code shift * sigma / (1 + (shift - 1) * sigma)} — a terminal 0, and
      * {@code Timesteps = sigma * NumTrainTimesteps} for all N + 1 sigmas.
+     *
+     * @param config   the fields of the config Ollama reads
+     * @param numSteps the number of steps, {@code >= 1}
+     * @param mu       the mu (0 selects the fixed shift)
+     * @return the scheduler's state
+     * @throws IllegalArgumentException if {@code numSteps < 1}
      */
     public Result setTimestepsWithMu(Config config, int numSteps, float mu) {
         Objects.requireNonNull(config, "config");
@@ -184,7 +209,13 @@ public final class OllamaSchedule {
         return new Result(mu, branch, sigmas, timesteps);
     }
 
-    /** {@code SetTimesteps(numSteps)}: {@code SetTimestepsWithMu(numSteps, 0)}, the fixed shift. */
+    /**
+     * {@code SetTimesteps(numSteps)}: {@code SetTimestepsWithMu(numSteps, 0)}, the fixed shift.
+     *
+     * @param config   the fields of the config Ollama reads
+     * @param numSteps the number of steps, {@code >= 1}
+     * @return the scheduler's state
+     */
     public Result setTimesteps(Config config, int numSteps) {
         return setTimestepsWithMu(config, numSteps, 0f);
     }
@@ -228,6 +259,9 @@ public final class OllamaSchedule {
      * {@code float32(math.Exp(float64(mu)))}. Go's {@code math.Exp} (assembly on amd64 and arm64) and
      * {@link StrictMath#exp} (fdlibm) are within an ulp of the double; the float32 can differ only when that double
      * lies within an ulp of a float32 rounding boundary (about one mu in 2^28). Every golden mu agrees.
+     *
+     * @param mu the mu
+     * @return {@code e^mu} as a float32
      */
     public static float expMu(float mu) {
         return (float) StrictMath.exp(mu);
@@ -238,6 +272,10 @@ public final class OllamaSchedule {
      * constants rounded to float32: above 4300 tokens {@code a2*seqLen + b2}; otherwise the lines at 200 and 10
      * steps, {@code a = (m200 - m10) / 190}, {@code b = m200 - 200*a}, {@code a*numSteps + b}. On arm64 each
      * {@code x*y + z} and {@code z - x*y} is fused.
+     *
+     * @param imageSeqLen the image sequence length
+     * @param numSteps    the number of steps
+     * @return mu, float32
      */
     public float calculateShift(int imageSeqLen, int numSteps) {
         float a1 = 8.73809524e-05f;
@@ -263,42 +301,19 @@ public final class OllamaSchedule {
     // ---- flux2.go around the scheduler (the same on every architecture) --------------------------------------
 
     /**
-     * The output width flux2.go settles on for a request of {@code width x height} (0 meaning its default 1024):
-     * above {@link #MAX_OUTPUT_PIXELS} both sides are scaled by {@code sqrt(max / pixels)} and rounded to a
-     * multiple of 16 ({@code math.Round(side*scale/16) * 16}); then each side is rounded to the nearest multiple of
-     * 16 ({@code (side + 8) / 16 * 16}).
+     * The output size flux2.go settles on for a request of {@code requested} (flux2.go reads a side of 0 as its
+     * default, {@value #DEFAULT_SIDE}: pass that size explicitly): above {@link #MAX_OUTPUT_PIXELS} both sides are
+     * scaled by {@code sqrt(max / pixels)} and rounded to a multiple of 16 ({@code math.Round(side*scale/16) * 16});
+     * then each side is rounded to the nearest multiple of 16 ({@code (side + 8) / 16 * 16}).
      *
-     * @throws IllegalArgumentException for a negative side, or a request that leaves a side of 0 pixels
+     * @param requested the requested size
+     * @return the size Ollama renders
+     * @throws IllegalArgumentException for a request that leaves a side of 0 pixels
      */
-    public static int outputWidth(int width, int height) {
-        return outputSides(width, height)[0];
-    }
-
-    /** The output height flux2.go settles on; see {@link #outputWidth}. */
-    public static int outputHeight(int width, int height) {
-        return outputSides(width, height)[1];
-    }
-
-    /**
-     * flux2.go's image sequence length: {@code patchH * patchW} with {@code patchH = height / 8 / 2} of the output
-     * size ({@link #outputWidth}, {@link #outputHeight}). 1000x1000 gives 63 * 63 = 3969 tokens (diffusers: 3844).
-     */
-    public static int imageSeqLen(int width, int height) {
-        int[] sides = outputSides(width, height);
-        return (sides[1] / 16) * (sides[0] / 16);
-    }
-
-    private static int[] outputSides(int width, int height) {
-        if (width < 0) {
-            throw new IllegalArgumentException("width: " + width + " must be >= 0 (0 means Ollama's default, "
-                    + DEFAULT_SIDE + ")");
-        }
-        if (height < 0) {
-            throw new IllegalArgumentException("height: " + height + " must be >= 0 (0 means Ollama's default, "
-                    + DEFAULT_SIDE + ")");
-        }
-        long w = width == 0 ? DEFAULT_SIDE : width;
-        long h = height == 0 ? DEFAULT_SIDE : height;
+    public static ImageSize outputSize(ImageSize requested) {
+        Objects.requireNonNull(requested, "requested");
+        long w = requested.width();
+        long h = requested.height();
         long pixels = w * h;
         if (pixels > MAX_OUTPUT_PIXELS) {
             double scale = Math.sqrt((double) MAX_OUTPUT_PIXELS / (double) pixels);
@@ -310,16 +325,34 @@ public final class OllamaSchedule {
         h = (h + 8) / 16 * 16;
         w = (w + 8) / 16 * 16;
         if (w == 0 || h == 0) {
-            throw new IllegalArgumentException("width x height: " + width + "x" + height + " leaves a side of 0"
-                    + " pixels after Ollama's rounding to multiples of 16 (" + w + "x" + h + ")");
+            throw new IllegalArgumentException("size: " + requested + " leaves a side of 0 pixels after Ollama's"
+                    + " rounding to multiples of 16 (height " + h + " x width " + w + ")");
         }
-        return new int[] {Math.toIntExact(w), Math.toIntExact(h)};
+        return ImageSize.of(Math.toIntExact(h), Math.toIntExact(w));
+    }
+
+    /**
+     * flux2.go's image sequence length: {@code patchH * patchW} with {@code patchH = height / 8 / 2} of the output
+     * size ({@link #outputSize}). 1000x1000 gives 63 * 63 = 3969 tokens (diffusers: 3844).
+     *
+     * @param requested the requested size
+     * @return the number of packed latent tokens
+     * @throws IllegalArgumentException for a request that leaves a side of 0 pixels
+     */
+    public static int imageSeqLen(ImageSize requested) {
+        ImageSize output = outputSize(requested);
+        return (output.height() / 16) * (output.width() / 16);
     }
 
     /**
      * The timestep flux2.go gives the transformer for step {@code i}:
      * {@code mlx.ToBFloat16(Timesteps[i] / float32(NumTrainTimesteps))}, the float32 quotient rounded to bfloat16
      * (nearest even), returned as its float value.
+     *
+     * @param timestep          a scheduler timestep, in {@code [0, numTrainTimesteps]}
+     * @param numTrainTimesteps the config's {@code num_train_timesteps}, in {@code [1, Limits.MAX_TRAIN_TIMESTEPS]}
+     * @return the model timestep, a bfloat16 value
+     * @throws IllegalArgumentException if an argument is out of range
      */
     public static float modelTimestep(float timestep, int numTrainTimesteps) {
         if (numTrainTimesteps < 1 || numTrainTimesteps > Limits.MAX_TRAIN_TIMESTEPS) {
@@ -335,6 +368,9 @@ public final class OllamaSchedule {
      * What the transformer embeds ({@code transformer.go}: {@code MulScalar(timesteps, 1000)} on the bfloat16
      * model timestep): {@code bf16(t * bf16(1000))}; the product of two bfloat16 values is exact in float32, so one
      * rounding.
+     *
+     * @param modelTimestep the model timestep ({@link #modelTimestep})
+     * @return the embedded timestep, a bfloat16 value
      */
     public static float transformerTimestep(float modelTimestep) {
         return DType.BFLOAT16.round(DType.BFLOAT16.round(modelTimestep) * 1000f);

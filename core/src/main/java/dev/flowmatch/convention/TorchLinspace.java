@@ -44,6 +44,9 @@ public final class TorchLinspace {
      * @param start the first value, as the float32 torch casts it to
      * @param end   the last value, as the float32 torch casts it to
      * @param steps the number of values, {@code >= 0}
+     *
+     * @param build the torch build (CPU kernel and release) to reproduce
+     * @return the {@code steps} values
      */
     public static float[] linspace(float start, float end, int steps, TorchBuild build) {
         Objects.requireNonNull(build, "build");

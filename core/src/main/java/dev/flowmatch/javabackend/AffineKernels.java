@@ -1,13 +1,14 @@
 package dev.flowmatch.javabackend;
 
 import dev.flowmatch.tensor.AffineSpec;
-import dev.flowmatch.tensor.Bits;
 import dev.flowmatch.tensor.DType;
 import java.util.stream.IntStream;
 
 /**
- * The loops behind {@link JavaBackend#affine}. Each evaluates {@link AffineSpec#apply} elementwise; the common
- * step shapes get their own small loop (no per-element dtype dispatch), everything else takes the general path.
+ * The dispatch behind {@link JavaBackend#affine}: each call evaluates {@link AffineSpec#apply} elementwise with
+ * the {@link BlockKernels} of this JVM. The common shapes get one fused pass (float32 data and arithmetic: the
+ * triad; 16-bit data with products and sum in float32 or the data's dtype: every step and {@code scale_noise}
+ * rounding), everything else runs block by block through float32 scratch arrays, one kernel per operation.
  *
  * <p>Large tensors are split over the CPU's cores (the common fork-join pool plus the calling thread): a step
  * is elementwise, so the halves are independent and the result is the same bits. {@value #THREADS_PROPERTY}
@@ -23,6 +24,11 @@ final class AffineKernels {
      */
     static final int MIN_STREAMING_PER_THREAD = 1 << 19;
     static final int MIN_COMPUTING_PER_THREAD = 1 << 17;
+
+    /** The kernels of this JVM (vector or scalar, see {@link Vectorization}): a constant the JIT binds to. */
+    private static final BlockKernels KERNELS = Vectorization.kernels();
+    /** Elements per block of the general path: three float32 blocks stay in the L1 cache. */
+    static final int BLOCK = 1024;
 
     private AffineKernels() {}
 
@@ -58,91 +64,85 @@ final class AffineKernels {
             float[] fx = x.floats("x");
             float[] fy = y.floats("y");
             if (threads(out.length, MIN_STREAMING_PER_THREAD) == 1) {
-                float32(a, fx, b, fy, out, 0, out.length); // the common call: no lambda, no stream
+                KERNELS.affine(a, fx, b, fy, out, 0, out.length); // the common call: no lambda, no stream
             } else {
-                forRanges(out.length, MIN_STREAMING_PER_THREAD, (from, to) -> float32(a, fx, b, fy, out, from, to));
+                forRanges(out.length, MIN_STREAMING_PER_THREAD,
+                        (from, to) -> KERNELS.affine(a, fx, b, fy, out, from, to - from));
             }
             return;
         }
-        float[] fx = widen(x, "x");
-        float[] fy = widen(y, "y");
-        forRanges(out.length, MIN_COMPUTING_PER_THREAD, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                out[i] = spec.apply(a, fx[i], b, fy[i]);
-            }
-        });
+        general(a, x, b, y, spec, out, null);
     }
 
     static void intoBits16(float a, JavaTensor x, float b, JavaTensor y, AffineSpec spec, short[] out) {
         DType o = spec.out();
-        boolean sameDtypeInputs = x.dtype() == o && y.dtype() == o;
-        if (o == DType.BFLOAT16 && sameDtypeInputs && spec.productX() == DType.FLOAT32 && spec.sum() == DType.FLOAT32) {
+        if (x.dtype() == o && y.dtype() == o && oneOf(spec.productX(), o) && oneOf(spec.productY(), o)
+                && oneOf(spec.sum(), o)) {
+            // Everything in the output's dtype or float32: one fused pass (a sum rounded to the output's dtype and
+            // then rounded to it again is rounded once).
+            boolean roundX = spec.productX() == o;
+            boolean roundY = spec.productY() == o;
+            float ca = spec.productX().round(a);
+            float cb = spec.productY().round(b);
             short[] hx = x.halves("x");
             short[] hy = y.halves("y");
-            if (spec.productY() == DType.FLOAT32) {
-                forRanges(out.length, MIN_COMPUTING_PER_THREAD, (from, to) -> bf16Fp32(a, hx, b, hy, out, from, to));
-                return;
+            if (threads(out.length, MIN_COMPUTING_PER_THREAD) == 1) {
+                KERNELS.affine(o, ca, hx, roundX, cb, hy, roundY, out, 0, out.length);
+            } else {
+                forRanges(out.length, MIN_COMPUTING_PER_THREAD, (from, to) ->
+                        KERNELS.affine(o, ca, hx, roundX, cb, hy, roundY, out, from, to - from));
             }
-            if (spec.productY() == DType.BFLOAT16) {
-                float roundedB = DType.BFLOAT16.round(b);
-                forRanges(out.length, MIN_COMPUTING_PER_THREAD, (from, to) -> bf16RoundedProduct(a, hx, roundedB, hy, out, from, to));
-                return;
-            }
+            return;
         }
-        float[] fx = widen(x, "x");
-        float[] fy = widen(y, "y");
-        forRanges(out.length, MIN_COMPUTING_PER_THREAD, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                out[i] = (short) o.floatToBits(spec.apply(a, fx[i], b, fy[i]));
+        general(a, x, b, y, spec, null, out);
+    }
+
+    /**
+     * Any spec and any input dtypes, block by block: each operand widened (or copied) into a float32 scratch block
+     * and multiplied by its rounded coefficient, each product rounded, the float32 sum rounded, the result rounded
+     * to the output. Exactly {@link AffineSpec#apply}, each step one block kernel on scratch arrays (equal offsets,
+     * so every loop vectorises). Writes {@code outFloats} or {@code outHalves}.
+     */
+    private static void general(float a, JavaTensor x, float b, JavaTensor y, AffineSpec spec,
+                                float[] outFloats, short[] outHalves) {
+        float ca = spec.productX().round(a);
+        float cb = spec.productY().round(b);
+        int n = x.size();
+        forRanges(n, MIN_COMPUTING_PER_THREAD, (from, to) -> {
+            float[] px = new float[Math.min(BLOCK, to - from)];
+            float[] py = new float[px.length];
+            for (int start = from; start < to; start += BLOCK) {
+                int length = Math.min(BLOCK, to - start);
+                product(ca, x, "x", start, length, spec.productX(), px);
+                product(cb, y, "y", start, length, spec.productY(), py);
+                KERNELS.add(px, 0, py, 0, px, 0, length);
+                KERNELS.round(spec.sum(), px, 0, length);
+                if (outFloats != null) {
+                    System.arraycopy(px, 0, outFloats, start, length);
+                } else {
+                    KERNELS.narrow(spec.out(), px, 0, outHalves, start, length);
+                }
             }
         });
     }
 
-    /** {@code out = a*x + b*y} in float32 (the triad of a step). */
-    static void float32(float a, float[] x, float b, float[] y, float[] out, int from, int to) {
-        if (a == 1f) {
-            // The step itself (x + dt * v): 1 * x is x, and one multiply less counts when the data sit in cache.
-            for (int i = from; i < to; i++) {
-                out[i] = x[i] + b * y[i];
-            }
-            return;
+    /** {@code product[0, length) = round(d, c * t[start, start + length))}. */
+    private static void product(float c, JavaTensor t, String role, int start, int length, DType d, float[] product) {
+        if (t.dtype() == DType.FLOAT32) {
+            System.arraycopy(t.floats(role), start, product, 0, length);
+        } else {
+            KERNELS.widen(t.dtype(), t.halves(role), start, product, 0, length);
         }
-        for (int i = from; i < to; i++) {
-            out[i] = a * x[i] + b * y[i];
-        }
+        KERNELS.scale(c, product, 0, product, 0, length);
+        KERNELS.round(d, product, 0, length);
     }
 
-    /** FP32 precision on bfloat16 data: widen, {@code a*x + b*y} in float32, round once. */
-    static void bf16Fp32(float a, short[] x, float b, short[] y, short[] out, int from, int to) {
-        for (int i = from; i < to; i++) {
-            out[i] = Bits.floatToBf16(a * Bits.bf16ToFloat(x[i]) + b * Bits.bf16ToFloat(y[i]));
-        }
-    }
-
-    /**
-     * DIFFUSERS precision on bfloat16 data: {@code b*y} rounded to bfloat16 ({@code b} already rounded), the sum
-     * in float32, the result rounded to bfloat16.
-     */
-    static void bf16RoundedProduct(float a, short[] x, float roundedB, short[] y, short[] out, int from, int to) {
-        for (int i = from; i < to; i++) {
-            float product = Bits.bf16ToFloat(Bits.floatToBf16(roundedB * Bits.bf16ToFloat(y[i])));
-            out[i] = Bits.floatToBf16(a * Bits.bf16ToFloat(x[i]) + product);
-        }
+    /** Whether {@code d} is float32 or {@code out}. */
+    private static boolean oneOf(DType d, DType out) {
+        return d == DType.FLOAT32 || d == out;
     }
 
     private static boolean allFloat32(AffineSpec spec) {
         return spec.productX() == DType.FLOAT32 && spec.productY() == DType.FLOAT32 && spec.sum() == DType.FLOAT32;
-    }
-
-    private static float[] widen(JavaTensor t, String role) {
-        if (t.dtype() == DType.FLOAT32) {
-            return t.floats(role);
-        }
-        short[] halves = t.halves(role);
-        float[] values = new float[halves.length];
-        for (int i = 0; i < halves.length; i++) {
-            values[i] = t.dtype().bitsToFloat(halves[i]);
-        }
-        return values;
     }
 }

@@ -9,6 +9,7 @@ import dev.flowmatch.tensor.Tensor;
 import dev.flowmatch.tensor.TensorBackend;
 import dev.flowmatch.tensor.Tensors;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The pure-Java reference backend ({@code java}): plain arrays, no native code, always available.
@@ -19,12 +20,39 @@ import java.util.Objects;
  * {@link ElementwiseKernels}, which runs an {@link Expr} block by block.
  */
 public final class JavaBackend implements TensorBackend {
+    /** The name of this backend: {@value}. */
     public static final String NAME = "java";
 
     private final BufferPool pool = new BufferPool();
 
     /** Public for {@link java.util.ServiceLoader}; prefer {@link dev.flowmatch.tensor.Backends#named(String)}. */
     public JavaBackend() {}
+
+    /**
+     * Which elementwise kernels this JVM uses: the Vector API ones ({@code vector kernels (...)}), or the scalar
+     * loops and why (e.g. the JVM was started without {@code --add-modules jdk.incubator.vector}). Both give the
+     * same bits. The first affine of a JVM also logs this once.
+     */
+    public static String kernels() {
+        BlockKernels kernels = Vectorization.kernels();
+        return kernels.vectorized() ? kernels.description()
+                : kernels.description() + " (" + Vectorization.scalarReason().orElse("forced") + ")";
+    }
+
+    /**
+     * Compiles the vector kernels now instead of on the first bfloat16 call, and waits until they are in use (or
+     * the timeout passes). Until HotSpot has compiled them, bfloat16 calls run the scalar loops (interpreted Vector
+     * API code is far slower); this warm-up takes a few seconds of one core. For benchmarks, and for services that
+     * want full speed from their first step. Returns at once, {@code false}, where the JVM has no vector kernels.
+     *
+     * @param timeout how long to wait at most
+     * @param unit    the unit of {@code timeout}
+     * @return whether bfloat16 calls now use the vector kernels
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
+    public static boolean awaitVectorKernels(long timeout, TimeUnit unit) throws InterruptedException {
+        return Vectorization.kernels() instanceof WarmingKernels warming && warming.await(timeout, unit);
+    }
 
     BufferPool pool() {
         return pool;
@@ -45,13 +73,28 @@ public final class JavaBackend implements TensorBackend {
         return Availability.available("cpu");
     }
 
-    /** Wraps a float32 array without copying; the caller must not change it afterwards. */
+    /**
+     * Wraps a float32 array without copying; the caller must not change it afterwards.
+     *
+     * @param data  the values, row-major
+     * @param shape the shape, as many elements as {@code data}
+     * @return a float32 tensor over {@code data}
+     * @throws IllegalArgumentException if the lengths differ
+     */
     public Tensor wrapFloat32(float[] data, Shape shape) {
         Tensors.requireLength(data.length, shape, "data");
         return JavaTensor.wrapFloats(this, shape, data);
     }
 
-    /** Wraps 16-bit patterns (bfloat16 or float16) without copying; the caller must not change them afterwards. */
+    /**
+     * Wraps 16-bit patterns (bfloat16 or float16) without copying; the caller must not change them afterwards.
+     *
+     * @param data  the 16-bit patterns, row-major
+     * @param dtype {@link DType#BFLOAT16} or {@link DType#FLOAT16}
+     * @param shape the shape, as many elements as {@code data}
+     * @return a tensor over {@code data}
+     * @throws IllegalArgumentException if the lengths differ
+     */
     public Tensor wrapBits16(short[] data, DType dtype, Shape shape) {
         Tensors.requireLength(data.length, shape, "data");
         return JavaTensor.wrapHalves(this, shape, dtype, data);
@@ -68,9 +111,7 @@ public final class JavaBackend implements TensorBackend {
             }
             case BFLOAT16, FLOAT16 -> {
                 short[] halves = pool.shorts(values.length);
-                for (int i = 0; i < values.length; i++) {
-                    halves[i] = (short) dtype.floatToBits(values[i]);
-                }
+                Vectorization.kernels().narrow(dtype, values, 0, halves, 0, values.length);
                 yield JavaTensor.ofHalves(this, shape, dtype, halves);
             }
         };
@@ -101,9 +142,7 @@ public final class JavaBackend implements TensorBackend {
         }
         short[] halves = t.halves("tensor");
         float[] values = new float[halves.length];
-        for (int i = 0; i < halves.length; i++) {
-            values[i] = t.dtype().bitsToFloat(halves[i]);
-        }
+        Vectorization.kernels().widen(t.dtype(), halves, 0, values, 0, halves.length);
         return values;
     }
 

@@ -63,6 +63,9 @@ public final class MlxRandom {
 
     /**
      * {@code random::key(seed)}: {@code {seed >> 32, seed & 0xffffffff}} as two uint32 held in ints.
+     *
+     * @param seed the seed ({@code uint64} in MLX)
+     * @return the two key words
      */
     public static int[] key(long seed) {
         return new int[] {(int) (seed >>> 32), (int) seed};
@@ -73,6 +76,11 @@ public final class MlxRandom {
      * {@code mlx/backend/cpu/threefry.cpp} computes it (all arithmetic modulo 2^32).
      *
      * @return the two output words {@code {first, second}}
+     *
+     * @param key0   the first key word
+     * @param key1   the second key word
+     * @param count0 the first counter word
+     * @param count1 the second counter word
      */
     public static int[] threefry2x32(int key0, int key1, int count0, int count1) {
         int[] ks = {key0, key1, key0 ^ key1 ^ THREEFRY_PARITY};
@@ -93,6 +101,11 @@ public final class MlxRandom {
     /**
      * {@code random::bits(shape, 4, key)} for {@code n} elements with one key: the uint32 words (held in ints) in
      * the order {@code RandomBits::eval_cpu} writes them.
+     *
+     * @param key0 the first key word
+     * @param key1 the second key word
+     * @param n    the number of words
+     * @return the words
      */
     public static int[] bits(int key0, int key1, int n) {
         if (n < 0) {
@@ -128,6 +141,9 @@ public final class MlxRandom {
      * MLX's float32 {@code erfinv} on the CPU ({@code mlx/backend/cpu/simd/math.h}, {@code erfinv}): a
      * single-precision approximation (about 2.4 ulp), reproduced operation by operation; each {@code fma} is a
      * fused multiply-add as {@code std::fma} computes it.
+     *
+     * @param a the argument, in [-1, 1]
+     * @return MLX's {@code erfinv(a)}
      */
     public static float erfinv(float a) {
         float t = Math.fma(a, 0.0f - a, 1.0f);
@@ -163,6 +179,11 @@ public final class MlxRandom {
      * patterns for float32, 16-bit patterns (0..65535) for bfloat16 and float16, row-major.
      *
      * @throws IllegalArgumentException if the shape has more elements than {@link dev.flowmatch.Limits#maxElements()}
+     *
+     * @param seed  the seed of {@code random::key}
+     * @param shape the shape
+     * @param dtype the dtype
+     * @return the values' bit patterns
      */
     public static int[] normalBits(long seed, Shape shape, DType dtype) {
         Objects.requireNonNull(shape, "shape");
@@ -181,7 +202,15 @@ public final class MlxRandom {
         return out;
     }
 
-    /** {@link #normalBits} placed on {@code backend}: identical bits on every backend. */
+    /**
+     * {@link #normalBits} placed on {@code backend}: identical bits on every backend.
+     *
+     * @param backend the backend the tensor goes to
+     * @param shape   the shape
+     * @param seed    the seed of {@code random::key}
+     * @param dtype   the dtype
+     * @return a new tensor the caller must close
+     */
     public static Tensor normal(TensorBackend backend, Shape shape, long seed, DType dtype) {
         Objects.requireNonNull(backend, "backend");
         return backend.fromBits(normalBits(seed, shape, dtype), dtype, shape);

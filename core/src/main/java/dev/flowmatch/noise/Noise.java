@@ -23,12 +23,29 @@ public final class Noise {
     /**
      * {@code torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=dtype)} as the
      * {@linkplain TorchBuild#STANDARD standard} torch build draws it ({@link NoiseGenerator#TORCH_CPU}).
+     *
+     * @param backend the backend the tensor goes to
+     * @param shape   the shape
+     * @param seed    the seed, with {@code torch.manual_seed} semantics (only the low 32 bits reach the twister)
+     * @param dtype   the dtype (part of the seed's meaning: float32 and bfloat16 noise for one seed are unrelated)
+     * @return a new tensor the caller must close
+     * @throws IllegalArgumentException if the shape has more than {@link Limits#maxElements()} elements
      */
     public static Tensor initNoise(TensorBackend backend, Shape shape, long seed, DType dtype) {
         return initNoise(backend, shape, seed, dtype, TorchBuild.STANDARD);
     }
 
-    /** The same as {@code build} draws it. */
+    /**
+     * The same as {@code build} draws it.
+     *
+     * @param backend the backend the tensor goes to
+     * @param shape   the shape
+     * @param seed    the seed, with {@code torch.manual_seed} semantics (only the low 32 bits reach the twister)
+     * @param dtype   the dtype
+     * @param build   the torch build to reproduce
+     * @return a new tensor the caller must close
+     * @throws IllegalArgumentException if the shape has more than {@link Limits#maxElements()} elements
+     */
     public static Tensor initNoise(TensorBackend backend, Shape shape, long seed, DType dtype, TorchBuild build) {
         Objects.requireNonNull(backend, "backend");
         return new TorchGenerator(seed, build).normal(backend, shape, dtype);
@@ -38,6 +55,14 @@ public final class Noise {
      * Noise from {@code generator}: {@link NoiseGenerator#TORCH_CPU} as above, {@link NoiseGenerator#MLX} (MLX's
      * {@code random.normal} with {@code random.key(seed)}, computed in Java), or the backend's own
      * {@link TensorBackend#nativeNormal} for {@link NoiseGenerator#NATIVE} (not portable between backends).
+     *
+     * @param backend   the backend the tensor goes to
+     * @param shape     the shape
+     * @param seed      the seed
+     * @param dtype     the dtype
+     * @param generator {@link NoiseGenerator#TORCH_CPU} or {@link NoiseGenerator#NATIVE}
+     * @return a new tensor the caller must close
+     * @throws IllegalArgumentException if the shape has more than {@link Limits#maxElements()} elements
      */
     public static Tensor initNoise(TensorBackend backend, Shape shape, long seed, DType dtype,
                                    NoiseGenerator generator) {

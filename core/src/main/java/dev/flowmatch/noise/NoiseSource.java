@@ -11,6 +11,13 @@ import dev.flowmatch.tensor.TensorBackend;
  */
 public interface NoiseSource {
 
-    /** The next {@code shape.numel()} standard normal values of this stream, as a tensor on {@code backend}. */
+    /**
+     * The next {@code shape.numel()} standard normal values of this stream, as a tensor on {@code backend}.
+     *
+     * @param backend the backend the tensor goes to
+     * @param shape   the shape
+     * @param dtype   the dtype
+     * @return a new tensor the caller must close
+     */
     Tensor normal(TensorBackend backend, Shape shape, DType dtype);
 }

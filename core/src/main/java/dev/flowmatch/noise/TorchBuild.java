@@ -16,12 +16,22 @@ public record TorchBuild(TorchCpuKernel kernel, TorchRelease release) {
      */
     public static final TorchBuild STANDARD = new TorchBuild(TorchCpuKernel.AVX2, TorchRelease.TORCH_2_7);
 
+    /**
+     * Checks that both parts are given.
+     *
+     * @throws NullPointerException if {@code kernel} or {@code release} is null
+     */
     public TorchBuild {
         Objects.requireNonNull(kernel, "kernel");
         Objects.requireNonNull(release, "release");
     }
 
-    /** {@code kernel} with the standard release. */
+    /**
+     * {@code kernel} with the standard release.
+     *
+     * @param kernel the CPU kernel
+     * @return the build
+     */
     public static TorchBuild of(TorchCpuKernel kernel) {
         return new TorchBuild(kernel, TorchRelease.TORCH_2_7);
     }
@@ -29,6 +39,11 @@ public record TorchBuild(TorchCpuKernel kernel, TorchRelease release) {
     /**
      * The build named by a torch capability ({@link TorchCpuKernel#parse}) and version ({@link TorchRelease#parse}),
      * e.g. a golden file's {@code torch_cpu_capability} and {@code source}.
+     *
+     * @param capability a torch CPU capability name, e.g. {@code avx2}
+     * @param version    a torch version, or text containing "torch" and a version
+     * @return the build
+     * @throws IllegalArgumentException if either cannot be recognised
      */
     public static TorchBuild parse(String capability, String version) {
         return new TorchBuild(TorchCpuKernel.parse(capability), TorchRelease.parse(version));

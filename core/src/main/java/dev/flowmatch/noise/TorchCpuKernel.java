@@ -38,6 +38,9 @@ public enum TorchCpuKernel {
      *
      * @throws IllegalArgumentException for any other name (POWER's {@code vsx} and IBM Z's {@code zvector} run
      *     kernels of their own, not reproduced)
+     *
+     * @param capability the capability name (case-insensitive)
+     * @return the kernel
      */
     public static TorchCpuKernel parse(String capability) {
         String name = capability.trim().toLowerCase(Locale.ROOT);

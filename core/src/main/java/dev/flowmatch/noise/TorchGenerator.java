@@ -28,12 +28,21 @@ public final class TorchGenerator implements NoiseSource {
     private double nextDoubleNormal;
     private boolean hasNextDoubleNormal;
 
-    /** {@code torch.Generator().manual_seed(seed)} as the {@linkplain TorchBuild#STANDARD standard} torch build draws. */
+    /**
+     * {@code torch.Generator().manual_seed(seed)} as the {@linkplain TorchBuild#STANDARD standard} torch build draws.
+     *
+     * @param seed the seed, with {@code manual_seed} semantics
+     */
     public TorchGenerator(long seed) {
         this(seed, TorchBuild.STANDARD);
     }
 
-    /** {@code torch.Generator().manual_seed(seed)} as {@code build} draws. */
+    /**
+     * {@code torch.Generator().manual_seed(seed)} as {@code build} draws.
+     *
+     * @param seed  the seed, with {@code manual_seed} semantics
+     * @param build the torch build whose draws to reproduce
+     */
     public TorchGenerator(long seed, TorchBuild build) {
         this.build = Objects.requireNonNull(build, "build");
         this.engine = new Mt19937(seed);
@@ -54,6 +63,9 @@ public final class TorchGenerator implements NoiseSource {
      * Python's {@code manual_seed(-1)} and {@code manual_seed(2**64 - 1)} alike, and a Python seed in
      * [2^63, 2^64) is the negative long with the same bits. Only the low 32 bits enter the state
      * ({@code init_with_uint32}), so seeds equal modulo 2^32 draw the same stream.
+     *
+     * @param seed the seed (a negative long is the unsigned Python seed with the same bits)
+     * @return this generator
      */
     public synchronized TorchGenerator manualSeed(long seed) {
         hasNextDoubleNormal = false;
@@ -62,27 +74,47 @@ public final class TorchGenerator implements NoiseSource {
         return this;
     }
 
-    /** {@code g.initial_seed()} as a signed long; {@link Long#toUnsignedString} gives what Python prints. */
+    /**
+     * {@code g.initial_seed()} as a signed long; {@link Long#toUnsignedString} gives what Python prints.
+     *
+     * @return the seed of the last {@code manualSeed}
+     */
     public synchronized long initialSeed() {
         return engine.seedValue();
     }
 
-    /** The torch build whose values this generator reproduces. */
+    /**
+     * The torch build whose values this generator reproduces.
+     *
+     * @return the build
+     */
     public TorchBuild build() {
         return build;
     }
 
-    /** An independent copy of this generator's whole state (like {@code g.clone_state()}). */
+    /**
+     * An independent copy of this generator's whole state (like {@code g.clone_state()}).
+     *
+     * @return a new generator in the same state
+     */
     public synchronized TorchGenerator copy() {
         return new TorchGenerator(this);
     }
 
-    /** {@code CPUGeneratorImpl::random()}: the next 32 random bits, an unsigned value held in an int. */
+    /**
+     * {@code CPUGeneratorImpl::random()}: the next 32 random bits, an unsigned value held in an int.
+     *
+     * @return 32 random bits
+     */
     public synchronized int random() {
         return engine.nextInt();
     }
 
-    /** {@code CPUGeneratorImpl::random64()}: two 32-bit draws, the first one high. */
+    /**
+     * {@code CPUGeneratorImpl::random64()}: two 32-bit draws, the first one high.
+     *
+     * @return 64 random bits
+     */
     public synchronized long random64() {
         return nextLong();
     }
@@ -98,6 +130,10 @@ public final class TorchGenerator implements NoiseSource {
      * for float32, 16-bit patterns (0..65535) for bfloat16 and float16, in row-major order.
      *
      * @throws IllegalArgumentException if the shape has more elements than {@link dev.flowmatch.Limits#maxElements()}
+     *
+     * @param shape the shape
+     * @param dtype the dtype
+     * @return the values' bit patterns, row-major
      */
     public int[] randnBits(Shape shape, DType dtype) {
         Objects.requireNonNull(shape, "shape");
@@ -112,6 +148,11 @@ public final class TorchGenerator implements NoiseSource {
     /**
      * The next {@code randn} values as floats (each exactly representable in {@code dtype}). Same stream as
      * {@link #randnBits}.
+     *
+     * @param shape the shape
+     * @param dtype the dtype
+     * @return the values, row-major
+     * @throws IllegalArgumentException if the shape has more elements than {@link Noise#maxElements()}
      */
     public float[] randn(Shape shape, DType dtype) {
         Objects.requireNonNull(shape, "shape");

@@ -33,6 +33,9 @@ public enum TorchRelease {
      * file); versions before 2.1 give {@link #TORCH_1_13}, later ones {@link #TORCH_2_7}. Enum names are accepted.
      *
      * @throws IllegalArgumentException if no version can be found
+     *
+     * @param version a version string, text containing one, or an enum name
+     * @return the release
      */
     public static TorchRelease parse(String version) {
         String text = version.trim();

@@ -25,8 +25,11 @@ public final class GaussianFlow implements VelocityModel {
     private final double std;
 
     /**
-     * @param mean the data mean {@code m} of one batch item, in the latents' memory order
-     * @param std  the data standard deviation {@code s > 0}
+     * An exact model of data {@code N(m, s^2 I)}.
+     *
+     * @param mean the data mean {@code m} of one batch item, in the latents' memory order (copied), non-empty
+     * @param std  the data standard deviation {@code s}, finite and {@code > 0}
+     * @throws IllegalArgumentException if {@code mean} is empty or {@code std} is not finite and positive
      */
     public GaussianFlow(float[] mean, double std) {
         Objects.requireNonNull(mean, "mean");
@@ -40,11 +43,23 @@ public final class GaussianFlow implements VelocityModel {
         this.std = std;
     }
 
+    /**
+     * The data standard deviation.
+     *
+     * @return {@code s}
+     */
     public double std() {
         return std;
     }
 
-    /** {@code E[x0 | x_t = x]}, the model's prediction of the clean data. */
+    /**
+     * {@code E[x0 | x_t = x]}, the model's prediction of the clean data.
+     *
+     * @param x       the noisy value {@code x_t} of one element
+     * @param t       the flow time in [0, 1]
+     * @param element the element's flat index (selects the mean)
+     * @return the expected clean value
+     */
     public double expectedX0(double x, double t, int element) {
         double m = mean[element % mean.length];
         double s2 = std * std;
@@ -53,7 +68,14 @@ public final class GaussianFlow implements VelocityModel {
         return m + gain * (x - oneMinusT * m);
     }
 
-    /** The exact velocity {@code (x - E[x0 | x]) / t} at one element, {@code t > 0}. */
+    /**
+     * The exact velocity {@code (x - E[x0 | x]) / t} at one element, {@code t > 0}.
+     *
+     * @param x       the noisy value {@code x_t} of one element
+     * @param t       the flow time in (0, 1]
+     * @param element the element's flat index (selects the mean)
+     * @return the exact velocity
+     */
     public double velocity(double x, double t, int element) {
         return (x - expectedX0(x, t, element)) / t;
     }
@@ -73,7 +95,12 @@ public final class GaussianFlow implements VelocityModel {
         return latents.backend().fromFloats(v, latents.dtype(), latents.shape());
     }
 
-    /** The exact ODE endpoint {@code m + s z} for starting noise {@code z} (float64). */
+    /**
+     * The exact ODE endpoint {@code m + s z} for starting noise {@code z} (float64).
+     *
+     * @param noise the starting noise {@code z}, a whole number of mean patterns
+     * @return the exact endpoint of the ODE from {@code z}
+     */
     public double[] exactEndpoint(float[] noise) {
         requireWhole(null, noise.length);
         double[] out = new double[noise.length];
@@ -107,12 +134,23 @@ public final class GaussianFlow implements VelocityModel {
         return out;
     }
 
-    /** The data mean {@code m} of one batch item. */
+    /**
+     * The data mean {@code m} of one batch item.
+     *
+     * @return a copy of the mean
+     */
     public float[] mean() {
         return mean.clone();
     }
 
-    /** {@code ||a - b|| / ||b||}. */
+    /**
+     * {@code ||a - b|| / ||b||}.
+     *
+     * @param a the values to compare
+     * @param b the reference values, same length
+     * @return the relative L2 distance of {@code a} from {@code b}
+     * @throws IllegalArgumentException if the lengths differ
+     */
     public static double relativeL2(float[] a, double[] b) {
         if (a.length != b.length) {
             throw new IllegalArgumentException("lengths differ: " + a.length + " vs " + b.length);

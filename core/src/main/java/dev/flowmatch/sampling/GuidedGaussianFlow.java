@@ -17,6 +17,8 @@ public final class GuidedGaussianFlow implements GuidedModel {
     private final GaussianFlow unconditional;
 
     /**
+     * Two Gaussian flows of one standard deviation.
+     *
      * @param conditionalMean   {@code m_c}, one batch item
      * @param unconditionalMean {@code m_u}, the same length
      * @param std               {@code s > 0}, shared
@@ -42,7 +44,11 @@ public final class GuidedGaussianFlow implements GuidedModel {
         return unconditional.velocity(latents, t);
     }
 
-    /** The conditional flow alone. */
+    /**
+     * The conditional flow alone.
+     *
+     * @return the flow of mean {@code m_c}
+     */
     public GaussianFlow conditional() {
         return conditional;
     }

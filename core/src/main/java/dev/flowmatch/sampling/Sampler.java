@@ -8,6 +8,7 @@ import dev.flowmatch.Precision;
 import dev.flowmatch.convention.Convention;
 import dev.flowmatch.convention.OllamaSchedule;
 import dev.flowmatch.schedule.Flux2;
+import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.schedule.ScheduleRequest;
 import dev.flowmatch.schedule.SchedulerConfig;
 import dev.flowmatch.tensor.DType;
@@ -78,7 +79,7 @@ public final class Sampler {
         this.numSteps = b.numSteps;
         this.convention = b.convention;
         this.config = b.config;
-        this.imageSeqLen = b.width != null ? convention.imageSeqLen(b.width, b.height) : b.imageSeqLen;
+        this.imageSeqLen = b.size != null ? convention.imageSeqLen(b.size) : b.imageSeqLen;
         if (convention != Convention.DIFFUSERS && (b.schedulers != null || b.schedule != null)) {
             throw new IllegalArgumentException("convention: " + convention + " reproduces Ollama's own loop with its "
                     + "Euler scheduler; it cannot take another scheduler or a set_timesteps request");
@@ -99,17 +100,29 @@ public final class Sampler {
         return () -> new FlowMatchScheduler(config).setPrecision(precision).setConvention(convention);
     }
 
-    /** A builder with the defaults of {@link Builder}. */
+    /**
+     * A builder with the defaults of {@link Builder}.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Whether this sampler applies classifier-free guidance ({@link Guidance#applies}). */
+    /**
+     * Whether this sampler applies classifier-free guidance ({@link Guidance#applies}).
+     *
+     * @return whether the model must be a {@link GuidedModel}
+     */
     public boolean guides() {
         return Guidance.applies(guidanceScale, distilled);
     }
 
-    /** The scheduler a run uses, with its timesteps set as the pipeline sets them and begin index 0. */
+    /**
+     * The scheduler a run uses, with its timesteps set as the pipeline sets them and begin index 0.
+     *
+     * @return a new scheduler
+     */
     public Scheduler newScheduler() {
         Scheduler scheduler = schedulerWithTimesteps();
         scheduler.setBeginIndex(0);
@@ -131,15 +144,21 @@ public final class Sampler {
     /**
      * Text-to-image from {@code initialLatents} (packed {@code [B, seq_len, 128]}, or any shape the model takes) with
      * a scheduler that draws no noise. See {@link #run(Tensor, VelocityModel, NoiseSource)}.
+     *
+     * @param initialLatents the starting latents (stay open; the caller's)
+     * @param model          the denoising model
+     * @return the final latents, a new tensor the caller must close
      */
     public Tensor run(Tensor initialLatents, VelocityModel model) {
         return run(initialLatents, model, null);
     }
 
     /**
-     * Text-to-image: the loop from {@code initialLatents}, giving {@code generator} to every step as diffusers'
-     * pipelines give their {@code generator} (stochastic schedulers draw from it; one stream continues across the
-     * steps). Pass the generator that drew the initial latents to continue its stream as a pipeline does. When the
+     * Text-to-image: the loop from {@code initialLatents}, giving {@code generator} to every step (stochastic
+     * schedulers draw from it; one stream continues across the steps, as one {@code torch.Generator} passed to every
+     * {@code step} call). diffusers' FLUX.2 klein pipelines pass no generator to {@code step} (a stochastic scheduler
+     * there draws from torch's global generator, which no seed reproduces); pipelines that do pass it (DDPM,
+     * consistency models) pass the one that drew the initial latents, which is what continuing its stream here gives. When the
      * sampler guides ({@link #guides()}), {@code model} must be a {@link GuidedModel}.
      *
      * @param initialLatents the starting latents (stay the caller's)
@@ -340,8 +359,7 @@ public final class Sampler {
         private SchedulerConfig config = SchedulerConfig.flux2Klein();
         private int numSteps = 4;
         private int imageSeqLen;
-        private Integer width = 1024;
-        private Integer height = 1024;
+        private ImageSize size = ImageSize.square(1024);
         private Precision precision = Precision.DIFFUSERS;
         private Convention convention = Convention.DIFFUSERS;
         private StepListener listener = event -> {};
@@ -423,6 +441,13 @@ public final class Sampler {
             return this;
         }
 
+        /**
+         * The number of inference steps (default 4).
+         *
+         * @param value the number of steps, in {@code [1, Limits.MAX_STEPS]}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code value} is out of range
+         */
         public Builder numSteps(int value) {
             numSteps = Limits.requireSteps("numSteps", value);
             return this;
@@ -430,18 +455,27 @@ public final class Sampler {
 
         /**
          * The image size, which sets the image sequence length (as the convention's engine computes it) and so mu.
+         *
+         * @param size the image size, within {@link Limits#requireImageSize}
+         * @return this builder
+         * @throws IllegalArgumentException if a side is below 16 pixels or the size is beyond the limits
          */
-        public Builder imageSize(int width, int height) {
-            Convention.DIFFUSERS.imageSeqLen(width, height); // checks the size now, whatever the convention
-            this.width = width;
-            this.height = height;
+        public Builder imageSize(ImageSize size) {
+            Convention.DIFFUSERS.imageSeqLen(size); // checks the size now, whatever the convention
+            this.size = size;
             return this;
         }
 
+        /**
+         * The image sequence length directly, instead of {@link #imageSize(ImageSize)}.
+         *
+         * @param value the number of packed latent tokens, in {@code [1, Limits.MAX_IMAGE_TOKENS]}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code value} is out of range
+         */
         public Builder imageSeqLen(int value) {
             imageSeqLen = Limits.requireTokens("imageSeqLen", value);
-            width = null;
-            height = null;
+            size = null;
             return this;
         }
 
@@ -449,6 +483,10 @@ public final class Sampler {
          * The engine whose loop to reproduce: {@link Convention#DIFFUSERS} (default), {@link Convention#OLLAMA} or
          * {@link Convention#OLLAMA_ARM64}. ComfyUI's samplers are not reproduced: {@link Convention#COMFYUI} is
          * refused (use its schedule with {@link FlowMatchScheduler#setConvention}).
+         *
+         * @param value the convention
+         * @return this builder
+         * @throws IllegalArgumentException for {@link Convention#COMFYUI}
          */
         public Builder convention(Convention value) {
             Objects.requireNonNull(value, "convention");
@@ -471,12 +509,23 @@ public final class Sampler {
             return this;
         }
 
+        /**
+         * Called after every step (default: none).
+         *
+         * @param value the listener
+         * @return this builder
+         */
         public Builder listener(StepListener value) {
             listener = Objects.requireNonNull(value, "listener");
             return this;
         }
 
-        /** Checked before every step; returning true stops the run with a {@link CancellationException}. */
+        /**
+         * Checked before every step; returning true stops the run with a {@link CancellationException}.
+         *
+         * @param value the cancellation check
+         * @return this builder
+         */
         public Builder cancelWhen(BooleanSupplier value) {
             cancelled = Objects.requireNonNull(value, "cancelWhen");
             return this;
@@ -485,12 +534,20 @@ public final class Sampler {
         /**
          * Opt-in: after every step, scan the model output and the new latents for NaN/Inf and stop with a
          * {@link NonFiniteLatentsException} naming the step. Costs a host read per step; off by default.
+         *
+         * @param value true to check every step
+         * @return this builder
          */
         public Builder nanGuard(boolean value) {
             nanGuard = value;
             return this;
         }
 
+        /**
+         * Builds the sampler.
+         *
+         * @return a new, immutable sampler
+         */
         public Sampler build() {
             return new Sampler(this);
         }

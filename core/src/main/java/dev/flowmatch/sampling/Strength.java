@@ -19,6 +19,11 @@ public record Strength(double strength, int tStart, int beginIndex, int numInfer
      *
      * @throws IllegalArgumentException naming {@code strength} when it is outside [0, 1] (the pipeline's
      *     {@code check_inputs}) or leaves no step (the pipeline's error after {@code get_timesteps})
+     *
+     * @param numInferenceSteps the steps the pipeline was asked for, {@code >= 1}
+     * @param strength          the strength, in [0, 1]
+     * @param order             the scheduler's {@code order} (2 for Heun)
+     * @return the steps to skip and to run
      */
     public static Strength of(int numInferenceSteps, double strength, int order) {
         if (numInferenceSteps < 1) {

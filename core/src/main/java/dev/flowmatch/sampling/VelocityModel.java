@@ -9,5 +9,12 @@ import dev.flowmatch.tensor.Tensor;
  */
 @FunctionalInterface
 public interface VelocityModel {
+    /**
+     * The velocity at {@code latents} and model time {@code t}.
+     *
+     * @param latents the current latents (the sampler's: read it, do not close it)
+     * @param t       the model time, {@code timestep / 1000} in the latents' dtype
+     * @return the predicted velocity, a new tensor of the latents' shape and backend that the sampler closes
+     */
     Tensor velocity(Tensor latents, float t);
 }

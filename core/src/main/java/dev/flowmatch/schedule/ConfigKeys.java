@@ -39,17 +39,30 @@ public final class ConfigKeys {
         }
     }
 
-    /** The whole config object (for classes that hand it on, as LTX's builds a FlowMatchEuler config from it). */
+    /**
+     * The whole config object (for classes that hand it on, as LTX's builds a FlowMatchEuler config from it).
+     *
+     * @return the object, as given
+     */
     public JsonNode object() {
         return object;
     }
 
-    /** The class being built. */
+    /**
+     * The class being built.
+     *
+     * @return the diffusers class name
+     */
     public String className() {
         return className;
     }
 
-    /** Whether the config has {@code key} (even as null). */
+    /**
+     * Whether the config has {@code key} (even as null).
+     *
+     * @param key the diffusers key
+     * @return whether it is present
+     */
     public boolean has(String key) {
         return object.has(key);
     }
@@ -59,7 +72,14 @@ public final class ConfigKeys {
         return object.get(key);
     }
 
-    /** An integer key; absent gives {@code defaultValue}. */
+    /**
+     * An integer key; absent gives {@code defaultValue}.
+     *
+     * @param key          the diffusers key
+     * @param defaultValue the value when the key is absent
+     * @return the value
+     * @throws IllegalArgumentException naming the key, if the value is not an integer
+     */
     public int integer(String key, int defaultValue) {
         JsonNode v = take(key);
         if (v == null) {
@@ -75,7 +95,14 @@ public final class ConfigKeys {
         throw new IllegalArgumentException(key + ": " + v + " must be an integer");
     }
 
-    /** A number key; absent gives {@code defaultValue}. {@code "inf"}, {@code "-inf"}, {@code "nan"} strings are read as Python writes them. */
+    /**
+     * A number key; absent gives {@code defaultValue}. {@code "inf"}, {@code "-inf"}, {@code "nan"} strings are read as Python writes them.
+     *
+     * @param key          the diffusers key
+     * @param defaultValue the value when the key is absent
+     * @return the value
+     * @throws IllegalArgumentException naming the key, if the value is not a number
+     */
     public double number(String key, double defaultValue) {
         JsonNode v = take(key);
         if (v == null) {
@@ -88,7 +115,14 @@ public final class ConfigKeys {
         return d;
     }
 
-    /** A number key that may be null (None); absent gives {@code defaultValue}, which may be null. */
+    /**
+     * A number key that may be null (None); absent gives {@code defaultValue}, which may be null.
+     *
+     * @param key          the diffusers key
+     * @param defaultValue the value when the key is absent
+     * @return the value, or null for an explicit null
+     * @throws IllegalArgumentException naming the key, if the value is not a number or null
+     */
     public Double nullableNumber(String key, Double defaultValue) {
         JsonNode v = take(key);
         return v == null ? defaultValue : numberOrNull(key, v);
@@ -112,7 +146,14 @@ public final class ConfigKeys {
         throw new IllegalArgumentException(key + ": " + v + " must be a number");
     }
 
-    /** A boolean key; null is false; absent gives {@code defaultValue}. */
+    /**
+     * A boolean key; null is false; absent gives {@code defaultValue}.
+     *
+     * @param key          the diffusers key
+     * @param defaultValue the value when the key is absent
+     * @return the value
+     * @throws IllegalArgumentException naming the key, if the value is not a boolean or null
+     */
     public boolean flag(String key, boolean defaultValue) {
         JsonNode v = take(key);
         if (v == null) {
@@ -127,7 +168,14 @@ public final class ConfigKeys {
         throw new IllegalArgumentException(key + ": " + v + " must be true or false");
     }
 
-    /** A string key that may be null; absent gives {@code defaultValue}. */
+    /**
+     * A string key that may be null; absent gives {@code defaultValue}.
+     *
+     * @param key          the diffusers key
+     * @param defaultValue the value when the key is absent
+     * @return the value, or null for an explicit null
+     * @throws IllegalArgumentException naming the key, if the value is not a string or null
+     */
     public String nullableText(String key, String defaultValue) {
         JsonNode v = take(key);
         if (v == null) {
@@ -146,6 +194,11 @@ public final class ConfigKeys {
      * A string key that must be one of {@code allowed}; absent gives {@code defaultValue}.
      *
      * @throws IllegalArgumentException naming the key, the value and the accepted values otherwise
+     *
+     * @param key          the diffusers key
+     * @param defaultValue the value when the key is absent
+     * @param allowed      the accepted values
+     * @return the value
      */
     public String choice(String key, String defaultValue, String... allowed) {
         String value = nullableText(key, defaultValue);
@@ -158,7 +211,14 @@ public final class ConfigKeys {
                 + "; accepted: " + String.join(", ", allowed));
     }
 
-    /** A list of integers (e.g. UniPC's {@code disable_corrector}); null or absent gives {@code defaultValue}. */
+    /**
+     * A list of integers (e.g. UniPC's {@code disable_corrector}); null or absent gives {@code defaultValue}.
+     *
+     * @param key          the diffusers key
+     * @param defaultValue the value when the key is absent (or null)
+     * @return the values
+     * @throws IllegalArgumentException naming the key, if the value is not a list of integers
+     */
     public List<Integer> integers(String key, List<Integer> defaultValue) {
         JsonNode v = take(key);
         if (v == null || v.isNull()) {
@@ -177,7 +237,14 @@ public final class ConfigKeys {
         return List.copyOf(out);
     }
 
-    /** A list of numbers (e.g. LCM's {@code scale_factors}); null or absent gives {@code defaultValue}. */
+    /**
+     * A list of numbers (e.g. LCM's {@code scale_factors}); null or absent gives {@code defaultValue}.
+     *
+     * @param key          the diffusers key
+     * @param defaultValue the value when the key is absent (or null)
+     * @return the values
+     * @throws IllegalArgumentException naming the key, if the value is not a list of numbers
+     */
     public double[] numbers(String key, double[] defaultValue) {
         JsonNode v = take(key);
         if (v == null || v.isNull()) {
@@ -202,6 +269,9 @@ public final class ConfigKeys {
      * flowmatch only supports in one setting, e.g. DPM-Solver's {@code thresholding}: false).
      *
      * @param why the reason the other values are refused, ending the message
+     *
+     * @param key      the diffusers key
+     * @param accepted the one value flowmatch supports
      */
     public void requireValue(String key, Object accepted, String why) {
         JsonNode v = take(key);
@@ -217,7 +287,11 @@ public final class ConfigKeys {
         }
     }
 
-    /** Keys present in the object that the class never read, bookkeeping ({@code _...}) keys left out. */
+    /**
+     * Keys present in the object that the class never read, bookkeeping ({@code _...}) keys left out.
+     *
+     * @return the unread keys, in the object's order
+     */
     public List<String> unusedKeys() {
         List<String> unused = new ArrayList<>();
         Iterator<Map.Entry<String, JsonNode>> fields = object.properties().iterator();

@@ -18,6 +18,10 @@ public final class Flux2 {
     /**
      * The pipeline's sigmas before the shift: {@code np.linspace(1.0, 1 / n, n)} (float64; the scheduler casts
      * them to float32).
+     *
+     * @param numSteps the number of inference steps N, {@code >= 1}
+     * @return N sigmas from 1 down to {@code 1/N}
+     * @throws IllegalArgumentException if {@code numSteps < 1}
      */
     public static double[] pipelineSigmas(int numSteps) {
         Limits.requireSteps("numSteps", numSteps);
@@ -56,13 +60,37 @@ public final class Flux2 {
     }
 
     /**
-     * The image sequence length of a {@code width x height} image: {@code (height/16) * (width/16)} tokens,
-     * dividing with floor as the pipeline's {@code prepare_latents} does. The size must lie within {@link Limits}
+     * The image sequence length: {@code (height // 16) * (width // 16)} tokens, dividing with floor as the
+     * pipeline's {@code prepare_latents} does. The size must lie within {@link Limits}
      * ({@link Limits#requireImageSize}).
+     *
+     * @param size the image size
+     * @return the number of packed latent tokens, in {@code [1, Limits.MAX_IMAGE_TOKENS]}
+     * @throws IllegalArgumentException if a side is below 16 pixels (less than one token) or above
+     *                                  {@link Limits#MAX_IMAGE_SIDE}, or the image has more than
+     *                                  {@link Limits#MAX_IMAGE_PIXELS} pixels
      */
-    public static int imageSeqLen(int width, int height) {
-        Limits.requireImageSize("width", width, "height", height);
-        return (height / PIXELS_PER_TOKEN_SIDE) * (width / PIXELS_PER_TOKEN_SIDE);
+    public static int imageSeqLen(ImageSize size) {
+        java.util.Objects.requireNonNull(size, "size");
+        Limits.requireImageSize("width", size.width(), "height", size.height());
+        return (int) (tokens(size.height(), "height") * tokens(size.width(), "width"));
+    }
+
+    /**
+     * The latent tokens along one side of an image: {@code pixels // 16}, the pipeline's
+     * {@code 2 * (pixels // (vae_scale_factor * 2)) // 2}.
+     *
+     * @param pixels the side in pixels
+     * @param side   {@code "height"} or {@code "width"}, for the error message
+     * @return the tokens along that side, {@code >= 1}
+     * @throws IllegalArgumentException if {@code pixels < 16}
+     */
+    public static long tokens(int pixels, String side) {
+        if (pixels < PIXELS_PER_TOKEN_SIDE) {
+            throw new IllegalArgumentException(side + ": " + pixels + " pixels is less than one "
+                    + PIXELS_PER_TOKEN_SIDE + "-pixel token");
+        }
+        return pixels / PIXELS_PER_TOKEN_SIDE;
     }
 
     /**
@@ -71,6 +99,12 @@ public final class Flux2 {
      * steps, interpolated linearly in the step count. (A fit for 10 to 200 steps: beyond about 400 steps the
      * extrapolated mu is negative, and at {@link Limits#MAX_STEPS} it is about -74 for one token; diffusers computes
      * the same.)
+     *
+     * @param imageSeqLen the image sequence length ({@link #imageSeqLen(ImageSize)}), in
+     *                    {@code [1, Limits.MAX_IMAGE_TOKENS]}
+     * @param numSteps    the number of inference steps, in {@code [1, Limits.MAX_STEPS]}
+     * @return mu for the exponential time shift
+     * @throws IllegalArgumentException if an argument is out of its range
      */
     public static double computeEmpiricalMu(int imageSeqLen, int numSteps) {
         Limits.requireTokens("imageSeqLen", imageSeqLen);
@@ -90,6 +124,12 @@ public final class Flux2 {
     /**
      * The FLUX.1-style linear mu ({@code calculate_shift} in diffusers' Flux pipelines): the line through
      * {@code (base_image_seq_len, base_shift)} and {@code (max_image_seq_len, max_shift)} of the config.
+     *
+     * @param config      a config with {@code base_shift}, {@code max_shift} and two different sequence lengths
+     * @param imageSeqLen the image sequence length
+     * @return mu at {@code imageSeqLen}
+     * @throws IllegalArgumentException if {@code base_shift} or {@code max_shift} is unset, or the two sequence
+     *                                  lengths are equal
      */
     public static double linearMu(SchedulerConfig config, int imageSeqLen) {
         Limits.requireTokens("imageSeqLen", imageSeqLen);

@@ -6,9 +6,17 @@ import java.util.Arrays;
  * A computed schedule: {@code N + 1} sigmas (the last is the terminal 0, or 1 when inverted) and {@code N}
  * timesteps, all float32, as diffusers' {@code scheduler.sigmas} / {@code scheduler.timesteps} hold them.
  * Immutable: accessors return copies.
+ *
+ * @param sigmas    the {@code N + 1} sigmas (copied)
+ * @param timesteps the {@code N} timesteps (copied)
  */
 public record Schedule(float[] sigmas, float[] timesteps) {
 
+    /**
+     * Copies the arrays and checks their lengths.
+     *
+     * @throws IllegalArgumentException unless there is exactly one more sigma than timesteps
+     */
     public Schedule {
         sigmas = sigmas.clone();
         timesteps = timesteps.clone();
@@ -18,22 +26,42 @@ public record Schedule(float[] sigmas, float[] timesteps) {
         }
     }
 
-    /** Number of inference steps N. */
+    /**
+     * Number of inference steps N.
+     *
+     * @return the number of timesteps
+     */
     public int numSteps() {
         return timesteps.length;
     }
 
+    /**
+     * The sigmas.
+     *
+     * @return a copy of the {@code N + 1} sigmas
+     */
     @Override
     public float[] sigmas() {
         return sigmas.clone();
     }
 
+    /**
+     * The timesteps.
+     *
+     * @return a copy of the {@code N} timesteps
+     */
     @Override
     public float[] timesteps() {
         return timesteps.clone();
     }
 
-    /** Sigma {@code i}, {@code 0 <= i <= N}. */
+    /**
+     * Sigma {@code i}.
+     *
+     * @param i the index, {@code 0 <= i <= N}
+     * @return sigma {@code i}
+     * @throws IndexOutOfBoundsException if {@code i} is outside the schedule
+     */
     public float sigma(int i) {
         if (i < 0 || i >= sigmas.length) {
             throw new IndexOutOfBoundsException("sigma index " + i + " is outside 0.." + (sigmas.length - 1)
@@ -42,7 +70,13 @@ public record Schedule(float[] sigmas, float[] timesteps) {
         return sigmas[i];
     }
 
-    /** Timestep {@code i}, {@code 0 <= i < N}. */
+    /**
+     * Timestep {@code i}.
+     *
+     * @param i the index, {@code 0 <= i < N}
+     * @return timestep {@code i}
+     * @throws IndexOutOfBoundsException if {@code i} is outside the schedule
+     */
     public float timestep(int i) {
         if (i < 0 || i >= timesteps.length) {
             throw new IndexOutOfBoundsException("timestep index " + i + " is outside 0.." + (timesteps.length - 1)
@@ -54,7 +88,11 @@ public record Schedule(float[] sigmas, float[] timesteps) {
     /**
      * diffusers' {@code index_for_timestep}: the index of {@code timestep} in the schedule; when it occurs more
      * than once, the second occurrence ("so we don't accidentally skip a sigma when starting in the middle of
-     * the schedule"). A timestep not in the schedule is an error.
+     * the schedule").
+     *
+     * @param timestep a timestep of this schedule (compared exactly)
+     * @return its index
+     * @throws IllegalArgumentException if {@code timestep} is not in the schedule
      */
     public int indexForTimestep(float timestep) {
         int first = -1;

@@ -17,6 +17,11 @@ import dev.flowmatch.Limits;
  */
 public record ScheduleRequest(Integer numInferenceSteps, double[] sigmas, Double mu, double[] timesteps) {
 
+    /**
+     * Copies the arrays and checks the arguments as described above.
+     *
+     * @throws IllegalArgumentException naming the argument that diffusers would reject or crash on
+     */
     public ScheduleRequest {
         sigmas = sigmas == null ? null : sigmas.clone();
         timesteps = timesteps == null ? null : timesteps.clone();
@@ -65,37 +70,71 @@ public record ScheduleRequest(Integer numInferenceSteps, double[] sigmas, Double
         }
     }
 
-    /** {@code set_timesteps(num_inference_steps)}: the scheduler's own default spacing. */
+    /**
+     * {@code set_timesteps(num_inference_steps)}: the scheduler's own default spacing.
+     *
+     * @param numInferenceSteps the number of steps, {@code >= 1}
+     * @return the request
+     */
     public static ScheduleRequest steps(int numInferenceSteps) {
         return new ScheduleRequest(numInferenceSteps, null, null, null);
     }
 
-    /** {@code set_timesteps(sigmas=...)}. */
+    /**
+     * {@code set_timesteps(sigmas=...)}.
+     *
+     * @param sigmas the custom sigmas, non-empty and finite
+     * @return the request
+     */
     public static ScheduleRequest ofSigmas(double... sigmas) {
         return new ScheduleRequest(null, sigmas, null, null);
     }
 
-    /** {@code set_timesteps(timesteps=...)}. */
+    /**
+     * {@code set_timesteps(timesteps=...)}.
+     *
+     * @param timesteps the custom timesteps, non-empty and finite
+     * @return the request
+     */
     public static ScheduleRequest ofTimesteps(double... timesteps) {
         return new ScheduleRequest(null, null, null, timesteps);
     }
 
-    /** This request with {@code mu} set. */
+    /**
+     * This request with {@code mu} set.
+     *
+     * @param newMu the dynamic-shift mu, finite
+     * @return a new request
+     */
     public ScheduleRequest withMu(double newMu) {
         return new ScheduleRequest(numInferenceSteps, sigmas, newMu, timesteps);
     }
 
+    /**
+     * The custom sigmas.
+     *
+     * @return a copy, or null when absent
+     */
     @Override
     public double[] sigmas() {
         return sigmas == null ? null : sigmas.clone();
     }
 
+    /**
+     * The custom timesteps.
+     *
+     * @return a copy, or null when absent
+     */
     @Override
     public double[] timesteps() {
         return timesteps == null ? null : timesteps.clone();
     }
 
-    /** The step count diffusers settles on: {@code num_inference_steps}, else the length of sigmas / timesteps. */
+    /**
+     * The step count diffusers settles on: {@code num_inference_steps}, else the length of sigmas / timesteps.
+     *
+     * @return the number of inference steps N
+     */
     public int resolvedSteps() {
         if (numInferenceSteps != null) {
             return numInferenceSteps;

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Reads and writes diffusers' {@code scheduler_config.json} for {@link SchedulerConfig}.
@@ -39,14 +40,31 @@ public final class SchedulerConfigJson {
     private SchedulerConfigJson() {}
 
     /**
-     * Parses a config from a file.
+     * Parses a config from a file; unknown keys are logged ({@link System.Logger}, level WARNING).
      *
+     * @param file a {@code scheduler_config.json}
+     * @return the config
      * @throws IllegalArgumentException naming the file when it is missing, unreadable, not JSON, or a bad config
      */
     public static SchedulerConfig read(Path file) {
+        return read(file, SchedulerConfigJson::logUnknownKey);
+    }
+
+    /**
+     * Parses a config from a file, giving each warning (one per unknown key) to {@code warnings} instead of the
+     * log: a command line prints them as it prints its other messages.
+     *
+     * @param file     a {@code scheduler_config.json}
+     * @param warnings receives one line per unknown key, e.g. {@code scheduler config key 'foo' is not used by
+     *                 FlowMatchEulerDiscreteScheduler; ignored}
+     * @return the config
+     * @throws IllegalArgumentException naming the file when it is missing, unreadable, not JSON, or a bad config
+     */
+    public static SchedulerConfig read(Path file, Consumer<String> warnings) {
+        Objects.requireNonNull(warnings, "warnings");
         JsonNode root = readTree(file);
         try {
-            return fromTree(root);
+            return fromTree(root, warnings);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
@@ -54,10 +72,27 @@ public final class SchedulerConfigJson {
 
     /**
      * Parses a config from JSON text: one JSON object and nothing after it. Malformed JSON is an error with the
-     * parser's line and column.
+     * parser's line and column. Unknown keys are logged.
+     *
+     * @param json the text of a {@code scheduler_config.json}
+     * @return the config
+     * @throws IllegalArgumentException naming the key, for malformed JSON or a bad value
      */
     public static SchedulerConfig parse(String json) {
-        return fromTree(parseTree(json));
+        return parse(json, SchedulerConfigJson::logUnknownKey);
+    }
+
+    /**
+     * Parses a config from JSON text, giving each warning (one per unknown key) to {@code warnings}.
+     *
+     * @param json     the text of a {@code scheduler_config.json}
+     * @param warnings receives one line per unknown key
+     * @return the config
+     * @throws IllegalArgumentException naming the key, for malformed JSON or a bad value
+     */
+    public static SchedulerConfig parse(String json, Consumer<String> warnings) {
+        Objects.requireNonNull(warnings, "warnings");
+        return fromTree(parseTree(json), warnings);
     }
 
     /**
@@ -124,15 +159,34 @@ public final class SchedulerConfigJson {
         return m.length() > 200 ? m.substring(0, 200) + "..." : m;
     }
 
-    /** Builds a config from a parsed JSON object (for embedding in larger documents such as golden files). */
+    /**
+     * Builds a config from a parsed JSON object (for embedding in larger documents such as golden files); unknown
+     * keys are logged.
+     *
+     * @param object a JSON object with diffusers' keys
+     * @return the config
+     * @throws IllegalArgumentException naming the key, for a bad value or a {@code _class_name} of another class
+     */
     public static SchedulerConfig fromTree(JsonNode object) {
+        return fromTree(object, SchedulerConfigJson::logUnknownKey);
+    }
+
+    /**
+     * Builds a config from a parsed JSON object, giving each warning (one per unknown key) to {@code warnings}.
+     *
+     * @param object   a JSON object with diffusers' keys
+     * @param warnings receives one line per unknown key
+     * @return the config
+     * @throws IllegalArgumentException naming the key, for a bad value or a {@code _class_name} of another class
+     */
+    public static SchedulerConfig fromTree(JsonNode object, Consumer<String> warnings) {
         Objects.requireNonNull(object, "object");
+        Objects.requireNonNull(warnings, "warnings");
         requireEulerClass(object.get("_class_name"));
         ConfigKeys keys = new ConfigKeys(object, CLASS_NAME);
         SchedulerConfig config = fromKeys(keys);
         for (String key : keys.unusedKeys()) {
-            LOG.log(System.Logger.Level.WARNING, "scheduler config key ''{0}'' is not used by {1}; ignored", key,
-                    CLASS_NAME);
+            warnings.accept("scheduler config key '" + key + "' is not used by " + CLASS_NAME + "; ignored");
         }
         return config;
     }
@@ -172,6 +226,10 @@ public final class SchedulerConfigJson {
     /**
      * Reads the keys of diffusers' {@code FlowMatchEulerDiscreteScheduler.__init__}, each with diffusers' default
      * when absent; other keys are left unread (see {@link ConfigKeys#unusedKeys()}).
+     *
+     * @param keys the config's keys (each key read here is marked used)
+     * @return the config
+     * @throws IllegalArgumentException naming the key, for a bad value
      */
     public static SchedulerConfig fromKeys(ConfigKeys keys) {
         SchedulerConfig schedule = scheduleFromKeys(keys);
@@ -184,6 +242,10 @@ public final class SchedulerConfigJson {
      * Reads the schedule keys that diffusers' flow-match classes share with {@code FlowMatchEulerDiscreteScheduler}
      * (every key of its {@code __init__} but {@code stochastic_sampling}; {@code FlowMatchLCMScheduler} takes exactly
      * these), each with diffusers' default when absent. {@code stochastic_sampling} is left unread and false.
+     *
+     * @param keys the config's keys (each key read here is marked used)
+     * @return the config
+     * @throws IllegalArgumentException naming the key, for a bad value
      */
     public static SchedulerConfig scheduleFromKeys(ConfigKeys keys) {
         SchedulerConfig d = SchedulerConfig.defaults();
@@ -205,7 +267,12 @@ public final class SchedulerConfigJson {
                 .build();
     }
 
-    /** The config as diffusers writes it: {@code _class_name} first, then every key. */
+    /**
+     * The config as diffusers writes it: {@code _class_name} first, then every key.
+     *
+     * @param c the config
+     * @return a JSON object with every key
+     */
     public static ObjectNode toTree(SchedulerConfig c) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("_class_name", CLASS_NAME);
@@ -226,7 +293,12 @@ public final class SchedulerConfigJson {
         return o;
     }
 
-    /** The config as pretty-printed JSON text. */
+    /**
+     * The config as pretty-printed JSON text.
+     *
+     * @param c the config
+     * @return the JSON text, {@code _class_name} first
+     */
     public static String write(SchedulerConfig c) {
         try {
             return MAPPER.writeValueAsString(toTree(c));
@@ -235,12 +307,22 @@ public final class SchedulerConfigJson {
         }
     }
 
-    /** Writes the config to a file. */
+    /**
+     * Writes the config to a file.
+     *
+     * @param c    the config
+     * @param file the file to write (replaced if it exists)
+     * @throws java.io.UncheckedIOException if the file cannot be written
+     */
     public static void write(SchedulerConfig c, Path file) {
         try {
             Files.writeString(file, write(c) + System.lineSeparator());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write scheduler config " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    private static void logUnknownKey(String warning) {
+        LOG.log(System.Logger.Level.WARNING, warning);
     }
 }

@@ -20,7 +20,15 @@ import dev.flowmatch.Limits;
 public final class Schedules {
     private Schedules() {}
 
-    /** {@code set_timesteps} with the config's own {@code shift}. */
+    /**
+     * {@code set_timesteps} with the config's own {@code shift}.
+     *
+     * @param config  the scheduler config
+     * @param request the arguments of {@code set_timesteps}
+     * @return the schedule, bit for bit diffusers'
+     * @throws IllegalArgumentException where diffusers raises (e.g. no {@code mu} with dynamic shifting on), naming
+     *                                  the argument
+     */
     public static Schedule compute(SchedulerConfig config, ScheduleRequest request) {
         return compute(config, config.shift(), request);
     }
@@ -28,6 +36,13 @@ public final class Schedules {
     /**
      * {@code set_timesteps} where {@code shift} is the scheduler's current shift ({@code set_shift} changes it;
      * the constructor's training sigmas always use {@code config.shift}).
+     *
+     * @param config  the scheduler config
+     * @param shift   the scheduler's current fixed shift, finite and {@code > 0}
+     * @param request the arguments of {@code set_timesteps}
+     * @return the schedule, bit for bit diffusers'
+     * @throws IllegalArgumentException where diffusers raises (e.g. no {@code mu} with dynamic shifting on), naming
+     *                                  the argument
      */
     public static Schedule compute(SchedulerConfig config, double shift, ScheduleRequest request) {
         return compute(config, shift, request, DiffusersRelease.V0_40);
@@ -36,6 +51,13 @@ public final class Schedules {
     /**
      * {@code set_timesteps} as {@code release} computes it: the releases differ only for custom timesteps
      * ({@link DiffusersRelease}).
+     *
+     * @param config  the scheduler config
+     * @param shift   the scheduler's current fixed shift, finite and {@code > 0}
+     * @param request the arguments of {@code set_timesteps}
+     * @param release the diffusers release to reproduce
+     * @return the schedule
+     * @throws IllegalArgumentException where that release raises, naming the argument
      */
     public static Schedule compute(SchedulerConfig config, double shift, ScheduleRequest request,
                                    DiffusersRelease release) {

@@ -11,8 +11,13 @@ import org.apache.commons.statistics.distribution.BetaDistribution;
 public final class Spacings {
     /** Karras et al. (2022) use rho = 7 ({@code _convert_to_karras}: "7.0 is the value used in the paper"). */
     public static final double KARRAS_RHO = 7.0;
-    /** {@code _convert_to_beta} defaults: alpha = beta = 0.6 ("Beta Sampling is All You Need"). */
+    /**
+     * {@code _convert_to_beta} defaults: alpha = beta = 0.6 ("Beta Sampling is All You Need").
+     *
+     * @see #BETA_BETA
+     */
     public static final double BETA_ALPHA = 0.6;
+    /** The beta parameter of {@code _convert_to_beta} (0.6; alpha is {@link #BETA_ALPHA}). */
     public static final double BETA_BETA = 0.6;
 
     private Spacings() {}
@@ -22,6 +27,12 @@ public final class Spacings {
      * arithmetic ({@code numpy/core/function_base.py}): {@code step = (stop - start) / (num - 1)},
      * {@code y[i] = i * step + start}, and the last value set to {@code stop}. With {@code num == 1} the single
      * value is {@code start}.
+     *
+     * @param start the first value
+     * @param stop  the last value
+     * @param num   the number of values, {@code >= 0}
+     * @return {@code num} values from {@code start} to {@code stop}
+     * @throws IllegalArgumentException if {@code num < 0}
      */
     public static double[] linspace(double start, double stop, int num) {
         if (num < 0) {
@@ -53,6 +64,11 @@ public final class Spacings {
     /**
      * Karras et al. sigmas ({@code _convert_to_karras}):
      * {@code (max^(1/rho) + ramp * (min^(1/rho) - max^(1/rho)))^rho} with {@code ramp = linspace(0, 1, n)}.
+     *
+     * @param sigmaMin the smallest sigma
+     * @param sigmaMax the largest sigma
+     * @param n        the number of sigmas, {@code >= 0}
+     * @return {@code n} sigmas from {@code sigmaMax} down to {@code sigmaMin}
      */
     public static double[] karras(double sigmaMin, double sigmaMax, int n) {
         double[] ramp = linspace(0, 1, n);
@@ -65,7 +81,14 @@ public final class Spacings {
         return sigmas;
     }
 
-    /** Log-linear sigmas ({@code _convert_to_exponential}): {@code exp(linspace(log(max), log(min), n))}. */
+    /**
+     * Log-linear sigmas ({@code _convert_to_exponential}): {@code exp(linspace(log(max), log(min), n))}.
+     *
+     * @param sigmaMin the smallest sigma, {@code > 0}
+     * @param sigmaMax the largest sigma, {@code > 0}
+     * @param n        the number of sigmas, {@code >= 0}
+     * @return {@code n} sigmas from {@code sigmaMax} down to {@code sigmaMin}
+     */
     public static double[] exponential(double sigmaMin, double sigmaMax, int n) {
         double[] logs = linspace(StrictMath.log(sigmaMax), StrictMath.log(sigmaMin), n);
         double[] sigmas = new double[n];
@@ -79,6 +102,11 @@ public final class Spacings {
      * Beta-quantile sigmas ({@code _convert_to_beta}):
      * {@code min + ppf(1 - linspace(0, 1, n)[i]; 0.6, 0.6) * (max - min)}. The quantile comes from Apache
      * Commons Statistics (scipy's {@code beta.ppf} in the reference).
+     *
+     * @param sigmaMin the smallest sigma
+     * @param sigmaMax the largest sigma
+     * @param n        the number of sigmas, {@code >= 0}
+     * @return {@code n} sigmas from {@code sigmaMax} down to {@code sigmaMin}
      */
     public static double[] beta(double sigmaMin, double sigmaMax, int n) {
         BetaDistribution distribution = BetaDistribution.of(BETA_ALPHA, BETA_BETA);

@@ -12,12 +12,22 @@ public enum TimeShiftType {
     /** {@code mu / (mu + (1/t - 1))}. */
     LINEAR;
 
-    /** The config value: {@code exponential} or {@code linear}. */
+    /**
+     * The config value: {@code exponential} or {@code linear}.
+     *
+     * @return the value of {@code time_shift_type} in a {@code scheduler_config.json}
+     */
     public String configValue() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Parses a config value; anything else is an error naming the key, as diffusers' constructor raises. */
+    /**
+     * Parses a config value; anything else is an error naming the key, as diffusers' constructor raises.
+     *
+     * @param value {@code exponential} or {@code linear}
+     * @return the type
+     * @throws IllegalArgumentException for any other value
+     */
     public static TimeShiftType parse(String value) {
         if ("exponential".equals(value)) {
             return EXPONENTIAL;

@@ -54,7 +54,11 @@ public record DpmSolverMultistepConfig(int numTrainTimesteps, BetaSchedule betaS
             this.configValue = configValue;
         }
 
-        /** The config value. */
+        /**
+         * The config value.
+         *
+         * @return the value in a {@code scheduler_config.json}
+         */
         public String configValue() {
             return configValue;
         }
@@ -117,35 +121,58 @@ public record DpmSolverMultistepConfig(int numTrainTimesteps, BetaSchedule betaS
         }
     }
 
-    /** The flow-mode defaults flowmatch implements: diffusers' defaults plus {@code use_flow_sigmas} and flow prediction. */
+    /**
+     * The flow-mode defaults flowmatch implements: diffusers' defaults plus {@code use_flow_sigmas} and flow prediction.
+     *
+     * @return the config
+     */
     public static DpmSolverMultistepConfig flowDefaults() {
         return new DpmSolverMultistepConfig(1000, BetaSchedule.LINEAR, 0.0001, 0.02, null, 2,
                 AlgorithmType.DPMSOLVER_PLUS_PLUS, SolverType.MIDPOINT, true, false, 1.0, FinalSigmasType.ZERO,
                 "linspace", false, "exponential");
     }
 
-    /** This config with another {@code solver_order}. */
+    /**
+     * This config with another {@code solver_order}.
+     *
+     * @param order the {@code solver_order}, 1 to 3
+     * @return a new config
+     */
     public DpmSolverMultistepConfig withSolverOrder(int order) {
         return new DpmSolverMultistepConfig(numTrainTimesteps, betaSchedule, betaStart, betaEnd, trainedBetas, order,
                 algorithmType, solverType, lowerOrderFinal, eulerAtFinal, flowShift, finalSigmasType, timestepSpacing,
                 useDynamicShifting, timeShiftType);
     }
 
-    /** This config with another {@code flow_shift}. */
+    /**
+     * This config with another {@code flow_shift}.
+     *
+     * @param shift the {@code flow_shift}
+     * @return a new config
+     */
     public DpmSolverMultistepConfig withFlowShift(double shift) {
         return new DpmSolverMultistepConfig(numTrainTimesteps, betaSchedule, betaStart, betaEnd, trainedBetas,
                 solverOrder, algorithmType, solverType, lowerOrderFinal, eulerAtFinal, shift, finalSigmasType,
                 timestepSpacing, useDynamicShifting, timeShiftType);
     }
 
-    /** This config with another {@code algorithm_type}. */
+    /**
+     * This config with another {@code algorithm_type}.
+     *
+     * @param type the {@code algorithm_type}
+     * @return a new config
+     */
     public DpmSolverMultistepConfig withAlgorithmType(AlgorithmType type) {
         return new DpmSolverMultistepConfig(numTrainTimesteps, betaSchedule, betaStart, betaEnd, trainedBetas,
                 solverOrder, type, solverType, lowerOrderFinal, eulerAtFinal, flowShift, finalSigmasType,
                 timestepSpacing, useDynamicShifting, timeShiftType);
     }
 
-    /** The trained betas (a copy), or null. */
+    /**
+     * The trained betas (a copy), or null.
+     *
+     * @return a copy of {@code trained_betas}, or null
+     */
     @Override
     public double[] trainedBetas() {
         return trainedBetas == null ? null : trainedBetas.clone();
@@ -174,6 +201,9 @@ public record DpmSolverMultistepConfig(int numTrainTimesteps, BetaSchedule betaS
      * {@code bh1}, {@code bh2} are {@code midpoint}. Keys that only matter in the refused modes
      * ({@code dynamic_thresholding_ratio}, {@code sample_max_value}, {@code lambda_min_clipped},
      * {@code variance_type}, {@code steps_offset}) are accepted and have no effect, as in diffusers' flow mode.
+     *
+     * @param keys the config's keys
+     * @return the config
      */
     public static DpmSolverMultistepConfig from(ConfigKeys keys) {
         int numTrainTimesteps = keys.integer("num_train_timesteps", 1000);

@@ -1,5 +1,6 @@
 package dev.flowmatch.scheduler;
 
+import dev.flowmatch.torchmath.TorchFloatMath;
 import dev.flowmatch.noise.NoiseSource;
 import dev.flowmatch.noise.TorchCpuKernel;
 import dev.flowmatch.schedule.NumpyExp;
@@ -91,12 +92,20 @@ public final class DpmSolverMultistepScheduler implements Scheduler, AutoCloseab
         this.modelOutputs = new Tensor[config.solverOrder()];
     }
 
-    /** The config this scheduler was built with ({@code flow_shift} as given; see {@link #flowShift()}). */
+    /**
+     * The config this scheduler was built with ({@code flow_shift} as given; see {@link #flowShift()}).
+     *
+     * @return the config
+     */
     public DpmSolverMultistepConfig config() {
         return config;
     }
 
-    /** The torch CPU kernel whose {@code exp} and {@code log} the coefficients reproduce. */
+    /**
+     * The torch CPU kernel whose {@code exp} and {@code log} the coefficients reproduce.
+     *
+     * @return the kernel
+     */
     public TorchCpuKernel kernel() {
         return kernel;
     }
@@ -104,6 +113,8 @@ public final class DpmSolverMultistepScheduler implements Scheduler, AutoCloseab
     /**
      * diffusers' {@code scheduler.config.flow_shift} now: the config's value until a {@code setTimesteps} with
      * {@code mu} sets it to {@code np.exp(mu)}; later calls without {@code mu} use it.
+     *
+     * @return the current {@code flow_shift}
      */
     public double flowShift() {
         return flowShift;
@@ -127,11 +138,11 @@ public final class DpmSolverMultistepScheduler implements Scheduler, AutoCloseab
     // ---- host math: the one place that names torch's float32 exp and log -----------------------------------
 
     private float exp(float x) {
-        return InterimTorchFloatMath.exp(x, kernel);
+        return TorchFloatMath.exp(x, kernel);
     }
 
     private float log(float x) {
-        return InterimTorchFloatMath.log(x, kernel);
+        return TorchFloatMath.log(x, kernel);
     }
 
     // ---- schedule ------------------------------------------------------------------------------------------

@@ -67,7 +67,11 @@ public final class FlowMatchHeunDiscreteScheduler implements Scheduler, StepOpti
             }
         }
 
-        /** diffusers' defaults ({@code FlowMatchHeunDiscreteScheduler()}). */
+        /**
+         * diffusers' defaults ({@code FlowMatchHeunDiscreteScheduler()}).
+         *
+         * @return the default config
+         */
         public static Config defaults() {
             return new Config(1000, 1.0);
         }
@@ -118,7 +122,11 @@ public final class FlowMatchHeunDiscreteScheduler implements Scheduler, StepOpti
             }
         }
 
-        /** Whether a step can draw noise ({@code gamma > 0} needs {@code s_churn > 0}). */
+        /**
+         * Whether a step can draw noise ({@code gamma > 0} needs {@code s_churn > 0}).
+         *
+         * @return whether {@code s_churn > 0}
+         */
         public boolean active() {
             return sChurn > 0;
         }
@@ -147,12 +155,20 @@ public final class FlowMatchHeunDiscreteScheduler implements Scheduler, StepOpti
         this.config = Objects.requireNonNull(config, "config");
     }
 
-    /** The config. */
+    /**
+     * The config.
+     *
+     * @return the config
+     */
     public Config config() {
         return config;
     }
 
-    /** The churn options used by every step (default {@link Churn#NONE}). */
+    /**
+     * The churn options used by every step (default {@link Churn#NONE}).
+     *
+     * @return the churn options
+     */
     public Churn churn() {
         return churn;
     }

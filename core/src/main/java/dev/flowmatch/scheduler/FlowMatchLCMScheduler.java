@@ -75,7 +75,11 @@ public final class FlowMatchLCMScheduler implements Scheduler {
             checkScaling(scaleFactors, upscaleMode);
         }
 
-        /** diffusers' defaults ({@code FlowMatchLCMScheduler()}). */
+        /**
+         * diffusers' defaults ({@code FlowMatchLCMScheduler()}).
+         *
+         * @return the default config
+         */
         public static Config defaults() {
             return new Config(SchedulerConfig.defaults(), null, "bicubic");
         }
@@ -147,7 +151,11 @@ public final class FlowMatchLCMScheduler implements Scheduler {
         this.upscaleMode = config.upscaleMode();
     }
 
-    /** The config. */
+    /**
+     * The config.
+     *
+     * @return the config
+     */
     public Config config() {
         return config;
     }
@@ -163,7 +171,11 @@ public final class FlowMatchLCMScheduler implements Scheduler {
         return true;
     }
 
-    /** The fixed shift of later {@code setTimesteps} calls ({@code scheduler.shift}). */
+    /**
+     * The fixed shift of later {@code setTimesteps} calls ({@code scheduler.shift}).
+     *
+     * @return the fixed shift
+     */
     public double shift() {
         return shift;
     }
@@ -218,7 +230,12 @@ public final class FlowMatchLCMScheduler implements Scheduler {
         beginIndex = null;
     }
 
-    /** The current schedule; {@link IllegalStateException} before {@code setTimesteps}. */
+    /**
+     * The current schedule; {@link IllegalStateException} before {@code setTimesteps}.
+     *
+     * @return the schedule
+     * @throws IllegalStateException before {@code setTimesteps}
+     */
     public Schedule schedule() {
         if (schedule == null) {
             throw Steps.noSchedule(CLASS_NAME);

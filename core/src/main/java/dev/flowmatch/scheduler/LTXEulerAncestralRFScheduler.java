@@ -72,7 +72,11 @@ public final class LTXEulerAncestralRFScheduler implements Scheduler {
             dev.flowmatch.Limits.requireRange("s_noise", sNoise, 0, 100, "ComfyUI's range");
         }
 
-        /** diffusers' defaults ({@code LTXEulerAncestralRFScheduler()}). */
+        /**
+         * diffusers' defaults ({@code LTXEulerAncestralRFScheduler()}).
+         *
+         * @return the default config
+         */
         public static Config defaults() {
             return new Config(1000, 1.0, 1.0, SchedulerConfig.defaults());
         }
@@ -89,7 +93,11 @@ public final class LTXEulerAncestralRFScheduler implements Scheduler {
                     keys.number("s_noise", 1.0), SchedulerConfigJson.fromKeys(keys));
         }
 
-        /** Whether a step adds noise ({@code eta > 0.0 and s_noise > 0.0}). */
+        /**
+         * Whether a step adds noise ({@code eta > 0.0 and s_noise > 0.0}).
+         *
+         * @return whether a step draws noise
+         */
         public boolean addsNoise() {
             return eta > 0.0 && sNoise > 0.0;
         }
@@ -111,7 +119,11 @@ public final class LTXEulerAncestralRFScheduler implements Scheduler {
         this.config = Objects.requireNonNull(config, "config");
     }
 
-    /** The config. */
+    /**
+     * The config.
+     *
+     * @return the config
+     */
     public Config config() {
         return config;
     }

@@ -28,7 +28,11 @@ import dev.flowmatch.tensor.Tensor;
  */
 public interface Scheduler {
 
-    /** diffusers' class name, e.g. {@code FlowMatchEulerDiscreteScheduler} (the {@code _class_name} config key). */
+    /**
+     * diffusers' class name, e.g. {@code FlowMatchEulerDiscreteScheduler} (the {@code _class_name} config key).
+     *
+     * @return the class name
+     */
     String className();
 
     /**
@@ -55,37 +59,67 @@ public interface Scheduler {
         return ScheduleRequest.ofSigmas(Flux2.pipelineSigmas(numSteps)).withMu(mu);
     }
 
-    /** {@code scheduler.sigmas}: the float32 sigmas including the final one. */
+    /**
+     * {@code scheduler.sigmas}: the float32 sigmas including the final one.
+     *
+     * @return the sigmas, a copy
+     */
     float[] sigmas();
 
     /**
      * {@code scheduler.timesteps}, the values the step is called with. Float32 values; for classes that keep
      * int64 timesteps ({@link #timestepType()}) each value is that integer, exact in float32.
+     *
+     * @return the timesteps, a copy
      */
     float[] timesteps();
 
-    /** The dtype diffusers keeps timesteps in: float32 for the flow-match classes, int64 for DPM-Solver and UniPC. */
+    /**
+     * The dtype diffusers keeps timesteps in: float32 for the flow-match classes, int64 for DPM-Solver and UniPC.
+     *
+     * @return the timestep dtype
+     */
     default TimestepType timestepType() {
         return TimestepType.FLOAT32;
     }
 
-    /** {@code scheduler.num_inference_steps} after {@link #setTimesteps}. */
+    /**
+     * {@code scheduler.num_inference_steps} after {@link #setTimesteps}.
+     *
+     * @return the number of inference steps
+     */
     int numInferenceSteps();
 
-    /** {@code scheduler.order}: model calls per step (2 for Heun). */
+    /**
+     * {@code scheduler.order}: model calls per step (2 for Heun).
+     *
+     * @return the order, {@code >= 1}
+     */
     default int order() {
         return 1;
     }
 
-    /** {@code scheduler.init_noise_sigma}: the scale of the initial noise (1 for flow matching). */
+    /**
+     * {@code scheduler.init_noise_sigma}: the scale of the initial noise (1 for flow matching).
+     *
+     * @return the initial noise scale
+     */
     default float initNoiseSigma() {
         return 1f;
     }
 
-    /** The index of the next step, or null before the first one ({@code scheduler.step_index}). */
+    /**
+     * The index of the next step, or null before the first one ({@code scheduler.step_index}).
+     *
+     * @return the step index, or null
+     */
     Integer stepIndex();
 
-    /** The begin index, or null when none was set ({@code scheduler.begin_index}). */
+    /**
+     * The begin index, or null when none was set ({@code scheduler.begin_index}).
+     *
+     * @return the begin index, or null
+     */
     Integer beginIndex();
 
     /**
@@ -104,7 +138,11 @@ public interface Scheduler {
      */
     int indexForTimestep(float timestep);
 
-    /** Whether a step draws noise: such a scheduler needs the {@link NoiseSource} form of {@code step}. */
+    /**
+     * Whether a step draws noise: such a scheduler needs the {@link NoiseSource} form of {@code step}.
+     *
+     * @return whether a step draws noise
+     */
     default boolean isStochastic() {
         return false;
     }

@@ -48,12 +48,20 @@ public enum SchedulerType {
         this.factory = factory;
     }
 
-    /** diffusers' class name ({@code _class_name}). */
+    /**
+     * diffusers' class name ({@code _class_name}).
+     *
+     * @return the class name
+     */
     public String className() {
         return className;
     }
 
-    /** The short name the CLI takes ({@code --scheduler NAME}). */
+    /**
+     * The short name the CLI takes ({@code --scheduler NAME}).
+     *
+     * @return the CLI name
+     */
     public String cliName() {
         return cliName;
     }
@@ -67,6 +75,9 @@ public enum SchedulerType {
      * The type named by a diffusers class name or a CLI name (case-insensitive for CLI names).
      *
      * @throws IllegalArgumentException naming the value and listing the known names
+     *
+     * @param name a diffusers class name or a CLI name
+     * @return the type
      */
     public static SchedulerType parse(String name) {
         for (SchedulerType t : values()) {

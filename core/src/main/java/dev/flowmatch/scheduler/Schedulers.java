@@ -20,7 +20,12 @@ public final class Schedulers {
 
     private Schedulers() {}
 
-    /** A scheduler of {@code type} with all of diffusers' defaults ({@code SchedulerClass()}). */
+    /**
+     * A scheduler of {@code type} with all of diffusers' defaults ({@code SchedulerClass()}).
+     *
+     * @param type the class
+     * @return a new scheduler
+     */
     public static Scheduler create(SchedulerType type) {
         return fromConfig(MAPPER.createObjectNode(), type);
     }
@@ -29,6 +34,9 @@ public final class Schedulers {
      * The scheduler the config's {@code _class_name} names.
      *
      * @throws IllegalArgumentException when {@code _class_name} is missing or names a class flowmatch does not have
+     *
+     * @param config a parsed {@code scheduler_config.json}
+     * @return a new scheduler
      */
     public static Scheduler fromConfig(JsonNode config) {
         Objects.requireNonNull(config, "config");
@@ -40,7 +48,14 @@ public final class Schedulers {
         return fromConfig(config, SchedulerType.parse(name.textValue()));
     }
 
-    /** A scheduler of {@code type} built from {@code config}, whatever class the config was written for. */
+    /**
+     * A scheduler of {@code type} built from {@code config}, whatever class the config was written for.
+     *
+     * @param config a parsed {@code scheduler_config.json}
+     * @param type   the class to build
+     * @return a new scheduler
+     * @throws IllegalArgumentException naming a key the class cannot honour, or a bad value
+     */
     public static Scheduler fromConfig(JsonNode config, SchedulerType type) {
         Objects.requireNonNull(type, "type");
         ConfigKeys keys = new ConfigKeys(Objects.requireNonNull(config, "config"), type.className());
@@ -58,18 +73,32 @@ public final class Schedulers {
      * or text after the object, is an error with the parser's line and column.
      *
      * @param json the text
-     * @return the object
+     * @return the JSON object
+     * @throws IllegalArgumentException for malformed JSON or anything but an object
      */
     public static JsonNode parseJson(String json) {
         return SchedulerConfigJson.parseTree(json);
     }
 
-    /** Reads a {@code scheduler_config.json} file and builds the class its {@code _class_name} names. */
+    /**
+     * Reads a {@code scheduler_config.json} file and builds the class its {@code _class_name} names.
+     *
+     * @param file a {@code scheduler_config.json}
+     * @return a new scheduler
+     * @throws IllegalArgumentException naming the file and what is wrong
+     */
     public static Scheduler read(Path file) {
         return fromConfig(readJson(file));
     }
 
-    /** Reads a {@code scheduler_config.json} file as {@code type}. */
+    /**
+     * Reads a {@code scheduler_config.json} file as {@code type}.
+     *
+     * @param file a {@code scheduler_config.json}
+     * @param type the class to build
+     * @return a new scheduler
+     * @throws IllegalArgumentException naming the file and what is wrong
+     */
     public static Scheduler read(Path file, SchedulerType type) {
         return fromConfig(readJson(file), type);
     }

@@ -8,6 +8,13 @@ public abstract class AbstractTensor implements Tensor {
     private final Shape shape;
     private final DType dtype;
 
+    /**
+     * Holds what every tensor has.
+     *
+     * @param backend the backend that made the tensor
+     * @param shape   its shape
+     * @param dtype   its element type
+     */
     protected AbstractTensor(TensorBackend backend, Shape shape, DType dtype) {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.shape = Objects.requireNonNull(shape, "shape");

@@ -25,6 +25,11 @@ import java.util.Objects;
  */
 public record AffineSpec(DType productX, DType productY, DType sum, DType out) {
 
+    /**
+     * Checks that every dtype is given.
+     *
+     * @throws NullPointerException if a dtype is null
+     */
     public AffineSpec {
         Objects.requireNonNull(productX, "productX");
         Objects.requireNonNull(productY, "productY");
@@ -32,12 +37,25 @@ public record AffineSpec(DType productX, DType productY, DType sum, DType out) {
         Objects.requireNonNull(out, "out");
     }
 
-    /** Everything in float32, the result rounded to {@code out}. */
+    /**
+     * Everything in float32, the result rounded to {@code out}.
+     *
+     * @param out the dtype of the result
+     * @return the spec
+     */
     public static AffineSpec float32(DType out) {
         return new AffineSpec(DType.FLOAT32, DType.FLOAT32, DType.FLOAT32, out);
     }
 
-    /** Evaluates one element exactly as specified above; the reference for every backend. */
+    /**
+     * Evaluates one element exactly as specified above; the reference for every backend.
+     *
+     * @param a the coefficient of {@code x}
+     * @param x an element of {@code x}, widened to float32
+     * @param b the coefficient of {@code y}
+     * @param y an element of {@code y}, widened to float32
+     * @return the element of {@code out}, as a float32 value
+     */
     public float apply(float a, float x, float b, float y) {
         float px = productX.round(productX.round(a) * x);
         float py = productY.round(productY.round(b) * y);

@@ -12,18 +12,41 @@ import java.util.Optional;
  */
 public record Availability(boolean available, String device, Throwable cause) {
 
+    /**
+     * An available backend.
+     *
+     * @param device the device it computes on, e.g. {@code cpu}
+     * @return the availability
+     */
     public static Availability available(String device) {
         return new Availability(true, device, null);
     }
 
+    /**
+     * An unavailable backend, with the real error.
+     *
+     * @param cause why it cannot be used (shown to the user)
+     * @return the availability, device {@code none}
+     */
     public static Availability unavailable(Throwable cause) {
         return new Availability(false, "none", cause);
     }
 
+    /**
+     * An unavailable backend, with a reason.
+     *
+     * @param reason why it cannot be used, one sentence
+     * @return the availability, device {@code none}
+     */
     public static Availability unavailable(String reason) {
         return unavailable(new UnsupportedOperationException(reason));
     }
 
+    /**
+     * Why the backend is unavailable.
+     *
+     * @return the cause, empty when available
+     */
     public Optional<Throwable> unavailabilityCause() {
         return Optional.ofNullable(cause);
     }
@@ -31,6 +54,8 @@ public record Availability(boolean available, String device, Throwable cause) {
     /**
      * At most about 70 characters: {@code available on cpu}, or {@code unavailable: } and the cause's first clause
      * (up to its first {@code ;} or {@code .}).
+     *
+     * @return the short description
      */
     public String summary() {
         if (available) {
@@ -44,7 +69,11 @@ public record Availability(boolean available, String device, Throwable cause) {
         return "unavailable: " + first;
     }
 
-    /** One line: {@code available on cpu} or {@code unavailable: <cause message>}. */
+    /**
+     * One line: {@code available on cpu} or {@code unavailable: <cause message>}.
+     *
+     * @return the description
+     */
     public String describe() {
         if (available) {
             return "available on " + device;

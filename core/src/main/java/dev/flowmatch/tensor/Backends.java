@@ -16,7 +16,9 @@ import java.util.ServiceLoader;
  * by name that is missing or unavailable raises {@link IllegalStateException} listing every backend and why.
  */
 public final class Backends {
+    /** System property naming the backend to use: {@value}. */
     public static final String PROPERTY = "flowmatch.backend";
+    /** Environment variable naming the backend to use when the property is unset: {@value}. */
     public static final String ENVIRONMENT = "FLOWMATCH_BACKEND";
 
     private Backends() {}
@@ -26,6 +28,8 @@ public final class Backends {
      * each backend for its priority, which loads its native runtime: to use one backend without waking the
      * others, ask for it by name ({@link #named}). Each backend is a single instance for the life of the JVM, so
      * tensors can be checked against it.
+     *
+     * @return every backend found
      */
     public static List<TensorBackend> all() {
         List<TensorBackend> sorted = new ArrayList<>(Loaded.ALL);
@@ -46,12 +50,21 @@ public final class Backends {
         }
     }
 
-    /** The available backends, highest priority first. */
+    /**
+     * The available backends, highest priority first.
+     *
+     * @return the available backends
+     */
     public static List<TensorBackend> available() {
         return all().stream().filter(TensorBackend::isAvailable).toList();
     }
 
-    /** The backend with this name, available or not; no other backend is probed. */
+    /**
+     * The backend with this name, available or not; no other backend is probed.
+     *
+     * @param name the backend's name, e.g. {@code djl}
+     * @return the backend, or empty if none has this name
+     */
     public static Optional<TensorBackend> find(String name) {
         String wanted = name.trim().toLowerCase(Locale.ROOT);
         return Loaded.ALL.stream().filter(b -> b.name().equals(wanted)).findFirst();
@@ -60,6 +73,10 @@ public final class Backends {
     /**
      * The named backend; {@link IllegalStateException} if it is missing or unavailable. The message is a first line
      * saying what is wrong, then one short line per backend found ({@link #summary()}).
+     *
+     * @param name the backend's name, e.g. {@code djl}
+     * @return the backend, available
+     * @throws IllegalStateException if no backend has this name or it is unavailable
      */
     public static TensorBackend named(String name) {
         java.util.Objects.requireNonNull(name, "name");
@@ -73,7 +90,12 @@ public final class Backends {
         return backend;
     }
 
-    /** The backend named by {@value #PROPERTY} / {@value #ENVIRONMENT}, else the best available one. */
+    /**
+     * The backend named by {@value #PROPERTY} / {@value #ENVIRONMENT}, else the best available one.
+     *
+     * @return the backend to use
+     * @throws IllegalStateException if the named backend is missing or unavailable
+     */
     public static TensorBackend select() {
         String requested = System.getProperty(PROPERTY);
         if (requested == null || requested.isBlank()) {
@@ -90,6 +112,8 @@ public final class Backends {
     /**
      * One short indented line per backend, highest priority first: its name and {@link Availability#summary()}
      * (the whole cause of an unavailable one is in {@link #report()}).
+     *
+     * @return the summary, one line per backend
      */
     public static String summary() {
         StringBuilder text = new StringBuilder();
@@ -102,7 +126,11 @@ public final class Backends {
         return text.toString();
     }
 
-    /** One line per backend: name, priority, availability and cause. */
+    /**
+     * One line per backend: name, priority, availability and cause.
+     *
+     * @return the report, one line per backend
+     */
     public static String report() {
         StringBuilder text = new StringBuilder("Backends found:");
         for (TensorBackend backend : all()) {

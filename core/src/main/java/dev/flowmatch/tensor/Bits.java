@@ -12,7 +12,12 @@ package dev.flowmatch.tensor;
 public final class Bits {
     private Bits() {}
 
-    /** The bfloat16 pattern nearest to {@code value} (ties to even; NaN stays NaN). */
+    /**
+     * The bfloat16 pattern nearest to {@code value} (ties to even; NaN stays NaN).
+     *
+     * @param value a float32 value
+     * @return the bfloat16 bit pattern
+     */
     public static short floatToBf16(float value) {
         if (Float.isNaN(value)) {
             return (short) 0x7FC0;
@@ -22,7 +27,12 @@ public final class Bits {
         return (short) ((bits + roundingBias) >>> 16);
     }
 
-    /** The float32 value of a bfloat16 pattern (exact). */
+    /**
+     * The float32 value of a bfloat16 pattern (exact).
+     *
+     * @param bf16 a bfloat16 bit pattern
+     * @return its value
+     */
     public static float bf16ToFloat(short bf16) {
         return Float.intBitsToFloat((bf16 & 0xFFFF) << 16);
     }

@@ -31,9 +31,22 @@ public sealed interface Expr permits Expr.Input, Expr.Scalar, Expr.Binary, Expr.
 
     /** The four float32 operations of a {@link Binary} node. */
     enum Op {
-        ADD, SUB, MUL, DIV;
+        /** {@code a + b}. */
+        ADD,
+        /** {@code a - b}. */
+        SUB,
+        /** {@code a * b}. */
+        MUL,
+        /** {@code a / b}. */
+        DIV;
 
-        /** {@code a op b} in float32 arithmetic. */
+        /**
+         * {@code a op b} in float32 arithmetic.
+         *
+         * @param a the left operand
+         * @param b the right operand
+         * @return the float32 result
+         */
         public float apply(float a, float b) {
             return switch (this) {
                 case ADD -> a + b;
@@ -97,37 +110,81 @@ public sealed interface Expr permits Expr.Input, Expr.Scalar, Expr.Binary, Expr.
         }
     }
 
-    /** Tensor argument {@code index}. */
+    /**
+     * Tensor argument {@code index}.
+     *
+     * @param index position in the argument list, {@code >= 0}
+     * @return the expression
+     */
     static Expr input(int index) {
         return new Input(index);
     }
 
-    /** The float32 constant {@code value}. */
+    /**
+     * The float32 constant {@code value}.
+     *
+     * @param value the constant
+     * @return the expression
+     */
     static Expr scalar(float value) {
         return new Scalar(value);
     }
 
-    /** {@code left + right} rounded to {@code dtype}. */
+    /**
+     * {@code left + right} rounded to {@code dtype}.
+     *
+     * @param left  the left operand
+     * @param right the right operand
+     * @param dtype the dtype the result is rounded to
+     * @return the expression
+     */
     static Expr add(Expr left, Expr right, DType dtype) {
         return new Binary(Op.ADD, left, right, dtype);
     }
 
-    /** {@code left - right} rounded to {@code dtype}. */
+    /**
+     * {@code left - right} rounded to {@code dtype}.
+     *
+     * @param left  the left operand
+     * @param right the right operand
+     * @param dtype the dtype the result is rounded to
+     * @return the expression
+     */
     static Expr sub(Expr left, Expr right, DType dtype) {
         return new Binary(Op.SUB, left, right, dtype);
     }
 
-    /** {@code left * right} rounded to {@code dtype}. */
+    /**
+     * {@code left * right} rounded to {@code dtype}.
+     *
+     * @param left  the left operand
+     * @param right the right operand
+     * @param dtype the dtype the result is rounded to
+     * @return the expression
+     */
     static Expr mul(Expr left, Expr right, DType dtype) {
         return new Binary(Op.MUL, left, right, dtype);
     }
 
-    /** {@code left / right} rounded to {@code dtype}. */
+    /**
+     * {@code left / right} rounded to {@code dtype}.
+     *
+     * @param left  the left operand
+     * @param right the right operand
+     * @param dtype the dtype the result is rounded to
+     * @return the expression
+     */
     static Expr div(Expr left, Expr right, DType dtype) {
         return new Binary(Op.DIV, left, right, dtype);
     }
 
-    /** {@code operand.to(dtype)}. */
+    /**
+     * {@code operand.to(dtype)}.
+     *
+     * @param operand the value to round
+     * @param dtype   the dtype it is rounded to
+     * @return the expression
+     */
     static Expr cast(Expr operand, DType dtype) {
         return new Cast(operand, dtype);
     }
@@ -135,6 +192,11 @@ public sealed interface Expr permits Expr.Input, Expr.Scalar, Expr.Binary, Expr.
     /**
      * The expression of {@code spec}: {@code round(out, round(sum, round(px, round(px, a)*x) + round(py, round(py,
      * b)*y)))} with {@code x} = input 0 and {@code y} = input 1. Evaluates exactly as {@link AffineSpec#apply}.
+     *
+     * @param a    the coefficient of input 0
+     * @param b    the coefficient of input 1
+     * @param spec where each operation rounds
+     * @return the expression
      */
     static Expr affine(float a, float b, AffineSpec spec) {
         Expr px = mul(scalar(spec.productX().round(a)), input(0), spec.productX());
@@ -160,6 +222,9 @@ public sealed interface Expr permits Expr.Input, Expr.Scalar, Expr.Binary, Expr.
     /**
      * The dtype of this expression's result given the dtypes of the tensor arguments: an input's own dtype,
      * float32 for a scalar, the node's dtype otherwise.
+     *
+     * @param inputDtypes the dtype of each tensor argument
+     * @return the result's dtype
      */
     default DType dtype(DType[] inputDtypes) {
         return switch (this) {
@@ -170,7 +235,11 @@ public sealed interface Expr permits Expr.Input, Expr.Scalar, Expr.Binary, Expr.
         };
     }
 
-    /** One more than the highest input index used, 0 when the expression reads no tensor. */
+    /**
+     * One more than the highest input index used, 0 when the expression reads no tensor.
+     *
+     * @return the number of tensor arguments the expression reads
+     */
     default int arity() {
         return switch (this) {
             case Input in -> in.index() + 1;
@@ -180,7 +249,11 @@ public sealed interface Expr permits Expr.Input, Expr.Scalar, Expr.Binary, Expr.
         };
     }
 
-    /** The nesting depth: 1 for an input or a scalar. */
+    /**
+     * The nesting depth: 1 for an input or a scalar.
+     *
+     * @return the depth, {@code >= 1}
+     */
     default int depth() {
         return switch (this) {
             case Input in -> 1;

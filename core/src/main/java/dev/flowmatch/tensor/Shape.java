@@ -5,9 +5,16 @@ import java.util.Arrays;
 /**
  * A tensor shape: the size of each dimension, outermost first. A shape with no dimensions is a scalar
  * (one element). Values are checked: every dimension is {@code >= 0}.
+ *
+ * @param dims the dimensions, outermost first (copied)
  */
 public record Shape(long[] dims) {
 
+    /**
+     * Copies and checks the dimensions.
+     *
+     * @throws IllegalArgumentException naming a negative dimension
+     */
     public Shape {
         dims = dims.clone();
         for (int i = 0; i < dims.length; i++) {
@@ -18,28 +25,61 @@ public record Shape(long[] dims) {
         }
     }
 
+    /**
+     * A shape of these dimensions.
+     *
+     * @param dims the dimensions, each {@code >= 0}
+     * @return the shape
+     */
     public static Shape of(long... dims) {
         return new Shape(dims);
     }
 
+    /**
+     * A shape of these dimensions.
+     *
+     * @param dims the dimensions, each {@code >= 0}
+     * @return the shape
+     */
     public static Shape of(int... dims) {
         return new Shape(Arrays.stream(dims).asLongStream().toArray());
     }
 
+    /**
+     * The dimensions.
+     *
+     * @return a copy of the dimensions
+     */
     @Override
     public long[] dims() {
         return dims.clone();
     }
 
+    /**
+     * The number of dimensions.
+     *
+     * @return the rank (0 for a scalar)
+     */
     public int rank() {
         return dims.length;
     }
 
+    /**
+     * One dimension.
+     *
+     * @param i the dimension's index, {@code 0 <= i < rank()}
+     * @return its size
+     * @throws ArrayIndexOutOfBoundsException if {@code i} is out of range
+     */
     public long dim(int i) {
         return dims[i];
     }
 
-    /** Number of elements, or an {@link ArithmeticException} if it overflows a long. */
+    /**
+     * Number of elements, or an {@link ArithmeticException} if it overflows a long.
+     *
+     * @return the product of the dimensions
+     */
     public long numel() {
         long n = 1;
         for (long d : dims) {
@@ -51,6 +91,9 @@ public record Shape(long[] dims) {
     /**
      * Number of elements as an int, for backends that hold a tensor in one Java array; a shape with more
      * elements than a Java array can hold gets a clear error.
+     *
+     * @return the product of the dimensions
+     * @throws IllegalArgumentException if it exceeds what one Java array can hold
      */
     public int numelAsInt() {
         long n;
@@ -71,6 +114,10 @@ public record Shape(long[] dims) {
      * each pair equal or one of them 1 (a missing leading dimension counts as 1).
      *
      * @throws IllegalArgumentException naming both shapes when they do not broadcast
+     *
+     * @param a one shape
+     * @param b the other
+     * @return the broadcast shape
      */
     public static Shape broadcast(Shape a, Shape b) {
         int rank = Math.max(a.rank(), b.rank());

@@ -9,20 +9,44 @@ package dev.flowmatch.tensor;
  */
 public interface Tensor extends AutoCloseable {
 
+    /**
+     * The shape.
+     *
+     * @return the shape
+     */
     Shape shape();
 
+    /**
+     * The element type.
+     *
+     * @return the dtype
+     */
     DType dtype();
 
-    /** The backend that created this tensor; only that backend can operate on it. */
+    /**
+     * The backend that created this tensor; only that backend can operate on it.
+     *
+     * @return the backend
+     */
     TensorBackend backend();
 
+    /**
+     * Whether this tensor was closed (or, for a wrapped tensor, its owner freed the memory).
+     *
+     * @return true once closed
+     */
     boolean isClosed();
 
     /** Frees this tensor's memory now. Idempotent. */
     @Override
     void close();
 
-    /** Throws {@link IllegalStateException} naming {@code role} when this tensor is closed. */
+    /**
+     * Throws {@link IllegalStateException} naming {@code role} when this tensor is closed.
+     *
+     * @param role the argument's name, for the message
+     * @throws IllegalStateException if this tensor is closed
+     */
     default void requireOpen(String role) {
         if (isClosed()) {
             throw new IllegalStateException(role + ": tensor " + shape() + " " + dtype().torchName()

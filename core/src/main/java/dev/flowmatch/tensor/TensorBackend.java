@@ -17,19 +17,34 @@ package dev.flowmatch.tensor;
  */
 public interface TensorBackend {
 
-    /** The name used to select this backend ({@code java}, {@code djl}, {@code mlx}, ...). */
+    /**
+     * The name used to select this backend ({@code java}, {@code djl}, {@code mlx}, ...).
+     *
+     * @return the name, lower case
+     */
     String name();
 
     /**
      * Preference when no backend is named: the available backend with the highest priority wins. Guide: a
      * backend computing on a GPU 100+, the pure-Java backend 50, a native backend computing on the CPU below 50
      * (the pure-Java step is as fast on a CPU and starts instantly; see bench/RESULTS.md).
+     *
+     * @return the priority
      */
     int priority();
 
-    /** Whether this backend works here, on which device, or why not. Must not throw. */
+    /**
+     * Whether this backend works here, on which device, or why not. Must not throw.
+     *
+     * @return the availability
+     */
     Availability availability();
 
+    /**
+     * Shorthand for {@code availability().available()}.
+     *
+     * @return whether this backend works here
+     */
     default boolean isAvailable() {
         return availability().available();
     }
@@ -37,32 +52,74 @@ public interface TensorBackend {
     /**
      * Whether {@link #affine} may fuse a multiply and an add (one rounding instead of two). A fusing backend
      * is held to one ulp of the output dtype by the conformance suite instead of bit equality.
+     *
+     * @return true if {@code affine} may round once where the spec rounds twice
      */
     default boolean fusesMultiplyAdd() {
         return false;
     }
 
-    /** A new tensor holding {@code values} rounded to {@code dtype} (to nearest, ties to even). */
+    /**
+     * A new tensor holding {@code values} rounded to {@code dtype} (to nearest, ties to even).
+     *
+     * @param values the values, row-major, one per element
+     * @param dtype  the tensor's dtype
+     * @param shape  the tensor's shape
+     * @return a new tensor the caller must close
+     * @throws IllegalArgumentException if the number of values does not match the shape
+     */
     Tensor fromFloats(float[] values, DType dtype, Shape shape);
 
     /**
      * A new tensor holding exactly these raw bits: int32 patterns for float32, and for bfloat16 / float16 the
      * 16-bit patterns in the low half of each int (0..65535; anything else is rejected).
+     *
+     * @param bits  the bit patterns, row-major, one per element
+     * @param dtype the tensor's dtype
+     * @param shape the tensor's shape
+     * @return a new tensor the caller must close
+     * @throws IllegalArgumentException if the number of patterns does not match the shape, or a 16-bit pattern is
+     *                                  out of range
      */
     Tensor fromBits(int[] bits, DType dtype, Shape shape);
 
-    /** The tensor's values as float32 (exact: every dtype here widens to float32 without rounding). */
+    /**
+     * The tensor's values as float32 (exact: every dtype here widens to float32 without rounding).
+     *
+     * @param tensor a tensor of this backend (stays open)
+     * @return its values, row-major
+     */
     float[] toFloats(Tensor tensor);
 
-    /** The tensor's raw bits, in the layout {@link #fromBits} takes. */
+    /**
+     * The tensor's raw bits, in the layout {@link #fromBits} takes.
+     *
+     * @param tensor a tensor of this backend (stays open)
+     * @return its bit patterns, row-major
+     */
     int[] toBits(Tensor tensor);
 
-    /** A new tensor with this tensor's values in another dtype (rounded to nearest, ties to even). */
+    /**
+     * A new tensor with this tensor's values in another dtype (rounded to nearest, ties to even).
+     *
+     * @param tensor a tensor of this backend (stays open)
+     * @param dtype  the new dtype
+     * @return a new tensor the caller must close
+     */
     Tensor convert(Tensor tensor, DType dtype);
 
     /**
      * {@code a*x + b*y}, elementwise, rounded as {@code spec} says. {@code x} and {@code y} must have the same
      * shape; their dtypes may differ (each is widened exactly to float32 before its product).
+     *
+     * @param a    the coefficient of {@code x}
+     * @param x    a tensor of this backend (stays open)
+     * @param b    the coefficient of {@code y}
+     * @param y    a tensor of this backend, the shape of {@code x} (stays open)
+     * @param spec where each operation rounds, and the result's dtype
+     * @return a new tensor the caller must close
+     * @throws IllegalArgumentException if the shapes differ or a tensor is of another backend
+     * @throws IllegalStateException    if a tensor is closed
      */
     Tensor affine(float a, Tensor x, float b, Tensor y, AffineSpec spec);
 
@@ -102,6 +159,8 @@ public interface TensorBackend {
      * Waits until {@code tensor}'s value has been computed. Lazy runtimes (MLX builds a graph; CUDA queues
      * kernels) compute here; eager backends return at once. Only timing code needs this: reading a tensor
      * ({@link #toFloats}, {@link #toBits}) always evaluates it.
+     *
+     * @param tensor a tensor of this backend
      */
     default void evaluate(Tensor tensor) {
         Tensors.requireOwned(this, tensor, "tensor");
@@ -111,6 +170,12 @@ public interface TensorBackend {
      * Standard normal noise from this runtime's own generator ({@code NATIVE} noise): deterministic for a
      * seed on one backend, but not portable between backends. Backends without one throw
      * {@link UnsupportedOperationException}.
+     *
+     * @param seed  the seed of this runtime's generator
+     * @param dtype the dtype
+     * @param shape the shape
+     * @return a new tensor the caller must close
+     * @throws UnsupportedOperationException if this backend has no generator of its own
      */
     default Tensor nativeNormal(long seed, DType dtype, Shape shape) {
         throw new UnsupportedOperationException("backend '" + name() + "' has no native random generator");

@@ -6,7 +6,17 @@ import java.util.Objects;
 public final class Tensors {
     private Tensors() {}
 
-    /** Checks that {@code tensor} is non-null, open, and owned by {@code backend}; returns it. */
+    /**
+     * Checks that {@code tensor} is non-null, open, and owned by {@code backend}; returns it.
+     *
+     * @param backend the backend that must own the tensor
+     * @param tensor  the tensor
+     * @param role    the argument's name, for the message
+     * @return {@code tensor}
+     * @throws NullPointerException     if {@code tensor} is null
+     * @throws IllegalArgumentException if another backend owns it
+     * @throws IllegalStateException    if it is closed
+     */
     public static Tensor requireOwned(TensorBackend backend, Tensor tensor, String role) {
         Objects.requireNonNull(tensor, role);
         tensor.requireOpen(role);
@@ -18,7 +28,15 @@ public final class Tensors {
         return tensor;
     }
 
-    /** Checks that two tensors have the same shape, naming both sides. */
+    /**
+     * Checks that two tensors have the same shape, naming both sides.
+     *
+     * @param roleA the first argument's name
+     * @param a     the first tensor
+     * @param roleB the second argument's name
+     * @param b     the second tensor
+     * @throws IllegalArgumentException if the shapes differ
+     */
     public static void requireSameShape(String roleA, Tensor a, String roleB, Tensor b) {
         if (!a.shape().equals(b.shape())) {
             throw new IllegalArgumentException("shape mismatch: " + roleA + " is " + a.shape() + " but " + roleB
@@ -26,7 +44,14 @@ public final class Tensors {
         }
     }
 
-    /** Checks that a host array has as many elements as the shape. */
+    /**
+     * Checks that a host array has as many elements as the shape.
+     *
+     * @param length the array's length
+     * @param shape  the shape
+     * @param role   the argument's name
+     * @throws IllegalArgumentException if they differ
+     */
     public static void requireLength(int length, Shape shape, String role) {
         Objects.requireNonNull(shape, "shape");
         if (length != shape.numelAsInt()) {
@@ -35,7 +60,13 @@ public final class Tensors {
         }
     }
 
-    /** Checks 16-bit patterns are in 0..65535 (the layout of {@link TensorBackend#fromBits}). */
+    /**
+     * Checks 16-bit patterns are in 0..65535 (the layout of {@link TensorBackend#fromBits}).
+     *
+     * @param bits  the patterns
+     * @param dtype the dtype they are for (float32 takes any int)
+     * @throws IllegalArgumentException naming the first pattern out of range
+     */
     public static void requireSixteenBitPatterns(int[] bits, DType dtype) {
         if (dtype == DType.FLOAT32) {
             return;
@@ -48,14 +79,30 @@ public final class Tensors {
         }
     }
 
-    /** The checks of {@link TensorBackend#fromFloats}: non-null arguments, one value per element. */
+    /**
+     * The checks of {@link TensorBackend#fromFloats}: non-null arguments, one value per element.
+     *
+     * @param values the values
+     * @param dtype  the dtype
+     * @param shape  the shape
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if the lengths differ
+     */
     public static void checkHostValues(float[] values, DType dtype, Shape shape) {
         Objects.requireNonNull(values, "values");
         Objects.requireNonNull(dtype, "dtype");
         requireLength(values.length, shape, "values");
     }
 
-    /** The checks of {@link TensorBackend#fromBits}: non-null arguments, one pattern per element, 16-bit patterns. */
+    /**
+     * The checks of {@link TensorBackend#fromBits}: non-null arguments, one pattern per element, 16-bit patterns.
+     *
+     * @param bits  the bit patterns
+     * @param dtype the dtype
+     * @param shape the shape
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if the lengths differ or a 16-bit pattern is out of range
+     */
     public static void checkHostBits(int[] bits, DType dtype, Shape shape) {
         Objects.requireNonNull(bits, "bits");
         Objects.requireNonNull(dtype, "dtype");
@@ -67,6 +114,13 @@ public final class Tensors {
      * The checks of {@link TensorBackend#elementwise}: a valid expression (not deeper than {@link Expr#MAX_DEPTH},
      * reading at least one tensor), exactly as many tensors as it reads, each owned by {@code backend} and open,
      * their shapes broadcastable. Returns the broadcast shape of the result.
+     *
+     * @param backend    the backend that must own the tensors
+     * @param expression the expression
+     * @param inputs     the tensor arguments
+     * @return the shape of the result
+     * @throws IllegalArgumentException naming what is wrong
+     * @throws IllegalStateException    if a tensor is closed
      */
     public static Shape checkElementwise(TensorBackend backend, Expr expression, Tensor... inputs) {
         Objects.requireNonNull(expression, "expression");
@@ -90,7 +144,12 @@ public final class Tensors {
         return shape;
     }
 
-    /** The dtypes of {@code inputs}, for {@link Expr#dtype}. */
+    /**
+     * The dtypes of {@code inputs}, for {@link Expr#dtype}.
+     *
+     * @param inputs the tensors
+     * @return their dtypes, in order
+     */
     public static DType[] dtypes(Tensor... inputs) {
         DType[] dtypes = new DType[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
@@ -102,6 +161,11 @@ public final class Tensors {
     /**
      * The values of a tensor of shape {@code from} repeated to the broadcast shape {@code to} (row-major); the
      * array itself when the shapes are equal.
+     *
+     * @param values the values, row-major
+     * @param from   their shape
+     * @param to     a shape {@code from} broadcasts to
+     * @return the values of shape {@code to}
      */
     public static float[] broadcastValues(float[] values, Shape from, Shape to) {
         if (from.equals(to)) {
@@ -153,7 +217,13 @@ public final class Tensors {
         }
     }
 
-    /** Copies a tensor to another backend (through the host, bit-exact). Returns a new tensor. */
+    /**
+     * Copies a tensor to another backend (through the host, bit-exact). Returns a new tensor.
+     *
+     * @param tensor the tensor (stays open; the caller still owns it)
+     * @param target the backend to copy to
+     * @return a new tensor on {@code target} that the caller must close
+     */
     public static Tensor transfer(Tensor tensor, TensorBackend target) {
         tensor.requireOpen("tensor");
         if (tensor.backend() == target) {

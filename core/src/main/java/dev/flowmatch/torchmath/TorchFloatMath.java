@@ -27,6 +27,11 @@ import dev.flowmatch.noise.TorchCpuKernel;
  * what they look like ({@link #scalarDivide} and {@link #pow}).
  */
 public final class TorchFloatMath {
+    /** The smallest integer exponent {@link #pow} accepts. */
+    public static final int MIN_POW_EXPONENT = -2;
+    /** The largest integer exponent {@link #pow} accepts. */
+    public static final int MAX_POW_EXPONENT = 3;
+
     private TorchFloatMath() {}
 
     /**
@@ -77,11 +82,6 @@ public final class TorchFloatMath {
             case DEFAULT -> GlibcFloatMath.expm1f(x);
         };
     }
-
-    /** The smallest integer exponent {@link #pow} accepts. */
-    public static final int MIN_POW_EXPONENT = -2;
-    /** The largest integer exponent {@link #pow} accepts. */
-    public static final int MAX_POW_EXPONENT = 3;
 
     /**
      * {@code torch.pow(t, exponent)} (and {@code t ** exponent}) for a float32 tensor element and a Python int

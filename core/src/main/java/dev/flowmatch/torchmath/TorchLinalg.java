@@ -27,7 +27,9 @@ import java.util.Arrays;
  * float product accumulated in double) and a true division by the diagonal, then the row swaps backwards;
  * {@code 'N'} as the row swaps forwards, then {@code saxpy} updates ({@code kernel/x86_64/saxpy.c}'s scalar tail:
  * {@code y + a*x}, two roundings) and the division. None of these C kernels is built with {@code -mfma}, so no
- * operation is fused.
+ * operation is fused. The thread count does not matter (both OpenBLAS paths run the same kernels for one
+ * right-hand side; checked with 1 and 2 threads). torch builds over MKL (the PyPI wheels for x86-64) factor with
+ * MKL's {@code sgetrf} instead, and other OpenBLAS versions may choose other kernels: neither is reproduced.
  */
 public final class TorchLinalg {
     /** The largest system {@link #solve} reproduces (larger ones reach OpenBLAS's assembly GEMV kernels). */

@@ -20,8 +20,9 @@
  * Reference: Debian 12's {@code python3-torch} 1.13.1 ({@code torch.__version__} 1.13.0a0) with Debian's SLEEF
  * 3.5.1, glibc 2.36 and OpenBLAS 0.3.21, one thread, the build that made the sampler goldens. "Exhaustive" means
  * all 2^32 float32 bit patterns ({@code tools/reference/torch_unary_stream.py} piped into
- * {@code ExhaustiveUnaryCheck} in the test sources); a NaN result counts as a match when torch's is a NaN too (NaN
- * payloads are not reproduced). The unit tests run on committed samples of the same torch data
+ * {@code ExhaustiveUnaryCheck} in the test sources); a NaN result counts as a match when torch's is a NaN too. (NaN
+ * bit patterns match as well, except glibc {@code logf}'s: it returns the x86 default NaN {@code 0xffc00000} for
+ * negative arguments and the quieted input for NaN ones, this port {@link java.lang.Float#NaN}.) The unit tests run on committed samples of the same torch data
  * ({@code tools/reference/torch_unary_cases.py}, {@code torch_linalg_solve_cases.py}).
  * <table>
  *   <caption>Verification against torch 1.13</caption>
@@ -47,9 +48,11 @@
  *       <td>2,440 samples (0-dim tensors, Python numbers)</td><td>0</td></tr>
  *   <tr><td>{@code TorchLinalg.solve}</td><td>both</td><td>{@code sgetrf} + {@code sgetrs}, OpenBLAS 0.3.21</td>
  *       <td>all 294 UniPC calls of {@code sampler-goldens.json}; 1,500 generated cases (n = 1..4, both layouts,
- *       11 singular) in the tests; 1,000,000 generated cases locally</td><td>0</td></tr>
+ *       11 singular) in the tests; 1,000,000 generated cases locally (7,599 singular: torch raises, so does
+ *       {@code solve})</td><td>0</td></tr>
  * </table>
- * The tensor size never matters: torch maps SLEEF or libm over every element, the tail and 0-dim tensors included
+ * Each of the six is monotone over all floats ({@code MonotonicityScan} over the ports, which equal torch on every
+ * input), which the unit tests' monotonicity property relies on. The tensor size never matters: torch maps SLEEF or libm over every element, the tail and 0-dim tensors included
  * (checked: each sample also computed on a 0-dim tensor). The two kernels disagree often: {@code exp} on 9.5% of
  * uniform arguments in [-4, 0] (where DPM-Solver's {@code exp(-h)} lives) and in [-20, 20], {@code expm1} on 8.8%
  * in [-4, 0] (UniPC's {@code expm1(-h)}) and 7.6% in [-20, 20], {@code log} on 1.5% of (0, 1) (2 million

@@ -3,6 +3,7 @@ package dev.flowmatch.convention;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.flowmatch.schedule.ImageSize;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flowmatch.golden.Goldens;
 import dev.flowmatch.noise.TorchBuild;
@@ -54,15 +55,14 @@ class ComfyUiScheduleGoldenTest {
     void flux2Scheduler(Case c) {
         JsonNode n = c.node();
         int steps = n.get("steps").asInt();
-        int width = n.get("width").asInt();
-        int height = n.get("height").asInt();
-        int seqLen = ComfyUiSchedule.imageSeqLen(width, height);
+        ImageSize size = ImageSize.of(n.get("height").asInt(), n.get("width").asInt());
+        int seqLen = ComfyUiSchedule.imageSeqLen(size);
         assertEquals(n.get("image_seq_len").asInt(), seqLen, "image_seq_len");
         assertEquals(n.get("mu").asDouble(), Flux2.computeEmpiricalMu(seqLen, steps), 0.0, "mu");
         assertArrayEquals(Goldens.ints(n.get("sigmas_bits")),
-                bits(ComfyUiSchedule.flux2Scheduler(steps, width, height, AVX2).sigmas()), "sigmas (avx2)");
+                bits(ComfyUiSchedule.flux2Scheduler(steps, size, AVX2).sigmas()), "sigmas (avx2)");
         assertArrayEquals(Goldens.ints(n.get("sigmas_bits_default_kernel")),
-                bits(ComfyUiSchedule.flux2Scheduler(steps, width, height, DEFAULT).sigmas()), "sigmas (default)");
+                bits(ComfyUiSchedule.flux2Scheduler(steps, size, DEFAULT).sigmas()), "sigmas (default)");
     }
 
     @ParameterizedTest(name = "{0}")

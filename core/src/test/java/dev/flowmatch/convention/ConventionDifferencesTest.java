@@ -2,6 +2,7 @@ package dev.flowmatch.convention;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.flowmatch.schedule.ImageSize;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flowmatch.golden.Goldens;
 import dev.flowmatch.noise.MlxRandom;
@@ -64,7 +65,7 @@ class ConventionDifferencesTest {
             SchedulerConfig config = SchedulerConfigJson.fromTree(n.get("config"));
             double mu = switch (request.get("mu").asText()) {
                 case "calculate_shift" -> Flux2.computeEmpiricalMu(
-                        Flux2.imageSeqLen(request.get("width").asInt(), request.get("height").asInt()), steps);
+                        Flux2.imageSeqLen(ImageSize.of(request.get("height").asInt(), request.get("width").asInt())), steps);
                 case "zero" -> 0;
                 default -> Float.intBitsToFloat(request.get("mu_bits").asInt());
             };
@@ -134,7 +135,7 @@ class ConventionDifferencesTest {
         long max = 0;
         for (JsonNode n : GOLDENS.get("comfyui_flux2_scheduler")) {
             int steps = n.get("steps").asInt();
-            int seq = Flux2.imageSeqLen(n.get("width").asInt(), n.get("height").asInt());
+            int seq = Flux2.imageSeqLen(ImageSize.of(n.get("height").asInt(), n.get("width").asInt()));
             float[] theirs = diffusers(SchedulerConfig.flux2Klein(), steps, Flux2.computeEmpiricalMu(seq, steps)).sigmas();
             long ulp = maxUlp(theirs, floats(n.get("sigmas_bits")));
             total++;
@@ -155,11 +156,10 @@ class ConventionDifferencesTest {
         int total = 0;
         for (JsonNode n : GOLDENS.get("comfyui_flux2_scheduler")) {
             int steps = n.get("steps").asInt();
-            int w = n.get("width").asInt();
-            int h = n.get("height").asInt();
+            ImageSize size = ImageSize.of(n.get("height").asInt(), n.get("width").asInt());
             float[] avx2 = floats(n.get("sigmas_bits"));
             long k = maxUlp(avx2, floats(n.get("sigmas_bits_default_kernel")));
-            long r = maxUlp(avx2, ComfyUiSchedule.flux2Scheduler(steps, w, h,
+            long r = maxUlp(avx2, ComfyUiSchedule.flux2Scheduler(steps, size,
                     new TorchBuild(TorchCpuKernel.AVX2, TorchRelease.TORCH_2_7)).sigmas());
             total++;
             if (k > 0) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.FlowMatchScheduler;
 import dev.flowmatch.Precision;
 import dev.flowmatch.javabackend.JavaBackend;
@@ -51,34 +52,35 @@ class ConventionTest {
     /** The image sequence lengths DESIGN.md records for 1000x1000: diffusers 3844, Ollama 3969, ComfyUI 3906. */
     @Test
     void imageSequenceLengthsDifferByEngine() {
-        assertEquals(3844, Convention.DIFFUSERS.imageSeqLen(1000, 1000));
-        assertEquals(3969, Convention.OLLAMA.imageSeqLen(1000, 1000));
-        assertEquals(3969, Convention.OLLAMA_ARM64.imageSeqLen(1000, 1000));
-        assertEquals(3906, Convention.COMFYUI.imageSeqLen(1000, 1000));
-        assertEquals(1008, OllamaSchedule.outputWidth(1000, 1000));
-        // Ollama: 0 means its default side; the 4-megapixel cap keeps the aspect ratio
-        assertEquals(4096, OllamaSchedule.imageSeqLen(0, 0));
-        assertEquals(OllamaSchedule.imageSeqLen(2048, 2048), OllamaSchedule.imageSeqLen(4096, 4096));
-        assertTrue(OllamaSchedule.outputWidth(4000, 1000) * OllamaSchedule.outputHeight(4000, 1000)
-                <= OllamaSchedule.MAX_OUTPUT_PIXELS + 16 * 4000);
+        ImageSize thousand = ImageSize.square(1000);
+        assertEquals(3844, Convention.DIFFUSERS.imageSeqLen(thousand));
+        assertEquals(3969, Convention.OLLAMA.imageSeqLen(thousand));
+        assertEquals(3969, Convention.OLLAMA_ARM64.imageSeqLen(thousand));
+        assertEquals(3906, Convention.COMFYUI.imageSeqLen(thousand));
+        assertEquals(ImageSize.square(1008), OllamaSchedule.outputSize(thousand));
+        // Ollama: its default side; the 4-megapixel cap keeps the aspect ratio
+        assertEquals(4096, OllamaSchedule.imageSeqLen(ImageSize.square(OllamaSchedule.DEFAULT_SIDE)));
+        assertEquals(OllamaSchedule.imageSeqLen(ImageSize.square(2048)), OllamaSchedule.imageSeqLen(ImageSize.square(4096)));
+        ImageSize wide = OllamaSchedule.outputSize(ImageSize.of(1000, 4000));
+        assertTrue(wide.pixels() <= OllamaSchedule.MAX_OUTPUT_PIXELS + 16 * 4000, wide.toString());
+        assertTrue(wide.width() > 3 * wide.height(), "height and width are not swapped: " + wide);
         // ComfyUI: Python's round, half to even
-        assertEquals(2, ComfyUiSchedule.imageSeqLen(24, 16));
-        assertEquals(2, ComfyUiSchedule.imageSeqLen(40, 16));
+        assertEquals(2, ComfyUiSchedule.imageSeqLen(ImageSize.of(16, 24)));
+        assertEquals(2, ComfyUiSchedule.imageSeqLen(ImageSize.of(16, 40)));
     }
 
     @Test
     void badSizesNameTheParameter() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OllamaSchedule.imageSeqLen(-1, 16));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImageSize.of(16, -1));
         assertTrue(e.getMessage().startsWith("width: -1"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> OllamaSchedule.imageSeqLen(4, 1024));
-        assertTrue(e.getMessage().contains("4x1024"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> OllamaSchedule.imageSeqLen(1, Integer.MAX_VALUE));
+        e = assertThrows(IllegalArgumentException.class, () -> OllamaSchedule.imageSeqLen(ImageSize.of(1024, 4)));
+        assertTrue(e.getMessage().contains("height 1024 x width 4"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> OllamaSchedule.imageSeqLen(ImageSize.of(Integer.MAX_VALUE, 1)));
         assertTrue(e.getMessage().contains("0 pixels"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> ComfyUiSchedule.imageSeqLen(0, 16));
-        assertTrue(e.getMessage().startsWith("width: 0"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> ComfyUiSchedule.flux2Scheduler(4, 8, 8,
+        e = assertThrows(IllegalArgumentException.class, () -> ComfyUiSchedule.flux2Scheduler(4, ImageSize.square(8),
                 TorchBuild.STANDARD));
-        assertTrue(e.getMessage().contains("8x8"), e.getMessage());
+        assertTrue(e.getMessage().contains("height 8 x width 8"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> ComfyUiSchedule.simpleFlux(1.15, 0));
         assertTrue(e.getMessage().startsWith("steps: 0"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> OllamaSchedule.AMD64.setTimestepsWithMu(
@@ -96,14 +98,14 @@ class ConventionTest {
     @EnumSource(Convention.class)
     void schedulerComputesTheConventionsSchedule(Convention convention) {
         SchedulerConfig config = SchedulerConfig.flux2Klein();
-        double mu = convention.empiricalMu(convention.imageSeqLen(1024, 768), 8);
+        double mu = convention.empiricalMu(convention.imageSeqLen(ImageSize.of(768, 1024)), 8);
         FlowMatchScheduler scheduler = new FlowMatchScheduler(config).setConvention(convention);
         scheduler.setTimestepsWithMu(8, mu);
         Schedule expected = switch (convention) {
             case DIFFUSERS -> Schedules.compute(config, ScheduleRequest.ofSigmas(Flux2.pipelineSigmas(8)).withMu(mu));
             case OLLAMA, OLLAMA_ARM64 -> convention.ollama().orElseThrow()
                     .setTimestepsWithMu(OllamaSchedule.Config.DEFAULT, 8, (float) mu).schedule();
-            case COMFYUI -> ComfyUiSchedule.flux2Scheduler(8, 1024, 768, TorchBuild.STANDARD);
+            case COMFYUI -> ComfyUiSchedule.flux2Scheduler(8, ImageSize.of(768, 1024), TorchBuild.STANDARD);
         };
         assertEquals(expected, scheduler.schedule());
         if (convention != Convention.DIFFUSERS) {
@@ -151,7 +153,7 @@ class ConventionTest {
             modelTimes.add(t);
             return flow.velocity(latents, t);
         };
-        Sampler sampler = Sampler.builder().numSteps(4).imageSize(1000, 1000).convention(convention).build();
+        Sampler sampler = Sampler.builder().numSteps(4).imageSize(ImageSize.square(1000)).convention(convention).build();
         float[] noise = {0.3f, -1.2f, 0.8f, 0.05f, 1.1f, -0.4f, 0.0f, 2.2f};
         float[] viaSampler;
         try (Tensor z = backend.fromFloats(noise, DType.BFLOAT16, Shape.of(1, 2, 4));
@@ -192,7 +194,7 @@ class ConventionTest {
     /** Ollama's InitNoise([1, 128, H/16, W/16], seed) in bfloat16, packed as packLatents packs it. */
     @Test
     void mlxLatentsAreOllamasPackedInitNoise() {
-        try (Tensor latents = Flux2Latents.initLatents(backend, 1, 64, 48, 1234, DType.BFLOAT16, NoiseGenerator.MLX)) {
+        try (Tensor latents = Flux2Latents.initLatents(backend, 1, ImageSize.of(48, 64), 1234, DType.BFLOAT16, NoiseGenerator.MLX)) {
             assertEquals(Shape.of(1, 12, 128), latents.shape());
             int[] drawn = MlxRandom.normalBits(1234, Shape.of(1, 128, 3, 4), DType.BFLOAT16);
             int[] packed = backend.toBits(latents);

@@ -3,6 +3,7 @@ package dev.flowmatch.convention;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.flowmatch.schedule.ImageSize;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flowmatch.golden.Goldens;
 import dev.flowmatch.schedule.SchedulerConfigJson;
@@ -59,11 +60,10 @@ class OllamaScheduleGoldenTest {
         assertEquals(config, OllamaSchedule.Config.of(SchedulerConfigJson.fromTree(n.get("config"))), "parsed config");
 
         JsonNode request = n.get("request");
-        int width = request.get("width").asInt();
-        int height = request.get("height").asInt();
-        assertEquals(n.get("width").asInt(), OllamaSchedule.outputWidth(width, height), "width");
-        assertEquals(n.get("height").asInt(), OllamaSchedule.outputHeight(width, height), "height");
-        int seqLen = OllamaSchedule.imageSeqLen(width, height);
+        ImageSize requested = ImageSize.of(request.get("height").asInt(), request.get("width").asInt());
+        assertEquals(ImageSize.of(n.get("height").asInt(), n.get("width").asInt()), OllamaSchedule.outputSize(requested),
+                "output size");
+        int seqLen = OllamaSchedule.imageSeqLen(requested);
         assertEquals(n.get("image_seq_len").asInt(), seqLen, "image_seq_len");
 
         int steps = request.get("num_steps").asInt();

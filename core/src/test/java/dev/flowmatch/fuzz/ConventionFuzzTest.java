@@ -9,6 +9,7 @@ import dev.flowmatch.convention.TorchLinspace;
 import dev.flowmatch.noise.TorchBuild;
 import dev.flowmatch.noise.TorchCpuKernel;
 import dev.flowmatch.noise.TorchRelease;
+import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.schedule.Schedule;
 import dev.flowmatch.schedule.SchedulerConfig;
 import dev.flowmatch.schedule.TimeShiftType;
@@ -40,7 +41,7 @@ class ConventionFuzzTest {
                         + " steps " + steps + " mu " + mu);
             });
             case 1 -> Fuzz.expectValidOrIllegalArgument(() -> {
-                int seqLen = convention.imageSeqLen(width, height);
+                int seqLen = convention.imageSeqLen(ImageSize.of(height, width));
                 double empirical = convention.empiricalMu(seqLen, steps);
                 if (!Double.isFinite(empirical) || seqLen < 1) {
                     throw new AssertionError(convention + " " + width + "x" + height + ": " + seqLen + " tokens, mu "
@@ -56,14 +57,14 @@ class ConventionFuzzTest {
                         (float) shift, dynamic, shiftType);
                 check(ollama.setTimestepsWithMu(config, steps, (float) mu).schedule(), "ollama " + config + " steps "
                         + steps + " mu " + mu);
-                int seqLen = OllamaSchedule.imageSeqLen(width, height);
+                int seqLen = OllamaSchedule.imageSeqLen(ImageSize.of(height, width));
                 float calculated = ollama.calculateShift(seqLen, steps);
                 if (!Float.isFinite(calculated)) {
                     throw new AssertionError("CalculateShift(" + seqLen + ", " + steps + ") = " + calculated);
                 }
             });
             case 3 -> Fuzz.expectValidOrIllegalArgument(() ->
-                    check(ComfyUiSchedule.flux2Scheduler(steps, width, height, build), "comfyui " + width + "x" + height
+                    check(ComfyUiSchedule.flux2Scheduler(steps, ImageSize.of(height, width), build), "comfyui " + width + "x" + height
                             + " steps " + steps));
             case 4 -> Fuzz.expectValidOrIllegalArgument(() ->
                     check(ComfyUiSchedule.simpleFlux(mu, steps), "simpleFlux shift " + mu + " steps " + steps));

@@ -5,6 +5,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.flowmatch.FlowMatchScheduler;
 import dev.flowmatch.schedule.DiffusersRelease;
 import dev.flowmatch.schedule.Flux2;
+import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.schedule.Schedule;
 import dev.flowmatch.schedule.ScheduleRequest;
 import dev.flowmatch.schedule.SchedulerConfig;
@@ -52,7 +53,7 @@ class ScheduleFuzzTest {
         Fuzz.expectValidOrIllegalArgument(() -> {
             SchedulerConfig config = builder.build();
             int n = steps == null ? 4 : steps;
-            double empirical = Flux2.computeEmpiricalMu(Flux2.imageSeqLen(width, height), n);
+            double empirical = Flux2.computeEmpiricalMu(Flux2.imageSeqLen(ImageSize.of(height, width)), n);
             FlowMatchScheduler scheduler = new FlowMatchScheduler(config);
             scheduler.setTimestepsWithMu(n, mu == null ? empirical : mu);
             check(scheduler.schedule(), config + " setTimestepsWithMu(" + n + ", " + mu + ")");

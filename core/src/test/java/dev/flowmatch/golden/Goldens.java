@@ -2,6 +2,7 @@ package dev.flowmatch.golden;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.schedule.ScheduleRequest;
 import dev.flowmatch.schedule.SchedulerConfig;
 import dev.flowmatch.schedule.SchedulerConfigJson;
@@ -145,6 +146,11 @@ public final class Goldens {
             return new LatentsCase(n.get("seed").asLong(), n.get("width").asInt(), n.get("height").asInt(),
                     DType.parse(n.get("dtype").asText()), n.path("batch").asInt(1),
                     n.path("torch_cpu_capability").asText("avx2"), GoldenTensor.of(n.get("expected")));
+        }
+
+        /** The image size, height first. */
+        public ImageSize size() {
+            return ImageSize.of(height, width);
         }
 
         @Override

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flowmatch.Limits;
 import dev.flowmatch.javabackend.JavaBackend;
+import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.tensor.AffineSpec;
 import dev.flowmatch.tensor.Availability;
 import dev.flowmatch.tensor.DType;
@@ -93,7 +94,7 @@ class NoiseTest {
                 () -> new TorchGenerator(0).randnBits(Shape.of(1L << 20, 1L << 20), DType.FLOAT32));
         assertTrue(huge.getMessage().contains(Limits.MAX_ELEMENTS_PROPERTY), huge::getMessage);
         assertThrows(IllegalArgumentException.class,
-                () -> Flux2Latents.initLatents(backend, 1 << 20, 4096, 4096, 0, DType.FLOAT32));
+                () -> Flux2Latents.initLatents(backend, 1 << 20, ImageSize.square(4096), 0, DType.FLOAT32));
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.flowmatch.FlowMatchScheduler;
 import dev.flowmatch.javabackend.JavaBackend;
 import dev.flowmatch.noise.TorchGenerator;
 import dev.flowmatch.schedule.Flux2;
+import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.schedule.ScheduleRequest;
 import dev.flowmatch.schedule.SchedulerConfig;
 import dev.flowmatch.tensor.DType;
@@ -37,7 +38,7 @@ class SamplerTest {
         }
         // The loop written out: one generator passed to every step.
         FlowMatchScheduler scheduler = new FlowMatchScheduler(stochastic);
-        double mu = Flux2.computeEmpiricalMu(Flux2.imageSeqLen(1024, 1024), 3);
+        double mu = Flux2.computeEmpiricalMu(Flux2.imageSeqLen(ImageSize.square(1024)), 3);
         scheduler.setTimesteps(ScheduleRequest.ofSigmas(Flux2.pipelineSigmas(3)).withMu(mu));
         scheduler.setBeginIndex(0);
         TorchGenerator generator = new TorchGenerator(7);
@@ -74,7 +75,7 @@ class SamplerTest {
             modelTimes.add(t);
             return flow.velocity(latents, t);
         };
-        Sampler sampler = Sampler.builder().numSteps(4).imageSize(512, 768).build();
+        Sampler sampler = Sampler.builder().numSteps(4).imageSize(ImageSize.of(768, 512)).build();
         float[] viaSampler;
         try (Tensor z = backend.fromFloats(noise, DType.BFLOAT16, Shape.of(1, 2, 4));
              Tensor out = sampler.run(z, recording)) {
@@ -83,7 +84,7 @@ class SamplerTest {
         }
         // The same loop written out from diffusers' pipeline.
         FlowMatchScheduler scheduler = new FlowMatchScheduler(SchedulerConfig.flux2Klein());
-        double mu = Flux2.computeEmpiricalMu(Flux2.imageSeqLen(512, 768), 4);
+        double mu = Flux2.computeEmpiricalMu(Flux2.imageSeqLen(ImageSize.of(768, 512)), 4);
         scheduler.setTimesteps(ScheduleRequest.ofSigmas(Flux2.pipelineSigmas(4)).withMu(mu));
         scheduler.setBeginIndex(0);
         Tensor latents = backend.fromFloats(noise, DType.BFLOAT16, Shape.of(1, 2, 4));

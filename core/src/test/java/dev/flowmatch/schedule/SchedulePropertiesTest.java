@@ -162,12 +162,18 @@ class SchedulePropertiesTest {
 
     @Test
     void imageSeqLenAndLinearMu() {
-        assertEquals(4096, Flux2.imageSeqLen(1024, 1024));
-        assertEquals(3072, Flux2.imageSeqLen(1024, 768));
-        assertEquals(4096, Flux2.imageSeqLen(1039, 1031));
-        assertThrows(IllegalArgumentException.class, () -> Flux2.imageSeqLen(0, 512));
-        assertThrows(IllegalArgumentException.class, () -> Flux2.imageSeqLen(512, -16));
-        assertThrows(IllegalArgumentException.class, () -> Flux2.imageSeqLen(8, 512));
+        assertEquals(4096, Flux2.imageSeqLen(ImageSize.square(1024)));
+        assertEquals(3072, Flux2.imageSeqLen(ImageSize.of(768, 1024)));
+        assertEquals(4096, Flux2.imageSeqLen(ImageSize.of(1031, 1039)));
+        assertEquals(20 * 30, Flux2.imageSeqLen(ImageSize.of(335, 490))); // floor(335/16) = 20, floor(490/16) = 30
+        IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
+                () -> Flux2.imageSeqLen(ImageSize.of(512, 8)));
+        assertEquals("width: 8 pixels is less than one 16-pixel token", small.getMessage());
+        small = assertThrows(IllegalArgumentException.class, () -> Flux2.imageSeqLen(ImageSize.of(15, 512)));
+        assertEquals("height: 15 pixels is less than one 16-pixel token", small.getMessage());
+        IllegalArgumentException huge = assertThrows(IllegalArgumentException.class,
+                () -> Flux2.imageSeqLen(ImageSize.square(Integer.MAX_VALUE)));
+        assertTrue(huge.getMessage().startsWith("size: height 2147483647 x width 2147483647 has"), huge.getMessage());
         SchedulerConfig c = SchedulerConfig.defaults();
         assertEquals(0.5, Flux2.linearMu(c, 256), 1e-15);
         assertEquals(1.15, Flux2.linearMu(c, 4096), 1e-15);

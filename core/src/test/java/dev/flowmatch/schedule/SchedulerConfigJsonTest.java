@@ -94,6 +94,17 @@ class SchedulerConfigJsonTest {
     }
 
     @Test
+    void unknownKeysCanGoToTheCallerAsOneLineEach() {
+        List<String> warnings = new ArrayList<>();
+        SchedulerConfig c = SchedulerConfigJson.parse("{\"shift\": 2, \"use_flow_sigmas\": true, \"flow_shift\": 3,"
+                + " \"_class_name\": \"X\"}", warnings::add);
+        assertEquals(2.0, c.shift());
+        assertEquals(List.of(
+                "scheduler config key 'use_flow_sigmas' is not used by FlowMatchEulerDiscreteScheduler; ignored",
+                "scheduler config key 'flow_shift' is not used by FlowMatchEulerDiscreteScheduler; ignored"), warnings);
+    }
+
+    @Test
     void nullFlagsAreFalseAndNullRequiredValuesAreErrors() {
         assertFalse(SchedulerConfigJson.parse("{\"use_karras_sigmas\": null}").useKarrasSigmas());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -1,31 +1,38 @@
 package dev.flowmatch.examples;
 
+import dev.flowmatch.sampling.GuidedModel;
 import dev.flowmatch.tensor.DType;
 import dev.flowmatch.tensor.Shape;
 import dev.flowmatch.tensor.Tensor;
-import dev.flowmatch.tensor.Tensors;
 import dev.flowmatch.tensor.TensorBackend;
+import dev.flowmatch.tensor.Tensors;
 import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * What both runtimes share: argument checks, the model's label column (the batch's labels, followed by as many
- * null labels when guiding), and the guidance step. A runtime supplies one batched forward pass.
+ * What both runtimes share: the argument checks and the label column of each kind of call ({@link Rows}). A
+ * runtime supplies the forward passes: one of batch {@code B} ({@link #forward}) and the batched one of
+ * {@code 2B} rows ({@link #forwardBoth}). Guidance itself is flowmatch's ({@code Sampler}, {@code Guidance}).
  */
-abstract class ConditionalCalls implements GuidedVelocity {
-    /** The model's outputs of one call: {@code uncond} is null when not guiding. */
-    record Outputs(Tensor cond, Tensor uncond) {}
+abstract class ConditionalCalls implements LabelledModel {
+
+    /** The rows of one model call and their labels. */
+    enum Rows {
+        /** {@code B} rows with the batch's labels. */
+        CONDITIONAL,
+        /** {@code B} rows with the null label. */
+        UNCONDITIONAL,
+        /** {@code 2B} rows: the batch's labels, then the null label ({@code [x; x]}). */
+        BOTH
+    }
 
     private final ModelInfo info;
     private final TensorBackend backend;
     private final int[] labels;
-    private final float guidanceScale;
-    /** The label input of every call: {@code labels}, then {@code labels.length} null labels when guiding. */
-    protected final long[] modelLabels;
-    protected final Shape latentShape;
+    private final Shape latentShape;
     private boolean closed;
 
-    ConditionalCalls(ModelInfo info, TensorBackend backend, int[] labels, float guidanceScale) {
+    ConditionalCalls(ModelInfo info, TensorBackend backend, int[] labels) {
         this.info = Objects.requireNonNull(info, "info");
         this.backend = Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(labels, "labels");
@@ -36,12 +43,6 @@ abstract class ConditionalCalls implements GuidedVelocity {
             info.requireLabel(labels[i], "labels[" + i + "]");
         }
         this.labels = labels.clone();
-        this.guidanceScale = Guidance.requireScale(guidanceScale);
-        boolean guided = Guidance.isEnabled(guidanceScale);
-        this.modelLabels = new long[guided ? 2 * labels.length : labels.length];
-        for (int i = 0; i < modelLabels.length; i++) {
-            modelLabels[i] = i < labels.length ? labels[i] : info.nullLabel();
-        }
         this.latentShape = info.batchShape(labels.length);
     }
 
@@ -50,24 +51,47 @@ abstract class ConditionalCalls implements GuidedVelocity {
         return labels.clone();
     }
 
-    @Override
-    public final float guidanceScale() {
-        return guidanceScale;
+    /** The batch {@code B}: rows of the latents. */
+    protected final int batch() {
+        return labels.length;
     }
 
-    /** Rows of one model call: the batch, twice when guiding. */
-    protected final int modelBatch() {
-        return modelLabels.length;
+    protected final ModelInfo info() {
+        return info;
     }
 
-    protected final boolean guiding() {
-        return modelLabels.length != labels.length;
+    /** The model's label input for a call of these rows. */
+    protected final long[] modelLabels(Rows rows) {
+        int b = labels.length;
+        long[] out = new long[rows == Rows.BOTH ? 2 * b : b];
+        for (int i = 0; i < out.length; i++) {
+            boolean conditional = rows == Rows.CONDITIONAL || (rows == Rows.BOTH && i < b);
+            out[i] = conditional ? labels[i] : info.nullLabel();
+        }
+        return out;
     }
 
     @Override
     public final Tensor velocity(Tensor latents, float t) {
+        check(latents, t);
+        return forward(Rows.CONDITIONAL, latents, t);
+    }
+
+    @Override
+    public final Tensor unconditionalVelocity(Tensor latents, float t) {
+        check(latents, t);
+        return forward(Rows.UNCONDITIONAL, latents, t);
+    }
+
+    @Override
+    public final GuidedModel.Predictions velocities(Tensor latents, float t) {
+        check(latents, t);
+        return forwardBoth(latents, t);
+    }
+
+    private void check(Tensor latents, float t) {
         if (closed) {
-            throw new IllegalStateException("this GuidedVelocity is closed");
+            throw new IllegalStateException("this LabelledModel is closed");
         }
         Tensors.requireOwned(backend, latents, "latents");
         if (!latents.shape().equals(latentShape)) {
@@ -78,28 +102,21 @@ abstract class ConditionalCalls implements GuidedVelocity {
             throw new IllegalArgumentException("latents: dtype " + latents.dtype().torchName()
                     + " but model '" + info.name() + "' takes float32");
         }
+        // t = 0 is a valid input: DPM-Solver's last int64 timestep can be 0, and LTX's schedules end with sigma 0
+        // (the digits model was trained on t ~ U[0, 1); torch's pipelines call it there too).
         if (!Float.isFinite(t) || t < 0f || t > 1f) {
             throw new IllegalArgumentException("t: " + t + " must lie in [0, 1] (timestep / 1000)");
-        }
-        Outputs outputs = forward(latents, t);
-        if (outputs.uncond() == null) {
-            return outputs.cond();
-        }
-        try (Tensor cond = outputs.cond(); Tensor uncond = outputs.uncond()) {
-            return Guidance.combine(cond, uncond, guidanceScale);
-        } finally {
-            afterGuidance();
         }
     }
 
     /**
-     * One model call on {@code latents} (twice over, stacked, when guiding) with {@link #modelLabels} and
-     * {@code t} for every row. Returns the conditional rows and, when guiding, the unconditional rows.
+     * One model call of {@code B} rows on {@code latents} with the labels of {@code rows} ({@link Rows#CONDITIONAL}
+     * or {@link Rows#UNCONDITIONAL}) and {@code t} for every row.
      */
-    protected abstract Outputs forward(Tensor latents, float t);
+    protected abstract Tensor forward(Rows rows, Tensor latents, float t);
 
-    /** Frees what the last guided call kept for its outputs (they are closed now). */
-    protected void afterGuidance() {}
+    /** One model call of {@code 2B} rows ({@code [latents; latents]}, {@link Rows#BOTH}): its two halves. */
+    protected abstract GuidedModel.Predictions forwardBoth(Tensor latents, float t);
 
     /** Frees this instance's runtime resources. */
     protected abstract void release();
@@ -114,7 +131,6 @@ abstract class ConditionalCalls implements GuidedVelocity {
 
     @Override
     public String toString() {
-        return getClass().getSimpleName() + "[" + info.name() + ", labels " + Arrays.toString(labels) + ", guidance "
-                + guidanceScale + "]";
+        return getClass().getSimpleName() + "[" + info.name() + ", labels " + Arrays.toString(labels) + "]";
     }
 }

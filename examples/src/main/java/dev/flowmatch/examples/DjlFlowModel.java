@@ -10,29 +10,32 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import dev.flowmatch.djl.DjlBackend;
+import dev.flowmatch.sampling.GuidedModel;
 import dev.flowmatch.tensor.BackendException;
 import dev.flowmatch.tensor.Tensor;
 import dev.flowmatch.tensor.TensorBackend;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * A {@link FlowModel} on DJL's PyTorch engine (TorchScript), driving the {@code djl} backend: the latents are
  * NDArrays from the first step to the last, the model's output NDArray is wrapped without a copy
- * ({@link DjlBackend#wrap}), and guidance runs on the device.
+ * ({@link DjlBackend#wrap}), and guidance (flowmatch's {@code Sampler}) runs on the device.
  *
- * <p>Per call: the latents' array is read in place ({@link DjlBackend#ndArray}); when guiding it is stacked
- * twice ({@code concat}, on the device: that batch is the model's input); {@code t} and the labels are uploaded
- * (one float and one long per row); the output's conditional and unconditional halves are views
- * ({@code split}) wrapped without a copy, and {@link Guidance#combine} writes the guided velocity as a new
- * array owned by the backend. Nothing is copied to or from the host.
+ * <p>Per call: the latents' array is read in place ({@link DjlBackend#ndArray}); for
+ * {@link LabelledModel#velocities} it is stacked twice ({@code concat}, on the device: that batch of {@code 2B} rows
+ * is the model's input); {@code t} and the labels are uploaded (one float and one long per row); the output (for
+ * {@code velocities}: its conditional and unconditional halves, views made by {@code split}) is wrapped without a
+ * copy. Nothing is copied to or from the host.
  *
  * <p>Ownership: each call's arrays (the stacked input, {@code t}, labels, the output and its views) live in one
- * sub-manager owned by the {@link GuidedVelocity}. A guided call closes it before returning (the result belongs
- * to the backend and to the caller, who closes it). An unguided call returns the model's output itself,
- * wrapped: the tensor borrows the array, so the sub-manager stays open until the next call or {@code close()}.
+ * sub-manager owned by the {@link LabelledModel}. The returned tensors borrow the output, so that sub-manager is
+ * kept (lent) until the next call of the same method ({@code velocity}, {@code unconditionalVelocity} or
+ * {@code velocities}) or {@code close()}, which free it: at most one call's arrays per method are alive.
  */
 public final class DjlFlowModel implements FlowModel {
     private final ModelInfo info;
@@ -95,8 +98,8 @@ public final class DjlFlowModel implements FlowModel {
     }
 
     @Override
-    public GuidedVelocity guided(int[] labels, float guidanceScale) {
-        return new Calls(labels, guidanceScale);
+    public LabelledModel withLabels(int[] labels) {
+        return new Calls(labels);
     }
 
     @Override
@@ -107,69 +110,73 @@ public final class DjlFlowModel implements FlowModel {
     private final class Calls extends ConditionalCalls {
         /** A predictor per generation: DJL predictors are not thread-safe, the model is. */
         private final Predictor<NDList, NDList> predictor = model.newPredictor(new NoopTranslator());
-        /** The arrays of the last call whose output is still lent to the caller (unguided calls), else null. */
-        private NDManager lent;
-        private NDManager current;
+        /** Per kind of call, the arrays of the last call, which its returned tensors borrow (else absent). */
+        private final Map<Rows, NDManager> lent = new EnumMap<>(Rows.class);
 
-        Calls(int[] labels, float guidanceScale) {
-            super(info, backend, labels, guidanceScale);
+        Calls(int[] labels) {
+            super(info, backend, labels);
         }
 
         @Override
-        protected Outputs forward(Tensor latents, float t) {
-            closeLent();
-            NDArray x = DjlBackend.ndArray(latents);
-            NDManager call = model.getNDManager().newSubManager(x.getDevice());
-            current = call;
+        protected Tensor forward(Rows rows, Tensor latents, float t) {
+            NDManager call = newCall(rows, latents);
             try {
-                NDArray input = x;
-                if (guiding()) {
-                    input = x.concat(x, 0); // [x; x]: the batched conditional + unconditional input, on the device
-                    input.attach(call);
-                }
-                int rows = modelBatch();
-                NDArray times = call.full(new Shape(rows), t);
-                NDArray labelArray = call.create(modelLabels);
-                NDArray output;
-                try {
-                    output = predictor.predict(new NDList(input, times, labelArray)).singletonOrThrow();
-                } catch (TranslateException e) {
-                    throw new BackendException("djl model '" + info.name() + "': " + e.getMessage(), e);
-                }
-                output.attach(call); // DJL attaches outputs to the first input's manager: the backend's when unguided
-                if (!guiding()) {
-                    lent = call;
-                    current = null;
-                    return new Outputs(backend.wrap(output), null);
-                }
-                NDList halves = output.split(2, 0); // views of the rows [0, B) and [B, 2B)
-                return new Outputs(backend.wrap(halves.get(0)), backend.wrap(halves.get(1)));
+                // The latents' own array is the input: B rows.
+                return backend.wrap(predict(call, DjlBackend.ndArray(latents), rows, t));
             } catch (RuntimeException | Error e) {
-                call.close();
-                current = null;
+                release(rows);
                 throw e;
             }
         }
 
         @Override
-        protected void afterGuidance() {
-            if (current != null) {
-                current.close();
-                current = null;
+        protected GuidedModel.Predictions forwardBoth(Tensor latents, float t) {
+            NDManager call = newCall(Rows.BOTH, latents);
+            try {
+                NDArray x = DjlBackend.ndArray(latents);
+                NDArray both = x.concat(x, 0); // [x; x]: the batched conditional + unconditional input, on the device
+                both.attach(call);
+                NDList halves = predict(call, both, Rows.BOTH, t).split(2, 0); // views of rows [0, B) and [B, 2B)
+                return new GuidedModel.Predictions(backend.wrap(halves.get(0)), backend.wrap(halves.get(1)));
+            } catch (RuntimeException | Error e) {
+                release(Rows.BOTH);
+                throw e;
             }
         }
 
-        private void closeLent() {
-            if (lent != null) {
-                lent.close();
-                lent = null;
+        /** Frees the previous call of this kind and opens the manager of this one. */
+        private NDManager newCall(Rows rows, Tensor latents) {
+            release(rows);
+            NDManager call = model.getNDManager().newSubManager(DjlBackend.ndArray(latents).getDevice());
+            lent.put(rows, call);
+            return call;
+        }
+
+        private NDArray predict(NDManager call, NDArray input, Rows rows, float t) {
+            long[] labels = modelLabels(rows);
+            NDArray times = call.full(new Shape(labels.length), t);
+            NDArray output;
+            try {
+                output = predictor.predict(new NDList(input, times, call.create(labels))).singletonOrThrow();
+            } catch (TranslateException e) {
+                throw new BackendException("djl model '" + info.name() + "': " + e.getMessage(), e);
+            }
+            output.attach(call); // DJL attaches outputs to the first input's manager: the backend's for B rows
+            return output;
+        }
+
+        private void release(Rows rows) {
+            NDManager previous = lent.remove(rows);
+            if (previous != null) {
+                previous.close();
             }
         }
 
         @Override
         protected void release() {
-            closeLent();
-            afterGuidance();
+            for (Rows rows : Rows.values()) {
+                release(rows);
+            }
             predictor.close();
         }
     }

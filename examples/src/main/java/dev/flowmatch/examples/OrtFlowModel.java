@@ -5,8 +5,10 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.flowmatch.javabackend.JavaBackend;
+import dev.flowmatch.sampling.GuidedModel;
 import dev.flowmatch.tensor.BackendException;
 import dev.flowmatch.tensor.Backends;
+import dev.flowmatch.tensor.Shape;
 import dev.flowmatch.tensor.Tensor;
 import dev.flowmatch.tensor.TensorBackend;
 import java.io.IOException;
@@ -15,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -29,18 +32,20 @@ import java.util.Objects;
  *       one copy of the batch);</li>
  *   <li>into the model's input: the latents are written into a direct buffer that an {@link OnnxTensor} was
  *       created over once ({@code OnnxTensor.createTensor} over a direct buffer uses that memory, no copy),
- *       twice when guiding (the batched conditional + unconditional input is two copies of the latents, which is
- *       what the batch is). {@code t} is written per row; the labels were written once;</li>
+ *       twice for {@link LabelledModel#velocities} (the batched conditional + unconditional input is two copies of
+ *       the latents, which is what the batch is). {@code t} is written per row; the labels were written once;</li>
  *   <li>the output: ONNX Runtime writes into a pinned output tensor over another direct buffer
- *       ({@code OrtSession.run(inputs, pinnedOutputs)}), so the Java API copies nothing; the conditional and
- *       unconditional rows are then copied once into two heap arrays that the backend wraps without copying
- *       ({@link JavaBackend#wrapFloat32}).</li>
+ *       ({@code OrtSession.run(inputs, pinnedOutputs)}), so the Java API copies nothing; its rows (for
+ *       {@code velocities}: the conditional and the unconditional rows) are then copied once into heap arrays
+ *       that the backend wraps without copying ({@link JavaBackend#wrapFloat32}).</li>
  * </ol>
  * (Reading the output with {@code OnnxTensor.getFloatBuffer()} instead would copy it into a new heap buffer,
  * and a heap {@code FloatBuffer} input would be copied into native memory by ONNX Runtime: the same number of
- * copies plus native allocations per call.) Guidance then runs on the {@code java} backend.
+ * copies plus native allocations per call.) Guidance then runs on the {@code java} backend (flowmatch's
+ * {@code Sampler}).
  *
- * <p>The session is thread-safe; each {@link GuidedVelocity} has its own buffers and is not.
+ * <p>The session is thread-safe; each {@link LabelledModel} has its own buffers (made on its first call of each
+ * kind: {@code B} rows with the labels, {@code B} with the null label, {@code 2B} with both) and is not.
  */
 public final class OrtFlowModel implements FlowModel {
     private final ModelInfo info;
@@ -112,8 +117,8 @@ public final class OrtFlowModel implements FlowModel {
     }
 
     @Override
-    public GuidedVelocity guided(int[] labels, float guidanceScale) {
-        return new Calls(labels, guidanceScale);
+    public LabelledModel withLabels(int[] labels) {
+        return new Calls(labels);
     }
 
     @Override
@@ -129,61 +134,45 @@ public final class OrtFlowModel implements FlowModel {
         return ByteBuffer.allocateDirect(Math.toIntExact(elements * bytes)).order(ByteOrder.nativeOrder());
     }
 
-    private final class Calls extends ConditionalCalls {
-        private final int batch;
-        private final int rowSize;
+    /** The native buffers of one kind of call, and the ONNX Runtime tensors over them (created once). */
+    private final class Binding implements AutoCloseable {
+        private final int rows;
         private final FloatBuffer x;
         private final FloatBuffer times;
         private final FloatBuffer out;
-        private final OnnxTensor xTensor;
-        private final OnnxTensor timeTensor;
-        private final OnnxTensor labelTensor;
-        private final OnnxTensor outTensor;
+        private final OnnxTensor[] tensors = new OnnxTensor[4];
         private final Map<String, OnnxTensor> inputs;
         private final Map<String, OnnxTensor> pinnedOutputs;
 
-        Calls(int[] labels, float guidanceScale) {
-            super(info, backend, labels, guidanceScale);
-            batch = labels.length;
-            rowSize = info.sampleSize();
-            int rows = modelBatch();
+        Binding(long[] labels) {
+            rows = labels.length;
+            int rowSize = info.sampleSize();
             long[] shape = info.batchShape(rows).dims();
             x = direct((long) rows * rowSize, Float.BYTES).asFloatBuffer();
             times = direct(rows, Float.BYTES).asFloatBuffer();
             out = direct((long) rows * rowSize, Float.BYTES).asFloatBuffer();
             LongBuffer labelBuffer = direct(rows, Long.BYTES).asLongBuffer();
-            labelBuffer.put(modelLabels).rewind();
-            OnnxTensor[] made = new OnnxTensor[4];
+            labelBuffer.put(labels).rewind();
             try {
-                made[0] = OnnxTensor.createTensor(environment, x, shape);
-                made[1] = OnnxTensor.createTensor(environment, times, new long[] {rows});
-                made[2] = OnnxTensor.createTensor(environment, labelBuffer, new long[] {rows});
-                made[3] = OnnxTensor.createTensor(environment, out, shape);
+                tensors[0] = OnnxTensor.createTensor(environment, x, shape);
+                tensors[1] = OnnxTensor.createTensor(environment, times, new long[] {rows});
+                tensors[2] = OnnxTensor.createTensor(environment, labelBuffer, new long[] {rows});
+                tensors[3] = OnnxTensor.createTensor(environment, out, shape);
             } catch (OrtException e) {
-                for (OnnxTensor tensor : made) {
-                    if (tensor != null) {
-                        tensor.close();
-                    }
-                }
+                close();
                 throw new BackendException("ONNX Runtime: " + e.getMessage(), e);
             }
-            xTensor = made[0];
-            timeTensor = made[1];
-            labelTensor = made[2];
-            outTensor = made[3];
-            inputs = Map.of("x", xTensor, "t", timeTensor, "label", labelTensor);
-            pinnedOutputs = Map.of("velocity", outTensor);
+            inputs = Map.of("x", tensors[0], "t", tensors[1], "label", tensors[2]);
+            pinnedOutputs = Map.of("velocity", tensors[3]);
         }
 
-        @Override
-        protected Outputs forward(Tensor latents, float t) {
-            float[] values = backend.toFloats(latents);     // copy: the java backend's read API
+        /** Runs the model on {@code copies} copies of {@code values} stacked, at {@code t}; the output is in {@link #out}. */
+        void run(float[] values, int copies, float t) {
             x.clear();
-            x.put(values);                                  // copy into the native input: conditional rows
-            if (guiding()) {
-                x.put(values);                              // ... and the unconditional rows
+            for (int i = 0; i < copies; i++) {
+                x.put(values);                               // copy into the native input (per copy of the latents)
             }
-            for (int i = 0; i < modelBatch(); i++) {
+            for (int i = 0; i < rows; i++) {
                 times.put(i, t);
             }
             try {
@@ -192,23 +181,57 @@ public final class OrtFlowModel implements FlowModel {
             } catch (OrtException e) {
                 throw new BackendException("ONNX Runtime, model '" + info.name() + "': " + e.getMessage(), e);
             }
-            Tensor cond = rows(0);
-            return new Outputs(cond, guiding() ? rows(batch) : null);
         }
 
-        /** Rows {@code first .. first + batch} of the output, copied once into a heap array the backend wraps. */
-        private Tensor rows(int first) {
-            float[] values = new float[batch * rowSize];
-            out.get(first * rowSize, values);
-            return backend.wrapFloat32(values, latentShape);
+        /** Elements {@code [from, from + length)} of the output, copied once into a heap array the backend wraps. */
+        Tensor rows(int from, int length, Shape shape) {
+            float[] values = new float[length];
+            out.get(from, values);
+            return backend.wrapFloat32(values, shape);
+        }
+
+        @Override
+        public void close() {
+            for (OnnxTensor tensor : tensors) {
+                if (tensor != null) {
+                    tensor.close();
+                }
+            }
+        }
+    }
+
+    private final class Calls extends ConditionalCalls {
+        private final Map<Rows, Binding> bindings = new EnumMap<>(Rows.class);
+
+        Calls(int[] labels) {
+            super(info, backend, labels);
+        }
+
+        private Binding binding(Rows rows) {
+            return bindings.computeIfAbsent(rows, r -> new Binding(modelLabels(r)));
+        }
+
+        @Override
+        protected Tensor forward(Rows rows, Tensor latents, float t) {
+            Binding binding = binding(rows);
+            float[] values = backend.toFloats(latents);     // copy: the java backend's read API
+            binding.run(values, 1, t);
+            return binding.rows(0, values.length, latents.shape());
+        }
+
+        @Override
+        protected GuidedModel.Predictions forwardBoth(Tensor latents, float t) {
+            Binding binding = binding(Rows.BOTH);
+            float[] values = backend.toFloats(latents);     // copy: the java backend's read API
+            binding.run(values, 2, t);                      // [x; x]: conditional rows, then unconditional rows
+            return new GuidedModel.Predictions(binding.rows(0, values.length, latents.shape()),
+                    binding.rows(values.length, values.length, latents.shape()));
         }
 
         @Override
         protected void release() {
-            xTensor.close();
-            timeTensor.close();
-            labelTensor.close();
-            outTensor.close();
+            bindings.values().forEach(Binding::close);
+            bindings.clear();
         }
     }
 }

@@ -3,8 +3,10 @@ package dev.flowmatch.examples;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Model;
+import com.fasterxml.jackson.databind.JsonNode;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -18,15 +20,21 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.flowmatch.djl.DjlBackend;
 import dev.flowmatch.javabackend.JavaBackend;
-import dev.flowmatch.noise.Noise;
+import dev.flowmatch.noise.TorchGenerator;
+import dev.flowmatch.sampling.GuidedModel;
 import dev.flowmatch.sampling.Sampler;
-import dev.flowmatch.sampling.VelocityModel;
-import dev.flowmatch.schedule.SchedulerConfig;
+import dev.flowmatch.scheduler.Schedulers;
 import dev.flowmatch.tensor.Backends;
 import dev.flowmatch.tensor.DType;
 import dev.flowmatch.tensor.Tensor;
 import dev.flowmatch.tensor.TensorBackend;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -41,7 +49,6 @@ import org.junit.jupiter.api.Test;
 class ReadmeGuideTest {
     static final long NULL_LABEL = 10;
     static final int[] CLASSES = {3, 8};
-    static final float GUIDANCE = 4.0f;
 
     @Test
     void djlSnippet() throws Exception {
@@ -52,26 +59,49 @@ class ReadmeGuideTest {
                 model.load(in);
             }
             try (Predictor<NDList, NDList> predictor = model.newPredictor(new NoopTranslator())) {
-                long[] labels = {3, 8, NULL_LABEL, NULL_LABEL};
+                long[] labels = {3, 8}, nullLabels = {NULL_LABEL, NULL_LABEL}, both = {3, 8, NULL_LABEL, NULL_LABEL};
 
-                VelocityModel velocity = (latents, t) -> {
-                    NDArray x = DjlBackend.ndArray(latents);
-                    try (NDManager call = model.getNDManager().newSubManager(x.getDevice())) {
-                        NDArray both = x.concat(x, 0);
-                        both.attach(call);
-                        NDArray out = predictor.predict(new NDList(both, call.full(new Shape(4), t), call.create(labels)))
-                                .singletonOrThrow();
-                        NDList halves = out.split(2, 0);
-                        try (Tensor cond = djl.wrap(halves.get(0)); Tensor uncond = djl.wrap(halves.get(1))) {
-                            return Guidance.combine(cond, uncond, 4.0f);
+                GuidedModel digits = new GuidedModel() {
+                    NDManager call;                                             // the last call's arrays, lent out
+
+                    NDArray predict(Tensor latents, long[] rowLabels, float t) {
+                        if (call != null) call.close();                         // the sampler is done with them
+                        NDArray x = DjlBackend.ndArray(latents);                // the latents' own array: no copy
+                        call = model.getNDManager().newSubManager(x.getDevice());
+                        NDArray input = x;
+                        if (rowLabels.length > x.getShape().get(0)) {
+                            input = x.concat(x, 0);                             // [x; x] on the device: 2B rows
+                            input.attach(call);
                         }
-                    } catch (TranslateException e) {
-                        throw new IllegalStateException(e);
+                        try {
+                            NDArray out = predictor.predict(new NDList(input, call.full(new Shape(rowLabels.length), t),
+                                    call.create(rowLabels))).singletonOrThrow();
+                            out.attach(call);                                   // DJL put it in the first input's manager
+                            return out;
+                        } catch (TranslateException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+
+                    @Override
+                    public Tensor velocity(Tensor latents, float t) {           // unguided: B rows with the labels
+                        return djl.wrap(predict(latents, labels, t));
+                    }
+
+                    @Override
+                    public Tensor unconditionalVelocity(Tensor latents, float t) {
+                        return djl.wrap(predict(latents, nullLabels, t));
+                    }
+
+                    @Override
+                    public Predictions velocities(Tensor latents, float t) {    // guided: one call of 2B rows
+                        NDList halves = predict(latents, both, t).split(2, 0);  // views, no copy
+                        return new Predictions(djl.wrap(halves.get(0)), djl.wrap(halves.get(1)));
                     }
                 };
 
                 try (DjlFlowModel library = DjlFlowModel.load(files)) {
-                    assertSameSamples(djl, velocity, library);
+                    assertSameSamples(djl, digits, library);
                 }
             }
         }
@@ -92,20 +122,35 @@ class ReadmeGuideTest {
                     "label", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {3, 8, NULL_LABEL, NULL_LABEL}), new long[] {4}));
             Map<String, OnnxTensor> pinned = Map.of("velocity", OnnxTensor.createTensor(env, out, shape));
 
-            VelocityModel velocity = (latents, t) -> {
-                float[] values = java.toFloats(latents);
-                x.clear();
-                x.put(values).put(values);
-                for (int i = 0; i < 4; i++) times.put(i, t);
-                try {
-                    session.run(inputs, pinned).close();
-                } catch (OrtException e) {
-                    throw new IllegalStateException(e);
+            GuidedModel digits = new GuidedModel() {
+                @Override
+                public Predictions velocities(Tensor latents, float t) {        // one call of 2B rows
+                    float[] values = java.toFloats(latents);                    // copy 1: the backend's read API
+                    x.clear();
+                    x.put(values).put(values);                                  // copy 2: into native memory, [x; x]
+                    for (int i = 0; i < 4; i++) times.put(i, t);
+                    try {
+                        session.run(inputs, pinned).close();                    // writes into `out`: no copy
+                    } catch (OrtException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    float[] c = new float[n], u = new float[n];
+                    out.get(0, c).get(n, u);                                    // copy 3: rows to heap arrays
+                    return new Predictions(java.wrapFloat32(c, latents.shape()), java.wrapFloat32(u, latents.shape()));
                 }
-                float[] c = new float[n], u = new float[n];
-                out.get(0, c).get(n, u);
-                try (Tensor cond = java.wrapFloat32(c, latents.shape()); Tensor uncond = java.wrapFloat32(u, latents.shape())) {
-                    return Guidance.combine(cond, uncond, 4.0f);
+
+                @Override
+                public Tensor velocity(Tensor latents, float t) {               // unguided: the conditional half here
+                    Predictions halves = velocities(latents, t);                // (OrtFlowModel runs B rows instead)
+                    halves.unconditional().close();
+                    return halves.conditional();
+                }
+
+                @Override
+                public Tensor unconditionalVelocity(Tensor latents, float t) {
+                    Predictions halves = velocities(latents, t);
+                    halves.conditional().close();
+                    return halves.unconditional();
                 }
             };
 
@@ -116,7 +161,7 @@ class ReadmeGuideTest {
             x.put(0, 42f);
             assertEquals(42f, seen.get(0), "the tensor's buffer is x's memory");
             try (OrtFlowModel library = OrtFlowModel.load(files)) {
-                assertSameSamples(java, velocity, library);
+                assertSameSamples(java, digits, library);
             } finally {
                 inputs.values().forEach(OnnxTensor::close);
                 pinned.values().forEach(OnnxTensor::close);
@@ -128,11 +173,59 @@ class ReadmeGuideTest {
         return ByteBuffer.allocateDirect(4 * floats).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
-    private static void assertSameSamples(TensorBackend backend, VelocityModel snippet, FlowModel library) {
-        Sampler sampler = Sampler.builder().config(SchedulerConfig.builder().shift(1.0).build()).numSteps(4).build();
-        float[] expected = ClassSampler.sample(library, CLASSES, GUIDANCE, 7, sampler);
-        try (Tensor noise = Noise.initNoise(backend, library.info().batchShape(2), 7, DType.FLOAT32);
-             Tensor result = sampler.run(noise, snippet)) {
+    /**
+     * Every code line of the README's guide (comments aside) is a line of this test, except the lines that load the
+     * model from a file, which the test reads from the bundled resources: the guide shows what runs here.
+     */
+    @Test
+    void theGuideInTheReadmeIsThisTestsCode() throws Exception {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        String guide = readme.substring(readme.indexOf("## Plug in your model"), readme.indexOf("**Who owns and closes what**"));
+        Set<String> here = new HashSet<>();
+        for (String line : Files.readAllLines(Path.of("src/test/java/dev/flowmatch/examples/ReadmeGuideTest.java"))) {
+            here.add(code(line));
+        }
+        Set<String> loadedFromFiles = Set.of(
+                "DjlBackend djl = DjlBackend.instance();",
+                "Model model = Model.newInstance(\"mine\", djl.device(), \"PyTorch\");",
+                "model.load(Files.newInputStream(Path.of(\"model.pt\")));",
+                "Predictor<NDList, NDList> predictor = model.newPredictor(new NoopTranslator());",
+                "OrtSession session = env.createSession(\"model.onnx\", new OrtSession.SessionOptions());");
+        Matcher block = Pattern.compile("```java\n(.*?)```", Pattern.DOTALL).matcher(guide);
+        int lines = 0;
+        while (block.find()) {
+            for (String line : block.group(1).split("\n")) {
+                String code = code(line);
+                if (!code.isEmpty() && !loadedFromFiles.contains(code)) {
+                    assertTrue(here.contains(code), "README guide line not in ReadmeGuideTest: " + line);
+                    lines++;
+                }
+            }
+        }
+        assertTrue(lines > 70, "the guide's code was found: " + lines + " lines");
+    }
+
+    /** A line without its comment and surrounding blanks. */
+    private static String code(String line) {
+        int comment = line.indexOf("//");
+        return (comment < 0 ? line : line.substring(0, comment)).strip();
+    }
+
+    /** The README's sampling lines, for the snippet; the library's model through {@link ClassSampler}. */
+    private static void assertSameSamples(TensorBackend backend, GuidedModel digits, FlowModel library) {
+        JsonNode schedulerConfigJson = Schedulers.parseJson("""
+                {"_class_name": "FlowMatchEulerDiscreteScheduler", "shift": 1.0, "use_dynamic_shifting": false}""");
+        long seed = 7;
+        dev.flowmatch.tensor.Shape latentShape = library.info().batchShape(2);   // [2, 1, 16, 16]
+
+        TorchGenerator generator = new TorchGenerator(seed);           // torch's CPU generator, bit for bit
+        Tensor noise = generator.normal(backend, latentShape, DType.FLOAT32);  // torch.randn(..., generator=generator)
+        Sampler sampler = Sampler.builder().scheduler(() -> Schedulers.fromConfig(schedulerConfigJson)).numSteps(20)
+                .guidanceScale(4.0).distilled(false).build();
+        Tensor result = sampler.run(noise, digits, generator);          // the generator continues into stochastic steps
+
+        try (noise; result) {
+            float[] expected = ClassSampler.sample(library, CLASSES, seed, sampler);
             assertArrayEquals(expected, backend.toFloats(result));
         }
     }

@@ -2,6 +2,7 @@ package dev.flowmatch.examples;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flowmatch.schedule.ScheduleRequest;
 import dev.flowmatch.tensor.Shape;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,10 +23,39 @@ final class Trajectories {
 
     record Run(String name, String scheduler, JsonNode config, JsonNode setTimesteps, int[] labels, int nullLabel,
                float guidanceScale, long seed, Shape shape, JsonNode sigmas, JsonNode timesteps, int[] initialSample,
-               List<Step> steps) {
+               List<Step> steps, boolean stepGenerator) {
 
         int[] finalSample() {
             return steps.getLast().prevSample();
+        }
+
+        /** The latents the model was called with at call {@code i}: the initial sample, then each step's result. */
+        int[] input(int i) {
+            return i == 0 ? initialSample : steps.get(i - 1).prevSample();
+        }
+
+        /** The recorded {@code set_timesteps} call: custom sigmas (their float64 values) or a number of steps. */
+        ScheduleRequest request() {
+            JsonNode sigmas = setTimesteps.get("sigmas");
+            if (sigmas != null) {
+                JsonNode values = sigmas.get("values");
+                double[] out = new double[values.size()];
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = values.get(i).asDouble();
+                }
+                return ScheduleRequest.ofSigmas(out);
+            }
+            return ScheduleRequest.steps(setTimesteps.get("num_inference_steps").asInt());
+        }
+
+        /** {@code scheduler.timesteps} as float32 values (int64 timesteps are exact in float32). */
+        float[] timestepValues() {
+            return values(timesteps);
+        }
+
+        /** {@code scheduler.sigmas} as float32 values. */
+        float[] sigmaValues() {
+            return values(sigmas);
         }
     }
 
@@ -65,7 +95,24 @@ final class Trajectories {
         return new Run(run.get("name").asText(), run.get("scheduler").asText(), run.get("config"),
                 run.get("set_timesteps"), ints(run.get("labels")), run.get("null_label").asInt(),
                 (float) run.get("guidance_scale").asDouble(), run.get("seed").asLong(), shape(initial),
-                run.get("sigmas"), run.get("timesteps"), bits(initial), steps);
+                run.get("sigmas"), run.get("timesteps"), bits(initial), steps, run.has("step_generator"));
+    }
+
+    /** A float32 (bits) or int64 (values) tensor record as float32 values. */
+    static float[] values(JsonNode tensor) {
+        String dtype = tensor.get("dtype").asText();
+        if (dtype.equals("float32")) {
+            return floats(bits(tensor));
+        }
+        if (!dtype.equals("int64")) {
+            throw new IllegalArgumentException("not float32 or int64: " + dtype);
+        }
+        JsonNode values = tensor.get("values");
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i).asLong();
+        }
+        return out;
     }
 
     static int[] bits(JsonNode tensor) {
