@@ -81,7 +81,7 @@ class BadInputTest {
                         new String[] {"schedule", "--config", exponential.toString(), "--sigmas", "1,0.5,0"}),
                 Arguments.of("_class_name: 'EulerDiscreteScheduler' is not a scheduler flowmatch has",
                         new String[] {"schedule", "--config", euler.toString()}),
-                Arguments.of("malformed scheduler config JSON at line 1, column 16",
+                Arguments.of("malformed scheduler config JSON at line 1, column 16: text after the JSON object",
                         new String[] {"schedule", "--config", trailing.toString()}),
                 Arguments.of("malformed scheduler config JSON at line 1, column",
                         new String[] {"schedule", "--config", text.toString()}),

@@ -142,8 +142,12 @@ public final class SchedulerConfigJson {
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            throw new IllegalArgumentException("malformed scheduler config JSON" + where + ": "
-                    + oneLine(e.getOriginalMessage()), e);
+            // Jackson's trailing-token message names its own classes and feature: say what is wrong instead
+            String what = e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException
+                    && String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")
+                    ? "text after the JSON object (one object and nothing after it, as Python's json.loads reads it)"
+                    : oneLine(e.getOriginalMessage());
+            throw new IllegalArgumentException("malformed scheduler config JSON" + where + ": " + what, e);
         }
         if (root == null || root.isMissingNode() || !root.isObject()) {
             throw new IllegalArgumentException("scheduler config JSON must be an object, got "
