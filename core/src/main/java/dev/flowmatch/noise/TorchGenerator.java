@@ -152,7 +152,7 @@ public final class TorchGenerator implements NoiseSource {
      * @param shape the shape
      * @param dtype the dtype
      * @return the values, row-major
-     * @throws IllegalArgumentException if the shape has more elements than {@link Noise#maxElements()}
+     * @throws IllegalArgumentException if the shape has more elements than {@link dev.flowmatch.Limits#maxElements()}
      */
     public float[] randn(Shape shape, DType dtype) {
         Objects.requireNonNull(shape, "shape");
