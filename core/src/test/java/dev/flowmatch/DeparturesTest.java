@@ -74,6 +74,9 @@ class DeparturesTest {
                 new Departure("Ollama model timestep of 1e30", () -> OllamaSchedule.modelTimestep(1e30f, 1000)),
                 new Departure("LTX sigmas 4, 2, 1", () -> Schedulers.create(SchedulerType.LTX_EULER_ANCESTRAL_RF)
                         .setTimesteps(ScheduleRequest.ofSigmas(4, 2, 1))),
+                new Departure("LTX invert_sigmas", () -> Schedulers.fromConfig(
+                        Schedulers.parseJson("{\"invert_sigmas\": true}"), SchedulerType.LTX_EULER_ANCESTRAL_RF)
+                        .setTimesteps(ScheduleRequest.steps(2))),
                 new Departure("LTX eta 1e10", () -> Schedulers.fromConfig(Schedulers.parseJson("{\"eta\": 1e10}"),
                         SchedulerType.LTX_EULER_ANCESTRAL_RF)),
                 new Departure("LCM sigmas with timesteps 1e39", () -> Schedulers.create(SchedulerType.FLOW_MATCH_LCM)

@@ -146,7 +146,8 @@ public final class LTXEulerAncestralRFScheduler implements Scheduler {
      * taken as sigmas) when given, else the FlowMatchEuler schedule of {@code num_inference_steps} and {@code mu}
      * (which raises without {@code mu} on a config with dynamic shifting, as diffusers does). With explicit sigmas,
      * {@code mu} and {@code num_inference_steps} are ignored as in diffusers. A zero sigma followed by a non-zero one
-     * is refused: diffusers divides by it and returns NaN.
+     * is refused: diffusers divides by it and returns NaN; so is a config with {@code invert_sigmas}, whose schedule
+     * starts at sigma 0.
      */
     @Override
     public void setTimesteps(ScheduleRequest request) {
@@ -156,6 +157,13 @@ public final class LTXEulerAncestralRFScheduler implements Scheduler {
         float[] newTimesteps;
         int steps;
         if (explicit == null) {
+            if (config.flowMatchEuler().invertSigmas()) {
+                // the inverted schedule rises from sigma 0: the first step's sigma_next / sigma is x / 0 (fuzzing
+                // found it; diffusers returns NaN)
+                throw new IllegalArgumentException("invert_sigmas: true makes the schedule rise from sigma 0 to 1, and "
+                        + CLASS_NAME + "'s first step divides by sigma 0 (diffusers returns NaN); this sampler runs"
+                        + " from noise (sigma 1) down to 0");
+            }
             // FlowMatchEulerDiscreteScheduler.from_config(self.config).set_timesteps(num_inference_steps, mu=mu)
             Schedule euler = Schedules.compute(config.flowMatchEuler(),
                     new ScheduleRequest(request.numInferenceSteps(), null, request.mu(), null));
