@@ -1,15 +1,26 @@
 package dev.flowmatch.mlx;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flowmatch.tensor.AffineSpec;
 import dev.flowmatch.tensor.DType;
 import dev.flowmatch.tensor.Shape;
 import dev.flowmatch.tensor.Tensor;
+import dev.flowmatch.noise.TorchGenerator;
+import dev.flowmatch.sampling.Sampler;
+import dev.flowmatch.scheduler.Scheduler;
+import dev.flowmatch.scheduler.SchedulerType;
+import dev.flowmatch.scheduler.Schedulers;
+import dev.flowmatch.tensor.Expr;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Every mlx_array is freed: MLX's active memory (mlx_get_active_memory) stays flat over a long denoising loop,
@@ -57,6 +68,54 @@ class MlxMemoryTest {
             assertEquals(baseline, afterClose, "closing the last step returns to the baseline");
         }
         assertEquals(openBefore, MlxTensor.OPEN.get(), "every tensor's handle was freed");
+    }
+
+    /**
+     * A run cancelled mid-schedule leaves no tensor behind: the sampler closes the scheduler it made, which frees the
+     * multistep history (DPM-Solver, UniPC) and Heun's first-order state that a finished run would have released.
+     */
+    @ParameterizedTest
+    @EnumSource(SchedulerType.class)
+    void aCancelledRunOfEverySchedulerFreesWhatItKept(SchedulerType type) {
+        MlxBackend mlx = MlxTests.backend();
+        String flowConfig = "{\"use_flow_sigmas\": true, \"prediction_type\": \"flow_prediction\","
+                + " \"solver_order\": 3}";
+        AtomicInteger calls = new AtomicInteger();
+        Sampler sampler = Sampler.builder().numSteps(8).imageSeqLen(16)
+                .scheduler(() -> Schedulers.fromConfig(Schedulers.parseJson(
+                        type == SchedulerType.DPM_SOLVER_MULTISTEP || type == SchedulerType.UNIPC ? flowConfig : "{}"),
+                        type))
+                .cancelWhen(() -> calls.get() >= 3)
+                .build();
+        Expr velocity = Expr.mul(Expr.input(0), Expr.scalar(-0.5f), DType.FLOAT32);
+        long openBefore = MlxTensor.OPEN.get();
+        try (Tensor noise = mlx.fromFloats(new float[] {1f, -2f, 0.5f, 3f, -1f, 0.25f, 2f, -0.75f}, DType.FLOAT32,
+                Shape.of(1, 2, 4))) {
+            assertThrows(CancellationException.class, () -> sampler.run(noise, (x, t) -> {
+                calls.incrementAndGet();
+                return mlx.elementwise(velocity, x);
+            }, new TorchGenerator(7)));
+        }
+        assertEquals(3, calls.get(), "the run was cancelled after three model calls (mid-step for Heun)");
+        assertEquals(openBefore, MlxTensor.OPEN.get(), type + ": every tensor of the cancelled run was freed");
+    }
+
+    @Test
+    void closingASchedulerFreesItsHistory() {
+        MlxBackend mlx = MlxTests.backend();
+        long openBefore = MlxTensor.OPEN.get();
+        try (Scheduler dpm = Schedulers.fromConfig(Schedulers.parseJson("{\"use_flow_sigmas\": true,"
+                + " \"prediction_type\": \"flow_prediction\"}"), SchedulerType.DPM_SOLVER_MULTISTEP);
+             Tensor sample = mlx.fromFloats(new float[] {1f, 2f, 3f, 4f}, DType.FLOAT32, Shape.of(1, 4));
+             Tensor v = mlx.fromFloats(new float[] {0.5f, -1f, 0.25f, 2f}, DType.FLOAT32, Shape.of(1, 4))) {
+            dpm.setTimesteps(dev.flowmatch.schedule.ScheduleRequest.steps(6));
+            try (Tensor next = dpm.step(v, dpm.timesteps()[0], sample)) {
+                assertEquals(openBefore + 4, MlxTensor.OPEN.get(), "the step's result and the kept data prediction");
+            }
+            dpm.close();
+            assertEquals(openBefore + 2, MlxTensor.OPEN.get(), "close() freed the history");
+        }
+        assertEquals(openBefore, MlxTensor.OPEN.get());
     }
 
     @Test

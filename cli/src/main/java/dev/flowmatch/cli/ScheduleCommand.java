@@ -224,8 +224,8 @@ final class ScheduleCommand implements Callable<Integer> {
 
     private static void table(PrintWriter out, Convention engine, SchedulerConfig cfg, Schedule schedule, Double mu) {
         String arithmetic = engine == Convention.DIFFUSERS ? describe(cfg)
-                : engine == Convention.COMFYUI ? "ComfyUI Flux2Scheduler" : "Ollama " + engine.cliName() + ", "
-                + describe(cfg);
+                : engine == Convention.COMFYUI ? "ComfyUI Flux2Scheduler"
+                : (engine == Convention.OLLAMA_ARM64 ? "Ollama (arm64), " : "Ollama (amd64), ") + describe(cfg);
         out.printf(Locale.ROOT, "%s, %s, mu %s%n", Flowmatch.count(schedule.numSteps(), "step"), arithmetic,
                 mu == null ? "none (fixed shift)" : Double.toString(mu));
         out.printf(Locale.ROOT, "%5s  %-12s  %-12s%n", "step", "sigma", "timestep");

@@ -127,11 +127,12 @@ class SchedulerFamilyConformanceTest {
     void setTimestepsResetsEveryState(Case c, TensorBackend backend) {
         Conformance.use(backend);
         int[] fresh = loop(c, backend, c.newScheduler(), 5, Integer.MAX_VALUE);
-        Scheduler reused = c.newScheduler();
-        // Abandon a loop after three calls (mid-step for Heun), then start again.
-        loop(c, backend, reused, 9, 3);
-        reused.setTimesteps(c.request());
-        assertArrayEquals(fresh, loop(c, backend, reused, 5, Integer.MAX_VALUE), c + ": after setTimesteps");
+        try (Scheduler reused = c.newScheduler()) {
+            // Abandon a loop after three calls (mid-step for Heun), then start again.
+            loop(c, backend, reused, 9, 3);
+            reused.setTimesteps(c.request());
+            assertArrayEquals(fresh, loop(c, backend, reused, 5, Integer.MAX_VALUE), c + ": after setTimesteps");
+        }
     }
 
     @ParameterizedTest(name = "{0} on {1}")

@@ -32,6 +32,8 @@ public final class JavaBackend implements TensorBackend {
      * Which elementwise kernels this JVM uses: the Vector API ones ({@code vector kernels (...)}), or the scalar
      * loops and why (e.g. the JVM was started without {@code --add-modules jdk.incubator.vector}). Both give the
      * same bits. The first affine of a JVM also logs this once.
+     *
+     * @return a one-line description of the kernels in use
      */
     public static String kernels() {
         BlockKernels kernels = Vectorization.kernels();

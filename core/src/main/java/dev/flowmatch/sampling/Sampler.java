@@ -121,7 +121,7 @@ public final class Sampler {
     /**
      * The scheduler a run uses, with its timesteps set as the pipeline sets them and begin index 0.
      *
-     * @return a new scheduler
+     * @return a new scheduler, the caller's (close it when done: {@link Scheduler#close()})
      */
     public Scheduler newScheduler() {
         Scheduler scheduler = schedulerWithTimesteps();
@@ -172,7 +172,10 @@ public final class Sampler {
     public Tensor run(Tensor initialLatents, VelocityModel model, NoiseSource generator) {
         Objects.requireNonNull(initialLatents, "initialLatents");
         initialLatents.requireOpen("initialLatents");
-        return denoise(newScheduler(), initialLatents, model, generator, null);
+        // The scheduler is this run's: closing it frees any history a failed or cancelled run left behind.
+        try (Scheduler scheduler = newScheduler()) {
+            return denoise(scheduler, initialLatents, model, generator, null);
+        }
     }
 
     /**
@@ -228,16 +231,14 @@ public final class Sampler {
                         + imageLatents.shape() + " (a packed mask is [B, seq, 1])", e);
             }
         }
-        Scheduler scheduler = schedulerWithTimesteps();
-        Strength start = Strength.of(scheduler.numInferenceSteps(), strength, scheduler.order());
-        scheduler.setBeginIndex(start.beginIndex());
-        float latentTimestep = scheduler.timesteps()[start.beginIndex()];
-        Tensor initialLatents = scheduler.scaleNoise(imageLatents, latentTimestep, noise);
-        try {
-            Blend blend = mask == null ? null : new Blend(mask, imageLatents, noise);
-            return denoise(scheduler, initialLatents, model, generator, blend);
-        } finally {
-            initialLatents.close();
+        try (Scheduler scheduler = schedulerWithTimesteps()) {
+            Strength start = Strength.of(scheduler.numInferenceSteps(), strength, scheduler.order());
+            scheduler.setBeginIndex(start.beginIndex());
+            float latentTimestep = scheduler.timesteps()[start.beginIndex()];
+            try (Tensor initialLatents = scheduler.scaleNoise(imageLatents, latentTimestep, noise)) {
+                Blend blend = mask == null ? null : new Blend(mask, imageLatents, noise);
+                return denoise(scheduler, initialLatents, model, generator, blend);
+            }
         }
     }
 

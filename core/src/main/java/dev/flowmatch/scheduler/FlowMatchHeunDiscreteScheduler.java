@@ -490,6 +490,12 @@ public final class FlowMatchHeunDiscreteScheduler implements Scheduler, StepOpti
         Steps.checkPair("sample", sample, "the first-order call's sample", firstOrderSample);
     }
 
+    /** Releases the first-order call's kept sample and derivative (a run abandoned between Heun's two calls). */
+    @Override
+    public void close() {
+        releaseSecondOrderState();
+    }
+
     /** Frees the kept tensors and returns to first order ({@code self.dt = None}). */
     private void releaseSecondOrderState() {
         if (firstOrderSample != null) {

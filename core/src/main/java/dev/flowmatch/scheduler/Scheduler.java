@@ -24,9 +24,12 @@ import dev.flowmatch.tensor.Tensor;
  * <p>Tensors: a step returns a new tensor the caller owns (close it); its inputs stay the caller's. The dtype of the
  * result follows diffusers per class (the model output's dtype for most; see each class).
  *
- * <p>An instance holds one generation's state and is not thread-safe; backends are.
+ * <p>An instance holds one generation's state and is not thread-safe; backends are. A scheduler that keeps tensors
+ * between step calls (multistep history, Heun's first-order call) releases them after the schedule's last step, when
+ * timesteps are set again, and on {@link #close()}: close a scheduler whose run was left unfinished (an exception, a
+ * cancellation), or use try-with-resources.
  */
-public interface Scheduler {
+public interface Scheduler extends AutoCloseable {
 
     /**
      * diffusers' class name, e.g. {@code FlowMatchEulerDiscreteScheduler} (the {@code _class_name} config key).
@@ -184,4 +187,11 @@ public interface Scheduler {
      *     ({@code LTXEulerAncestralRFScheduler}: its pipelines noise the latents themselves)
      */
     Tensor scaleNoise(Tensor sample, float timestep, Tensor noise);
+
+    /**
+     * Releases the tensors kept between step calls, if any (a later {@link #setTimesteps} starts afresh). Idempotent;
+     * a no-op for schedulers that keep none. Throws nothing.
+     */
+    @Override
+    default void close() {}
 }
