@@ -66,6 +66,11 @@ public final class Flowmatch implements Runnable {
             commandLine.getErr().println("flowmatch: " + message(e));
             return isBadInput(e) ? USAGE : 1;
         });
+        String argumentFile = unreadableArgumentFile(args);
+        if (argumentFile != null) {
+            err.println("flowmatch: " + argumentFile);
+            return USAGE;
+        }
         try {
             return cli.execute(args);
         } catch (OutOfMemoryError e) {
@@ -74,6 +79,26 @@ public final class Flowmatch implements Runnable {
                     + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB; raise it with JAVA_OPTS=-Xmx...");
             return 1;
         }
+    }
+
+    /**
+     * picocli reads an argument {@code @FILE} as more arguments, one per line, and takes it literally when FILE
+     * cannot be read; but a FILE it can open and not read (a directory) stops its parser with a stack trace
+     * (fuzzing found {@code --millis @.}). Such an argument is a misuse: its message, or null when there is none.
+     */
+    static String unreadableArgumentFile(String... args) {
+        for (String arg : args) {
+            // "@@x" is picocli's escape for a literal "@x"
+            if (arg != null && arg.length() > 1 && arg.charAt(0) == '@' && arg.charAt(1) != '@') {
+                java.io.File file = new java.io.File(arg.substring(1));
+                if (file.canRead() && !file.isFile()) {
+                    return "argument file " + escapeLineBreaks(arg) + ": " + escapeLineBreaks(arg.substring(1))
+                            + (file.isDirectory() ? " is a directory" : " is not a regular file")
+                            + " (an argument starting with @ names a file of arguments; write @@ for a literal @)";
+                }
+            }
+        }
+        return null;
     }
 
     /** Errors the user can fix by changing the command (bad values, missing files, unavailable backends). */

@@ -89,6 +89,9 @@ class BadInputTest {
                         new String[] {"schedule", "--config", "/x.json"}),
                 Arguments.of("cannot be read: it is a directory",
                         new String[] {"schedule", "--config", dir.toString()}),
+                // an argument file that is a directory (fuzzing found it: picocli's stack trace, status 1)
+                Arguments.of("argument file @.: . is a directory",
+                        new String[] {"bench", "--millis", "@.", "--backend", "java"}),
                 // picocli's own checks
                 Arguments.of("Invalid value for option '--steps': 'many' is not an int",
                         new String[] {"schedule", "--steps", "many"}),
