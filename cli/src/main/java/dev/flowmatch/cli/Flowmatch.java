@@ -125,9 +125,28 @@ public final class Flowmatch implements Runnable {
         return escapeLineBreaks(message);
     }
 
-    /** Line breaks (a value the user typed may hold one) written as {@code \n}, so a message stays one line. */
+    /**
+     * Line breaks (a value the user typed may hold one) written as {@code \n}, so a message stays one line: every
+     * character a regex {@code \R} matches (fuzzing found a vertical tab), the others as {@code \uXXXX}.
+     */
     static String escapeLineBreaks(String text) {
-        return text.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n");
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '\n' -> out.append("\\n");
+                case '\r' -> {
+                    out.append("\\n");
+                    if (i + 1 < text.length() && text.charAt(i + 1) == '\n') {
+                        i++;
+                    }
+                }
+                case '\u000B', '\u000C', '\u0085', '\u2028', '\u2029' ->
+                        out.append(String.format(java.util.Locale.ROOT, "\\u%04X", (int) c));
+                default -> out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     /** {@code "1 step"}, {@code "4 steps"}: a count with its noun, singular for one. */

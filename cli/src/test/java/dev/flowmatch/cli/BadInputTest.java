@@ -92,6 +92,8 @@ class BadInputTest {
                 // an argument file that is a directory (fuzzing found it: picocli's stack trace, status 1)
                 Arguments.of("argument file @.: . is a directory",
                         new String[] {"bench", "--millis", "@.", "--backend", "java"}),
+                // a value with a vertical tab (fuzzing found it: a line break for \R, the message was two lines)
+                Arguments.of("but was '\\u000B'", new String[] {"schedule", "--format", "\u000B"}),
                 // picocli's own checks
                 Arguments.of("Invalid value for option '--steps': 'many' is not an int",
                         new String[] {"schedule", "--steps", "many"}),
