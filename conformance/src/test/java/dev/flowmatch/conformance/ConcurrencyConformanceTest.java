@@ -36,7 +36,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * One backend instance shared by 8 threads running full samplings (every scheduler of the family, Euler stochastic
  * and not, float32 and bfloat16) gives bits identical to the same runs on one thread; and the process's memory
- * (native included) stays flat over a long concurrent run.
+ * (native included) stays flat over a long concurrent run, every sampling of which still gives the one-thread bits.
  *
  * <p>The soak length is {@code -Dflowmatch.soak.rounds} (default 2 here; {@code mvn verify -Psoak} runs 200).
  */
@@ -157,15 +157,19 @@ class ConcurrencyConformanceTest {
         Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/self/status")), "needs Linux's /proc/self/status");
         int rounds = Integer.getInteger("flowmatch.soak.rounds", 2);
         List<Job> jobs = jobs();
+        Map<String, int[]> single = new HashMap<>();
+        for (Job job : jobs) {
+            single.put(job.key(), run(backend, job));
+        }
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try {
             // warm-up: allocator pools, JIT, native caches reach their working size
-            concurrentRound(pool, backend, jobs);
-            concurrentRound(pool, backend, jobs);
+            concurrentRound(pool, backend, jobs, single);
+            concurrentRound(pool, backend, jobs, single);
             long before = settledRss();
             long peak = before;
             for (int round = 0; round < rounds; round++) {
-                concurrentRound(pool, backend, jobs);
+                concurrentRound(pool, backend, jobs, single);
                 peak = Math.max(peak, settledRss());
             }
             long after = settledRss();
@@ -180,13 +184,17 @@ class ConcurrencyConformanceTest {
         }
     }
 
-    private static void concurrentRound(ExecutorService pool, TensorBackend backend, List<Job> jobs) throws Exception {
+    /** Every job once on the pool; each result's bits must be the job's one-thread bits ({@code single}). */
+    private static void concurrentRound(ExecutorService pool, TensorBackend backend, List<Job> jobs,
+                                        Map<String, int[]> single) throws Exception {
         List<Future<int[]>> results = new ArrayList<>();
         for (Job job : jobs) {
             results.add(pool.submit(() -> run(backend, job)));
         }
-        for (Future<int[]> result : results) {
-            result.get();
+        for (int i = 0; i < jobs.size(); i++) {
+            Job job = jobs.get(i);
+            assertArrayEquals(single.get(job.key()), results.get(i).get(), backend.name() + " " + job.key()
+                    + ": a concurrent round differs from one thread");
         }
     }
 
