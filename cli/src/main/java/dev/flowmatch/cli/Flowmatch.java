@@ -127,7 +127,8 @@ public final class Flowmatch implements Runnable {
 
     /**
      * Line breaks (a value the user typed may hold one) written as {@code \n}, so a message stays one line: every
-     * character a regex {@code \R} matches (fuzzing found a vertical tab), the others as {@code \uXXXX}.
+     * character a regex {@code \R} matches (fuzzing found a vertical tab); the others than CR and LF as a
+     * backslash, {@code u} and the character's four hex digits.
      */
     static String escapeLineBreaks(String text) {
         StringBuilder out = new StringBuilder(text.length());
