@@ -173,14 +173,11 @@ public final class FlowMatchScheduler implements Scheduler {
     /**
      * diffusers' {@code set_shift}: changes the fixed shift of later {@code setTimesteps} calls.
      *
-     * @param shift the new fixed shift, finite and {@code > 0}
-     * @throws IllegalArgumentException if {@code shift} is not finite or not positive
+     * @param shift the new fixed shift, in {@code [Limits.MIN_SHIFT, Limits.MAX_SHIFT]}
+     * @throws IllegalArgumentException if {@code shift} is out of range
      */
     public void setShift(double shift) {
-        if (!Double.isFinite(shift) || shift <= 0) {
-            throw new IllegalArgumentException("shift: " + shift + " must be finite and > 0");
-        }
-        this.shift = shift;
+        this.shift = Limits.requireShift("shift", shift);
     }
 
     // ---- schedules -----------------------------------------------------------------------------------------
@@ -191,8 +188,8 @@ public final class FlowMatchScheduler implements Scheduler {
      * with dynamic shifting, where diffusers' {@code set_timesteps(N)} would raise for the missing {@code mu}. For
      * diffusers' call use {@code setTimesteps(ScheduleRequest.steps(numSteps))}.
      *
-     * @param numSteps the number of steps, {@code >= 1}
-     * @throws IllegalArgumentException if {@code numSteps < 1}
+     * @param numSteps the number of steps, in {@code [1, Limits.MAX_STEPS]}
+     * @throws IllegalArgumentException if {@code numSteps} is out of range
      */
     public void setTimesteps(int numSteps) {
         setTimestepsWithMu(numSteps, 0);
@@ -204,17 +201,12 @@ public final class FlowMatchScheduler implements Scheduler {
      * shift that {@code mu = 0} gives in diffusers' form, {@link #setTimesteps(ScheduleRequest)}). Under another
      * {@linkplain #setConvention convention}, that engine's schedule ({@link Convention#flux2Schedule}).
      *
-     * @param numSteps the number of steps, {@code >= 1}
-     * @param mu       the resolution-dependent shift; 0 selects the fixed shift
-     * @throws IllegalArgumentException if {@code numSteps < 1} or {@code mu} is not finite
+     * @param numSteps the number of steps, in {@code [1, Limits.MAX_STEPS]}
+     * @param mu       the resolution-dependent shift, in {@code [Limits.MIN_MU, Limits.MAX_MU]} ({@code (0, MAX_MU]} for
+     *                 the linear time shift); 0 selects the fixed shift
+     * @throws IllegalArgumentException if {@code numSteps} or {@code mu} is out of range
      */
     public void setTimestepsWithMu(int numSteps, double mu) {
-        if (numSteps < 1) {
-            throw new IllegalArgumentException("numSteps: " + numSteps + " must be >= 1");
-        }
-        if (!Double.isFinite(mu)) {
-            throw new IllegalArgumentException("mu: " + mu + " must be finite");
-        }
         install(convention.flux2Schedule(config, shift, numSteps, mu, torchBuild));
     }
 

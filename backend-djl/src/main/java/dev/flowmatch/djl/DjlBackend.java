@@ -399,6 +399,8 @@ public final class DjlBackend implements TensorBackend {
     public Tensor nativeNormal(long seed, DType dtype, Shape shape) {
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(shape, "shape");
+        // the cap on allocations from a shape, before the engine allocates (an engine's out-of-memory may abort)
+        dev.flowmatch.Limits.requireElements("noise", shape, dtype);
         DjlRuntime runtime = DjlRuntime.get();
         Device device = runtime.device();
         NDArray result = engine("nativeNormal", () -> {

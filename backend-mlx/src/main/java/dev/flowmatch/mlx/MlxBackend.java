@@ -285,6 +285,8 @@ public final class MlxBackend implements TensorBackend {
     public Tensor nativeNormal(long seed, DType dtype, Shape shape) {
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(shape, "shape");
+        // the cap on allocations from a shape, before the engine allocates (an engine's out-of-memory may abort)
+        dev.flowmatch.Limits.requireElements("noise", shape, dtype);
         int[] dims = mlxShape(shape);
         MlxRuntime runtime = runtime();
         try (Graph g = runtime.graph(); Arena arena = Arena.ofConfined()) {

@@ -1,6 +1,7 @@
 package dev.flowmatch.cli;
 
 import dev.flowmatch.FlowMatchScheduler;
+import dev.flowmatch.Limits;
 import dev.flowmatch.javabackend.JavaBackend;
 import dev.flowmatch.schedule.SchedulerConfig;
 import dev.flowmatch.tensor.Backends;
@@ -51,15 +52,11 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        List<TensorBackend> backends = backend == null ? Backends.available() : List.of(Backends.named(backend));
         for (int t : tokens) {
-            if (t < 1) {
-                throw new IllegalArgumentException("--tokens: " + t + " must be >= 1");
-            }
+            Limits.requireTokens("--tokens", t);
         }
-        if (millis < 10) {
-            throw new IllegalArgumentException("--millis: " + millis + " must be >= 10");
-        }
+        Limits.requireRange("--millis", millis, 10, 60_000, null);
+        List<TensorBackend> backends = backend == null ? Backends.available() : List.of(Backends.named(backend));
         boolean java = backends.stream().anyMatch(b -> b.name().equals(JavaBackend.NAME));
         if (java) {
             // The java backend's bfloat16 vector kernels take over once compiled: time those, not the scalar loops.

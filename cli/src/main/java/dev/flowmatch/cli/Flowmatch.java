@@ -58,20 +58,96 @@ public final class Flowmatch implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((e, a) -> {
-            e.getCommandLine().getErr().println("flowmatch: " + e.getMessage());
+            // picocli quotes the value typed, which may hold a line break: show it escaped, on one line
+            e.getCommandLine().getErr().println("flowmatch: " + escapeLineBreaks(String.valueOf(e.getMessage())));
             return USAGE;
         });
         cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
-            commandLine.getErr().println("flowmatch: " + oneLine(e));
+            commandLine.getErr().println("flowmatch: " + message(e));
             return isBadInput(e) ? USAGE : 1;
         });
-        return cli.execute(args);
+        String argumentFile = unreadableArgumentFile(args);
+        if (argumentFile != null) {
+            err.println("flowmatch: " + argumentFile);
+            return USAGE;
+        }
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // Limits keep every accepted input well inside the heap; this is the last line of defence.
+            err.println("flowmatch: out of memory (" + e.getMessage() + "): the JVM's heap is "
+                    + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB; raise it with JAVA_OPTS=-Xmx...");
+            return 1;
+        }
+    }
+
+    /**
+     * picocli reads an argument {@code @FILE} as more arguments, one per line, and takes it literally when FILE
+     * cannot be read; but a FILE it can open and not read (a directory) stops its parser with a stack trace
+     * (fuzzing found {@code --millis @.}). Such an argument is a misuse: its message, or null when there is none.
+     */
+    static String unreadableArgumentFile(String... args) {
+        for (String arg : args) {
+            // "@@x" is picocli's escape for a literal "@x"
+            if (arg != null && arg.length() > 1 && arg.charAt(0) == '@' && arg.charAt(1) != '@') {
+                java.io.File file = new java.io.File(arg.substring(1));
+                if (file.canRead() && !file.isFile()) {
+                    return "argument file " + escapeLineBreaks(arg) + ": " + escapeLineBreaks(arg.substring(1))
+                            + (file.isDirectory() ? " is a directory" : " is not a regular file")
+                            + " (an argument starting with @ names a file of arguments; write @@ for a literal @)";
+                }
+            }
+        }
+        return null;
     }
 
     /** Errors the user can fix by changing the command (bad values, missing files, unavailable backends). */
     static boolean isBadInput(Throwable e) {
         return e instanceof IllegalArgumentException || e instanceof IllegalStateException
                 || e instanceof java.io.UncheckedIOException || e instanceof java.io.IOException;
+    }
+
+    /**
+     * The message as the user sees it: one line, except that a message whose first line ends with {@code :} and
+     * whose other lines are all indented (a list: the backends found) keeps one short line per item.
+     */
+    static String message(Throwable e) {
+        String message = e.getMessage();
+        if (message == null || message.isBlank()) {
+            return e.getClass().getSimpleName();
+        }
+        String[] lines = message.split("\\R");
+        boolean list = lines.length > 1 && lines[0].endsWith(":")
+                && java.util.Arrays.stream(lines).skip(1).allMatch(l -> l.startsWith("  ") && !l.isBlank());
+        if (list) {
+            return String.join(System.lineSeparator(), lines);
+        }
+        return escapeLineBreaks(message);
+    }
+
+    /**
+     * Line breaks (a value the user typed may hold one) written as {@code \n}, so a message stays one line: every
+     * character a regex {@code \R} matches (fuzzing found a vertical tab); the others than CR and LF as a
+     * backslash, {@code u} and the character's four hex digits.
+     */
+    static String escapeLineBreaks(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '\n' -> out.append("\\n");
+                case '\r' -> {
+                    out.append("\\n");
+                    if (i + 1 < text.length() && text.charAt(i + 1) == '\n') {
+                        i++;
+                    }
+                }
+                case '\u000B', '\u000C', '\u0085', '\u2028', '\u2029' ->
+                        out.append(String.format(java.util.Locale.ROOT, "\\u%04X", (int) c));
+                default -> out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     /** {@code "1 step"}, {@code "4 steps"}: a count with its noun, singular for one. */

@@ -114,8 +114,8 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--shift: " + shift + " cannot be combined with --config (the config's"
                     + " shift or flow_shift applies)");
         }
-        if (shift != null && (!Double.isFinite(shift) || shift <= 0)) {
-            throw new IllegalArgumentException("--shift: " + shift + " must be finite and > 0");
+        if (shift != null) {
+            dev.flowmatch.Limits.requireShift("--shift", shift);
         }
         if (threads < 1 || threads > 256) {
             throw new IllegalArgumentException("--threads: " + threads + " must be in 1..256");

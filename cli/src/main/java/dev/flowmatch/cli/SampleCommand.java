@@ -1,6 +1,7 @@
 package dev.flowmatch.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.flowmatch.Limits;
 import dev.flowmatch.Precision;
 import dev.flowmatch.convention.Convention;
 import dev.flowmatch.convention.OllamaSchedule;
@@ -178,7 +179,11 @@ final class SampleCommand implements Callable<Integer> {
         } else {
             // flux2.go: each side rounded to the nearest multiple of 16, 4-megapixel cap
             ImageSize requested = size.requested();
-            imageSize = OllamaSchedule.outputSize(requested);
+            try {
+                imageSize = OllamaSchedule.outputSize(requested);
+            } catch (IllegalArgumentException e) {
+                throw Options.asOption(e, "width", "--width", "height", "--height");
+            }
             if (!imageSize.equals(requested)) {
                 stderr.printf("flowmatch: note: Ollama renders %dx%d as %dx%d%n", requested.width(), requested.height(),
                         imageSize.width(), imageSize.height());
@@ -189,9 +194,7 @@ final class SampleCommand implements Callable<Integer> {
                     + " is above 4 megapixels");
         }
         int numSteps = steps != null ? steps : base ? BASE_STEPS : 4;
-        if (numSteps < 1) {
-            throw new IllegalArgumentException("--steps: " + numSteps + " must be >= 1");
-        }
+        Limits.requireSteps("--steps", numSteps);
         double guidanceScale = guidance != null ? guidance : BASE_GUIDANCE;
         if (!Double.isFinite(guidanceScale) || guidanceScale < 0) {
             throw new IllegalArgumentException("--guidance: " + guidanceScale + " must be finite and >= 0");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flowmatch.Limits;
 import dev.flowmatch.convention.Convention;
 import dev.flowmatch.noise.TorchBuild;
 import dev.flowmatch.noise.TorchCpuKernel;
@@ -113,23 +114,43 @@ final class ScheduleCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Convention engine = SampleCommand.parseConvention(convention);
         DiffusersRelease release = parseDiffusersRelease(diffusersRelease);
+        if (steps != null) {
+            Limits.requireSteps("--steps", steps);
+        }
+        if (mu != null) {
+            Limits.requireMu("--mu", mu);
+        }
+        for (List<Double> values : java.util.Arrays.asList(sigmas, timesteps)) {
+            if (values != null && values.size() > Limits.MAX_STEPS) {
+                throw new IllegalArgumentException((values == sigmas ? "--sigmas: " : "--timesteps: ") + values.size()
+                        + " values; at most " + Limits.MAX_STEPS + " (one per step)");
+            }
+        }
         SchedulerType given = scheduler == null ? null : SchedulerChoice.parse(scheduler);
         JsonNode json = config == null ? null : SchedulerChoice.readConfig(config);
         SchedulerType type = SchedulerChoice.resolve(given, json);
-        if (type != SchedulerType.FLOW_MATCH_EULER) {
-            return callFamily(engine, type, json, release);
-        }
-        SchedulerConfig cfg = SchedulerConfig.flux2Klein();
-        if (json != null) {
-            try {
-                cfg = SchedulerConfigJson.fromTree(json, warning -> err.println("flowmatch: warning: " + warning));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--config: " + config + ": " + e.getMessage(), e);
+        try {
+            if (type != SchedulerType.FLOW_MATCH_EULER) {
+                return callFamily(engine, type, json, release);
             }
+            SchedulerConfig cfg = SchedulerConfig.flux2Klein();
+            if (json != null) {
+                try {
+                    cfg = SchedulerConfigJson.fromTree(json, warning -> err.println("flowmatch: warning: " + warning));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--config: " + config + ": " + e.getMessage(), e);
+                }
+            }
+            return engine == Convention.DIFFUSERS ? callDiffusers(cfg, release) : callOtherEngine(engine, cfg);
+        } catch (IllegalArgumentException e) {
+            throw Options.asOption(e, "num_inference_steps", "--steps", "numSteps", "--steps", "steps", "--steps",
+                    "sigmas", "--sigmas", "timesteps", "--timesteps", "mu", "--mu", "width", "--width", "height",
+                    "--height");
         }
-        if (engine != Convention.DIFFUSERS) {
-            return callOtherEngine(engine, cfg);
-        }
+    }
+
+    /** diffusers' schedule: the pipeline's sigmas (or the given ones) and mu, as set_timesteps computes them. */
+    private int callDiffusers(SchedulerConfig cfg, DiffusersRelease release) {
         if (defaultSpacing && (sigmas != null || timesteps != null)) {
             throw new IllegalArgumentException("--default-spacing cannot be combined with --sigmas or --timesteps");
         }
@@ -138,9 +159,6 @@ final class ScheduleCommand implements Callable<Integer> {
         int n = steps != null ? steps
                 : customSigmas != null ? customSigmas.length
                 : customTimesteps != null ? customTimesteps.length : 4;
-        if (n < 1) {
-            throw new IllegalArgumentException("--steps: " + n + " must be >= 1");
-        }
         if (customSigmas == null && customTimesteps == null && !defaultSpacing) {
             customSigmas = Flux2.pipelineSigmas(n);
         }
@@ -281,9 +299,6 @@ final class ScheduleCommand implements Callable<Integer> {
                     + " diffusers (" + engine.cliName() + " computes the FLUX.2 pipeline schedule only)");
         }
         int n = steps != null ? steps : 4;
-        if (n < 1) {
-            throw new IllegalArgumentException("--steps: " + n + " must be >= 1");
-        }
         TorchBuild torch = new TorchBuild(TorchCpuKernel.parse(torchKernel), TorchRelease.parse(torchVersion));
         double usedMu = mu != null ? mu : engine.empiricalMu(engine.imageSeqLen(size.requested()), n);
         Schedule schedule = engine.flux2Schedule(cfg, cfg.shift(), n, usedMu, torch);

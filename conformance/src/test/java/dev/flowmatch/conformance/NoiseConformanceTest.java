@@ -142,5 +142,18 @@ class NoiseConformanceTest {
         try (Tensor empty = Noise.initNoise(backend, Shape.of(3, 0), 1, DType.FLOAT32)) {
             assertEquals(0, backend.toBits(empty).length);
         }
+        // a backend's own generator is held to the same cap, checked before its engine allocates
+        Shape huge = Shape.of(1L << 20, 128, 256, 256);
+        boolean ownGenerator;
+        try (Tensor small = backend.nativeNormal(1, DType.BFLOAT16, Shape.of(2))) {
+            ownGenerator = true;
+        } catch (UnsupportedOperationException none) {
+            ownGenerator = false;
+        }
+        if (ownGenerator) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> backend.nativeNormal(1, DType.BFLOAT16, huge));
+            assertTrue(e.getMessage().startsWith("noise shape [1048576, 128, 256, 256] has"), e.getMessage());
+        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.flowmatch.convention;
 
+import dev.flowmatch.Limits;
+
 import dev.flowmatch.noise.TorchBuild;
 import dev.flowmatch.schedule.Flux2;
 import dev.flowmatch.schedule.ImageSize;
@@ -42,11 +44,13 @@ public final class ComfyUiSchedule {
      * The Flux2Scheduler node's image sequence length: {@code round(width * height / 256)} with Python's
      * {@code round} (half to even: 40x16 gives 2, 24x16 gives 2).
      *
-     * @param size the image size
+     * @param size the image size, within {@link Limits#requireImageSize} (sides from 1 pixel)
      * @return the number of tokens (0 for an image under 128 pixels)
+     * @throws IllegalArgumentException if the size is out of range
      */
     public static int imageSeqLen(ImageSize size) {
         Objects.requireNonNull(size, "size");
+        Limits.requireImageSize("width", size.width(), "height", size.height(), 1);
         double tokens = (double) size.pixels() / 256.0; // exact below 2^53
         return Math.toIntExact((long) Math.rint(tokens));
     }
@@ -73,19 +77,16 @@ public final class ComfyUiSchedule {
     /**
      * {@code get_schedule} with a given {@code mu}: {@code time_snr_shift(mu, linspace(1, 0, steps + 1))}.
      *
-     * @param steps the number of steps, {@code >= 1}
-     * @param mu    the time shift's mu, finite
+     * @param steps the number of steps, in {@code [1, Limits.MAX_STEPS]}
+     * @param mu    the time shift's mu, in {@code [Limits.MIN_MU, Limits.MAX_MU]}
      * @param build the torch build whose {@code linspace} to reproduce
      * @return the schedule (N + 1 sigmas, the last 0)
+     * @throws IllegalArgumentException if {@code steps} or {@code mu} is out of range
      */
     public static Schedule flux2Schedule(int steps, double mu, TorchBuild build) {
         Objects.requireNonNull(build, "build");
-        if (steps < 1) {
-            throw new IllegalArgumentException("steps: " + steps + " must be >= 1");
-        }
-        if (!Double.isFinite(mu)) {
-            throw new IllegalArgumentException("mu: " + mu + " must be finite");
-        }
+        Limits.requireSteps("steps", steps);
+        Limits.requireMu("mu", mu);
         float[] t = TorchLinspace.linspace(1f, 0f, steps + 1, build);
         float e = (float) GlibcDoubleMath.exp(mu); // math.exp(mu): flux_time_shift, comfy/model_sampling.py l. 341
         float[] sigmas = new float[steps + 1];
@@ -100,13 +101,12 @@ public final class ComfyUiSchedule {
      * {@code t_i = float32(i) / 10000f} (the int64 tensor divided by a Python int in float32) shifted with mu
      * {@code = shift}.
      *
-     * @param shift the model's shift (mu)
+     * @param shift the model's shift (mu), in {@code [Limits.MIN_MU, Limits.MAX_MU]}
      * @return the {@value #MODEL_SAMPLING_TABLE_SIZE} sigmas of the table
+     * @throws IllegalArgumentException if {@code shift} is out of range
      */
     public static float[] modelSamplingFluxSigmas(double shift) {
-        if (!Double.isFinite(shift)) {
-            throw new IllegalArgumentException("shift: " + shift + " must be finite");
-        }
+        Limits.requireMu("shift", shift); // flux_time_shift takes the shift as its mu: e^shift
         float e = (float) GlibcDoubleMath.exp(shift); // math.exp(mu), comfy/model_sampling.py l. 341
         float[] table = new float[MODEL_SAMPLING_TABLE_SIZE];
         for (int i = 1; i <= MODEL_SAMPLING_TABLE_SIZE; i++) {
@@ -119,14 +119,13 @@ public final class ComfyUiSchedule {
      * The {@code simple} scheduler over ModelSamplingFlux({@code shift}): sigma {@code x} is
      * {@code sigmas[-(1 + int(x * (10000 / steps)))]} (a float64 product, truncated), then a terminal 0.
      *
-     * @param shift the model's shift (mu)
-     * @param steps the number of steps, {@code >= 1}
+     * @param shift the model's shift (mu), in {@code [Limits.MIN_MU, Limits.MAX_MU]}
+     * @param steps the number of steps, in {@code [1, Limits.MAX_STEPS]}
      * @return the schedule
+     * @throws IllegalArgumentException if {@code shift} or {@code steps} is out of range
      */
     public static Schedule simpleFlux(double shift, int steps) {
-        if (steps < 1) {
-            throw new IllegalArgumentException("steps: " + steps + " must be >= 1");
-        }
+        Limits.requireSteps("steps", steps);
         float[] table = modelSamplingFluxSigmas(shift);
         int[] indices = simpleIndices(table.length, steps);
         float[] sigmas = new float[steps + 1];

@@ -1,5 +1,6 @@
 package dev.flowmatch.convention;
 
+import dev.flowmatch.Limits;
 import dev.flowmatch.noise.TorchBuild;
 import dev.flowmatch.schedule.Flux2;
 import dev.flowmatch.schedule.ImageSize;
@@ -109,12 +110,8 @@ public enum Convention {
         return switch (this) {
             case DIFFUSERS, COMFYUI -> Flux2.computeEmpiricalMu(imageSeqLen, numSteps);
             case OLLAMA, OLLAMA_ARM64 -> {
-                if (imageSeqLen < 1) {
-                    throw new IllegalArgumentException("imageSeqLen: " + imageSeqLen + " must be >= 1");
-                }
-                if (numSteps < 1) {
-                    throw new IllegalArgumentException("numSteps: " + numSteps + " must be >= 1");
-                }
+                Limits.requireTokens("imageSeqLen", imageSeqLen);
+                Limits.requireSteps("numSteps", numSteps);
                 yield ollama().orElseThrow().calculateShift(imageSeqLen, numSteps);
             }
         };
@@ -141,12 +138,8 @@ public enum Convention {
     public Schedule flux2Schedule(SchedulerConfig config, double shift, int numSteps, double mu, TorchBuild torch) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(torch, "torch");
-        if (numSteps < 1) {
-            throw new IllegalArgumentException("numSteps: " + numSteps + " must be >= 1");
-        }
-        if (!Double.isFinite(mu)) {
-            throw new IllegalArgumentException("mu: " + mu + " must be finite");
-        }
+        Limits.requireSteps("numSteps", numSteps);
+        Limits.requireMu("mu", mu);
         return switch (this) {
             case DIFFUSERS -> {
                 ScheduleRequest request = ScheduleRequest.ofSigmas(Flux2.pipelineSigmas(numSteps));

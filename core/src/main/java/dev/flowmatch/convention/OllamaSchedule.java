@@ -1,5 +1,6 @@
 package dev.flowmatch.convention;
 
+import dev.flowmatch.Limits;
 import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.schedule.Schedule;
 import dev.flowmatch.schedule.SchedulerConfig;
@@ -78,15 +79,17 @@ public final class OllamaSchedule {
         /** {@code DefaultSchedulerConfig()}: 1000, 3.0, dynamic shifting, exponential (FLUX.2 [klein]). */
         public static final Config DEFAULT = new Config(1000, 3.0f, true, TimeShiftType.EXPONENTIAL);
 
-        /** Checks the fields: at least one training timestep, a finite shift. */
+        /** Checks the fields: training timesteps and the shift within {@link Limits}. */
         public Config {
             Objects.requireNonNull(timeShiftType, "timeShiftType");
             if (numTrainTimesteps < 1) {
                 throw new IllegalArgumentException("numTrainTimesteps: " + numTrainTimesteps + " must be >= 1");
             }
-            if (!Float.isFinite(shift)) {
-                throw new IllegalArgumentException("shift: " + shift + " must be finite");
+            if (numTrainTimesteps > Limits.MAX_TRAIN_TIMESTEPS) {
+                throw new IllegalArgumentException("numTrainTimesteps: " + numTrainTimesteps + " must lie in [1, "
+                        + Limits.MAX_TRAIN_TIMESTEPS + "]");
             }
+            Limits.requireShift("shift", shift);
         }
 
         /**
@@ -189,14 +192,15 @@ public final class OllamaSchedule {
      */
     public Result setTimestepsWithMu(Config config, int numSteps, float mu) {
         Objects.requireNonNull(config, "config");
-        if (numSteps < 1) {
-            throw new IllegalArgumentException("numSteps: " + numSteps + " must be >= 1");
-        }
-        if (!Float.isFinite(mu)) {
-            throw new IllegalArgumentException("mu: " + mu + " must be finite");
-        }
+        Limits.requireSteps("numSteps", numSteps);
         Branch branch = !config.useDynamicShifting() || mu == 0 ? Branch.FIXED_SHIFT
                 : config.timeShiftType() == TimeShiftType.LINEAR ? Branch.LINEAR : Branch.EXPONENTIAL;
+        // Go computes whatever it is given; outside these ranges its sigmas are NaN or negative (flowmatch refuses).
+        switch (branch) {
+            case EXPONENTIAL -> Limits.requireMu("mu", mu);
+            case LINEAR -> Limits.requireLinearMu("mu", mu);
+            case FIXED_SHIFT -> { }
+        }
         float[] sigmas = new float[numSteps + 1];
         for (int i = 0; i < numSteps; i++) {
             float sigma = linspace(i, numSteps);
@@ -357,14 +361,18 @@ public final class OllamaSchedule {
      * {@code mlx.ToBFloat16(Timesteps[i] / float32(NumTrainTimesteps))}, the float32 quotient rounded to bfloat16
      * (nearest even), returned as its float value.
      *
-     * @param timestep          a scheduler timestep
-     * @param numTrainTimesteps the config's {@code num_train_timesteps}, {@code >= 1}
+     * @param timestep          a scheduler timestep, in {@code [0, numTrainTimesteps]}
+     * @param numTrainTimesteps the config's {@code num_train_timesteps}, in {@code [1, Limits.MAX_TRAIN_TIMESTEPS]}
      * @return the model timestep, a bfloat16 value
+     * @throws IllegalArgumentException if an argument is out of range
      */
     public static float modelTimestep(float timestep, int numTrainTimesteps) {
-        if (numTrainTimesteps < 1) {
-            throw new IllegalArgumentException("numTrainTimesteps: " + numTrainTimesteps + " must be >= 1");
+        if (numTrainTimesteps < 1 || numTrainTimesteps > Limits.MAX_TRAIN_TIMESTEPS) {
+            throw new IllegalArgumentException("numTrainTimesteps: " + numTrainTimesteps + " must lie in [1, "
+                    + Limits.MAX_TRAIN_TIMESTEPS + "]");
         }
+        // a timestep of the schedule; Go would round a huge one to bfloat16 infinity (fuzzing found it)
+        Limits.requireTimestep("timestep", timestep, numTrainTimesteps);
         return DType.BFLOAT16.round(timestep / (float) numTrainTimesteps);
     }
 

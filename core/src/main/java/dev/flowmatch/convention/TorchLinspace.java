@@ -1,5 +1,7 @@
 package dev.flowmatch.convention;
 
+import dev.flowmatch.Limits;
+
 import dev.flowmatch.noise.TorchBuild;
 import dev.flowmatch.noise.TorchCpuKernel;
 import dev.flowmatch.noise.TorchRelease;
@@ -54,6 +56,7 @@ public final class TorchLinspace {
         if (!Float.isFinite(start) || !Float.isFinite(end)) {
             throw new IllegalArgumentException("start, end: " + start + ", " + end + " must be finite");
         }
+        Limits.requireElements("linspace", dev.flowmatch.tensor.Shape.of(steps), null);
         float[] out = new float[steps];
         if (steps == 1) {
             out[0] = start; // linspace_out: "if (steps == 1) result.fill_(start)"

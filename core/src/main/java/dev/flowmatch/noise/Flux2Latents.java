@@ -1,5 +1,7 @@
 package dev.flowmatch.noise;
 
+import dev.flowmatch.Limits;
+
 import dev.flowmatch.schedule.Flux2;
 import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.tensor.DType;
@@ -25,13 +27,14 @@ public final class Flux2Latents {
      * {@code (B, 128, H // 16, W // 16)}: the shape the pipeline draws noise at.
      *
      * @param batch the batch size, {@code >= 1}
-     * @param size  the image size; each side at least 16 pixels
+     * @param size  the image size, within {@link Limits#requireImageSize}
      * @return the shape of the unpacked noise
-     * @throws IllegalArgumentException if {@code batch < 1} or a side is below 16 pixels
+     * @throws IllegalArgumentException if {@code batch < 1} or the size is out of range
      */
     public static Shape noiseShape(int batch, ImageSize size) {
         checkBatch(batch);
         Objects.requireNonNull(size, "size");
+        Limits.requireImageSize("width", size.width(), "height", size.height());
         return Shape.of((long) batch, Flux2.LATENT_CHANNELS, Flux2.tokens(size.height(), "height"),
                 Flux2.tokens(size.width(), "width"));
     }
@@ -40,9 +43,9 @@ public final class Flux2Latents {
      * {@code (B, (H // 16) * (W // 16), 128)}: the packed latents the transformer and the scheduler see.
      *
      * @param batch the batch size, {@code >= 1}
-     * @param size  the image size; each side at least 16 pixels
+     * @param size  the image size, within {@link Limits#requireImageSize}
      * @return the shape of the packed latents
-     * @throws IllegalArgumentException if {@code batch < 1} or a side is below 16 pixels
+     * @throws IllegalArgumentException if {@code batch < 1} or the size is out of range
      */
     public static Shape packedShape(int batch, ImageSize size) {
         checkBatch(batch);

@@ -178,7 +178,7 @@ public final class MlxRandom {
      * {@code random::normal(shape, dtype, key=random::key(seed))} with loc 0 and scale 1, as raw bits: int32
      * patterns for float32, 16-bit patterns (0..65535) for bfloat16 and float16, row-major.
      *
-     * @throws IllegalArgumentException if the shape has more elements than {@link Noise#maxElements()}
+     * @throws IllegalArgumentException if the shape has more elements than {@link dev.flowmatch.Limits#maxElements()}
      *
      * @param seed  the seed of {@code random::key}
      * @param shape the shape

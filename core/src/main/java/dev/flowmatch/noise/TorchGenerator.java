@@ -129,7 +129,7 @@ public final class TorchGenerator implements NoiseSource {
      * The next {@code torch.randn(shape, generator=this, dtype=dtype)} on the CPU as raw bits: int32 patterns
      * for float32, 16-bit patterns (0..65535) for bfloat16 and float16, in row-major order.
      *
-     * @throws IllegalArgumentException if the shape has more elements than {@link Noise#maxElements()}
+     * @throws IllegalArgumentException if the shape has more elements than {@link dev.flowmatch.Limits#maxElements()}
      *
      * @param shape the shape
      * @param dtype the dtype
@@ -152,7 +152,7 @@ public final class TorchGenerator implements NoiseSource {
      * @param shape the shape
      * @param dtype the dtype
      * @return the values, row-major
-     * @throws IllegalArgumentException if the shape has more elements than {@link Noise#maxElements()}
+     * @throws IllegalArgumentException if the shape has more elements than {@link dev.flowmatch.Limits#maxElements()}
      */
     public float[] randn(Shape shape, DType dtype) {
         Objects.requireNonNull(shape, "shape");

@@ -104,7 +104,8 @@ public final class GaussianFlow implements VelocityModel {
     @Override
     public Tensor velocity(Tensor latents, float t) {
         if (!(t >= 0 && t <= 1)) {
-            throw new IllegalArgumentException("t: " + t + " must lie in [0, 1]");
+            throw new IllegalArgumentException("t: " + t + " must lie in [0, 1] (GaussianFlow's model time, "
+                    + "timestep / 1000)");
         }
         float[] x = latents.backend().toFloats(latents);
         requireWhole(latents.shape(), x.length);

@@ -1,6 +1,7 @@
 package dev.flowmatch.sampling;
 
 import dev.flowmatch.FlowMatchScheduler;
+import dev.flowmatch.Limits;
 import dev.flowmatch.noise.NoiseSource;
 import dev.flowmatch.scheduler.Scheduler;
 import dev.flowmatch.Precision;
@@ -447,24 +448,21 @@ public final class Sampler {
         /**
          * The number of inference steps (default 4).
          *
-         * @param value the number of steps, {@code >= 1}
+         * @param value the number of steps, in {@code [1, Limits.MAX_STEPS]}
          * @return this builder
-         * @throws IllegalArgumentException if {@code value < 1}
+         * @throws IllegalArgumentException if {@code value} is out of range
          */
         public Builder numSteps(int value) {
-            if (value < 1) {
-                throw new IllegalArgumentException("numSteps: " + value + " must be >= 1");
-            }
-            numSteps = value;
+            numSteps = Limits.requireSteps("numSteps", value);
             return this;
         }
 
         /**
          * The image size, which sets the image sequence length (as the convention's engine computes it) and so mu.
          *
-         * @param size the image size; each side at least 16 pixels
+         * @param size the image size, within {@link Limits#requireImageSize}
          * @return this builder
-         * @throws IllegalArgumentException if a side is below 16 pixels
+         * @throws IllegalArgumentException if a side is below 16 pixels or the size is beyond the limits
          */
         public Builder imageSize(ImageSize size) {
             Convention.DIFFUSERS.imageSeqLen(size); // checks the size now, whatever the convention
@@ -475,15 +473,12 @@ public final class Sampler {
         /**
          * The image sequence length directly, instead of {@link #imageSize(ImageSize)}.
          *
-         * @param value the number of packed latent tokens, {@code >= 1}
+         * @param value the number of packed latent tokens, in {@code [1, Limits.MAX_IMAGE_TOKENS]}
          * @return this builder
-         * @throws IllegalArgumentException if {@code value < 1}
+         * @throws IllegalArgumentException if {@code value} is out of range
          */
         public Builder imageSeqLen(int value) {
-            if (value < 1) {
-                throw new IllegalArgumentException("imageSeqLen: " + value + " must be >= 1");
-            }
-            imageSeqLen = value;
+            imageSeqLen = Limits.requireTokens("imageSeqLen", value);
             size = null;
             return this;
         }

@@ -1,5 +1,7 @@
 package dev.flowmatch.schedule;
 
+import dev.flowmatch.Limits;
+
 import dev.flowmatch.tensor.DType;
 
 /**
@@ -22,9 +24,7 @@ public final class Flux2 {
      * @throws IllegalArgumentException if {@code numSteps < 1}
      */
     public static double[] pipelineSigmas(int numSteps) {
-        if (numSteps < 1) {
-            throw new IllegalArgumentException("numSteps: " + numSteps + " must be >= 1");
-        }
+        Limits.requireSteps("numSteps", numSteps);
         return Spacings.linspace(1.0, 1.0 / numSteps, numSteps);
     }
 
@@ -38,7 +38,13 @@ public final class Flux2 {
      * @return the model time, a value of {@code dtype}
      */
     public static float modelTime(float timestep, DType dtype) {
-        return dtype.round(dtype.round(timestep) / 1000f);
+        // a timestep of the schedule (at most num_train_timesteps): a huge one would round to infinity in bfloat16
+        Limits.requireTimestep("timestep", timestep, Limits.MAX_TRAIN_TIMESTEPS);
+        float rounded = dtype.round(timestep);
+        if (Float.isInfinite(rounded)) {
+            throw new IllegalArgumentException("timestep: " + timestep + " overflows " + dtype.torchName());
+        }
+        return dtype.round(rounded / 1000f);
     }
 
     /**
@@ -55,21 +61,19 @@ public final class Flux2 {
 
     /**
      * The image sequence length: {@code (height // 16) * (width // 16)} tokens, dividing with floor as the
-     * pipeline's {@code prepare_latents} does.
+     * pipeline's {@code prepare_latents} does. The size must lie within {@link Limits}
+     * ({@link Limits#requireImageSize}).
      *
      * @param size the image size
-     * @return the number of packed latent tokens, {@code >= 1}
-     * @throws IllegalArgumentException if a side is below 16 pixels (less than one token), or the image has more
-     *                                  than {@code 2^31 - 1} tokens
+     * @return the number of packed latent tokens, in {@code [1, Limits.MAX_IMAGE_TOKENS]}
+     * @throws IllegalArgumentException if a side is below 16 pixels (less than one token) or above
+     *                                  {@link Limits#MAX_IMAGE_SIDE}, or the image has more than
+     *                                  {@link Limits#MAX_IMAGE_PIXELS} pixels
      */
     public static int imageSeqLen(ImageSize size) {
         java.util.Objects.requireNonNull(size, "size");
-        long tokens = tokens(size.height(), "height") * tokens(size.width(), "width");
-        if (tokens > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("size: " + size + " has " + tokens + " tokens, more than "
-                    + Integer.MAX_VALUE);
-        }
-        return (int) tokens;
+        Limits.requireImageSize("width", size.width(), "height", size.height());
+        return (int) (tokens(size.height(), "height") * tokens(size.width(), "width"));
     }
 
     /**
@@ -92,20 +96,19 @@ public final class Flux2 {
     /**
      * diffusers' {@code compute_empirical_mu} (Ollama's {@code CalculateShift}), in float64 exactly as Python
      * evaluates it: above 4300 tokens a line in the sequence length; otherwise the lines fitted at 10 and 200
-     * steps, interpolated linearly in the step count.
+     * steps, interpolated linearly in the step count. (A fit for 10 to 200 steps: beyond about 400 steps the
+     * extrapolated mu is negative, and at {@link Limits#MAX_STEPS} it is about -74 for one token; diffusers computes
+     * the same.)
      *
-     * @param imageSeqLen the image sequence length ({@link #imageSeqLen(ImageSize)}), {@code >= 1}
-     * @param numSteps    the number of inference steps, {@code >= 1}
+     * @param imageSeqLen the image sequence length ({@link #imageSeqLen(ImageSize)}), in
+     *                    {@code [1, Limits.MAX_IMAGE_TOKENS]}
+     * @param numSteps    the number of inference steps, in {@code [1, Limits.MAX_STEPS]}
      * @return mu for the exponential time shift
-     * @throws IllegalArgumentException if an argument is below 1
+     * @throws IllegalArgumentException if an argument is out of its range
      */
     public static double computeEmpiricalMu(int imageSeqLen, int numSteps) {
-        if (imageSeqLen < 1) {
-            throw new IllegalArgumentException("imageSeqLen: " + imageSeqLen + " must be >= 1");
-        }
-        if (numSteps < 1) {
-            throw new IllegalArgumentException("numSteps: " + numSteps + " must be >= 1");
-        }
+        Limits.requireTokens("imageSeqLen", imageSeqLen);
+        Limits.requireSteps("numSteps", numSteps);
         double a1 = 8.73809524e-05, b1 = 1.89833333;
         double a2 = 0.00016927, b2 = 0.45666666;
         if (imageSeqLen > 4300) {
@@ -129,6 +132,7 @@ public final class Flux2 {
      *                                  lengths are equal
      */
     public static double linearMu(SchedulerConfig config, int imageSeqLen) {
+        Limits.requireTokens("imageSeqLen", imageSeqLen);
         if (config.baseShift() == null || config.maxShift() == null) {
             throw new IllegalArgumentException("base_shift / max_shift: both must be set for the linear mu, got "
                     + config.baseShift() + " / " + config.maxShift());

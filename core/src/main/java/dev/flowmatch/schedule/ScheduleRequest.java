@@ -1,10 +1,14 @@
 package dev.flowmatch.schedule;
 
+import dev.flowmatch.Limits;
+
 /**
  * The arguments of diffusers' {@code set_timesteps(num_inference_steps, sigmas, mu, timesteps)}; each may be
- * absent (null). Checked on construction with diffusers' rules plus the checks diffusers leaves to a crash:
- * step counts are {@code >= 1}, {@code mu} is finite, custom sigmas / timesteps are non-empty and finite, and
- * their lengths agree with each other and with the step count.
+ * absent (null). Checked on construction with diffusers' rules plus the checks diffusers leaves to a crash or a
+ * NaN: step counts lie in {@code [1, Limits.MAX_STEPS]}, {@code mu} in {@code [Limits.MIN_MU, Limits.MAX_MU]},
+ * custom sigmas / timesteps are non-empty, finite and at most {@link Limits#MAX_STEPS} long, and their lengths agree
+ * with each other and with the step count. What a scheduler class further requires of the values (their range and
+ * order) it checks in {@code set_timesteps}.
  *
  * @param numInferenceSteps {@code num_inference_steps}, or null to take the length of sigmas / timesteps
  * @param sigmas            custom sigmas (cast to float32 before the shift, as diffusers does), or null
@@ -21,11 +25,11 @@ public record ScheduleRequest(Integer numInferenceSteps, double[] sigmas, Double
     public ScheduleRequest {
         sigmas = sigmas == null ? null : sigmas.clone();
         timesteps = timesteps == null ? null : timesteps.clone();
-        if (numInferenceSteps != null && numInferenceSteps < 1) {
-            throw new IllegalArgumentException("num_inference_steps: " + numInferenceSteps + " must be >= 1");
+        if (numInferenceSteps != null) {
+            Limits.requireSteps("num_inference_steps", numInferenceSteps);
         }
-        if (mu != null && !Double.isFinite(mu)) {
-            throw new IllegalArgumentException("mu: " + mu + " must be finite");
+        if (mu != null) {
+            Limits.requireMu("mu", mu);
         }
         requireFinite("sigmas", sigmas);
         requireFinite("timesteps", timesteps);
@@ -54,6 +58,10 @@ public record ScheduleRequest(Integer numInferenceSteps, double[] sigmas, Double
         }
         if (values.length == 0) {
             throw new IllegalArgumentException(name + ": must not be empty");
+        }
+        if (values.length > Limits.MAX_STEPS) {
+            throw new IllegalArgumentException(name + ": " + values.length + " values; at most " + Limits.MAX_STEPS
+                    + " (one per step)");
         }
         for (int i = 0; i < values.length; i++) {
             if (!Double.isFinite(values[i])) {

@@ -1,5 +1,7 @@
 package dev.flowmatch.schedule;
 
+import dev.flowmatch.Limits;
+
 import java.util.Objects;
 
 /**
@@ -9,9 +11,9 @@ import java.util.Objects;
  *
  * @param numTrainTimesteps    {@code num_train_timesteps} (default 1000): training timesteps; timesteps are
  *                             {@code sigma * num_train_timesteps}, and the default spacing starts from the
- *                             training sigmas {@code (T..1) / T}. {@code >= 1}.
+ *                             training sigmas {@code (T..1) / T}. In {@code [1, Limits.MAX_TRAIN_TIMESTEPS]}.
  * @param shift                {@code shift} (default 1.0): the fixed shift {@code s*t / (1 + (s-1)*t)} applied
- *                             when dynamic shifting is off. Finite and {@code > 0}.
+ *                             when dynamic shifting is off. In {@code [Limits.MIN_SHIFT, Limits.MAX_SHIFT]}.
  * @param useDynamicShifting   {@code use_dynamic_shifting} (default false): shift by a resolution-dependent
  *                             {@code mu} given to {@code set_timesteps} instead of the fixed shift.
  * @param baseShift            {@code base_shift} (default 0.5, may be null): the FLUX.1-style linear mu at
@@ -62,12 +64,11 @@ public record SchedulerConfig(
      */
     public SchedulerConfig {
         Objects.requireNonNull(timeShiftType, "time_shift_type");
-        if (numTrainTimesteps < 1) {
-            throw new IllegalArgumentException("num_train_timesteps: " + numTrainTimesteps + " must be >= 1");
+        if (numTrainTimesteps < 1 || numTrainTimesteps > Limits.MAX_TRAIN_TIMESTEPS) {
+            throw new IllegalArgumentException("num_train_timesteps: " + numTrainTimesteps + " must lie in [1, "
+                    + Limits.MAX_TRAIN_TIMESTEPS + "]");
         }
-        if (!Double.isFinite(shift) || shift <= 0) {
-            throw new IllegalArgumentException("shift: " + shift + " must be finite and > 0");
-        }
+        Limits.requireShift("shift", shift);
         if (shiftTerminal != null && !(shiftTerminal > 0 && shiftTerminal < 1)) {
             throw new IllegalArgumentException("shift_terminal: " + shiftTerminal + " must lie in (0, 1)");
         }

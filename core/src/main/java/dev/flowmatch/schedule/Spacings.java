@@ -1,5 +1,6 @@
 package dev.flowmatch.schedule;
 
+import dev.flowmatch.Limits;
 import dev.flowmatch.torchmath.GlibcDoubleMath;
 import dev.flowmatch.torchmath.NumpyDispatch;
 import dev.flowmatch.torchmath.NumpyFloat64;
@@ -39,6 +40,7 @@ public final class Spacings {
         if (num < 0) {
             throw new IllegalArgumentException("num: " + num + " must be >= 0");
         }
+        Limits.requireElements("linspace", dev.flowmatch.tensor.Shape.of(num), null);
         double[] y = new double[num];
         int div = num - 1;
         double delta = stop - start;

@@ -54,8 +54,8 @@ public final class LTXEulerAncestralRFScheduler implements Scheduler {
      *
      * @param numTrainTimesteps {@code num_train_timesteps} (1000): explicit sigmas give timesteps
      *                          {@code sigmas * num_train_timesteps}
-     * @param eta               {@code eta} (1.0): stochasticity; 0 is a deterministic (DDIM-like) step; finite
-     * @param sNoise            {@code s_noise} (1.0): scale of the added noise; finite
+     * @param eta               {@code eta} (1.0): stochasticity; 0 is a deterministic (DDIM-like) step; in [0, 100]
+     * @param sNoise            {@code s_noise} (1.0): scale of the added noise; in [0, 100]
      * @param flowMatchEuler    the config's {@code FlowMatchEulerDiscreteScheduler} keys (all of that class's keys
      *                          with its defaults), for the schedule built from {@code num_inference_steps}
      */
@@ -66,12 +66,10 @@ public final class LTXEulerAncestralRFScheduler implements Scheduler {
             if (numTrainTimesteps < 1) {
                 throw new IllegalArgumentException("num_train_timesteps: " + numTrainTimesteps + " must be >= 1");
             }
-            if (!Double.isFinite(eta)) {
-                throw new IllegalArgumentException("eta: " + eta + " must be finite");
-            }
-            if (!Double.isFinite(sNoise)) {
-                throw new IllegalArgumentException("s_noise: " + sNoise + " must be finite");
-            }
+            // ComfyUI's SamplerEulerAncestral node takes both in [0, 100]; far beyond, a step of finite inputs
+            // overflows to infinity (fuzzing found eta = 1e10)
+            dev.flowmatch.Limits.requireRange("eta", eta, 0, 100, "ComfyUI's range");
+            dev.flowmatch.Limits.requireRange("s_noise", sNoise, 0, 100, "ComfyUI's range");
         }
 
         /**
@@ -148,7 +146,8 @@ public final class LTXEulerAncestralRFScheduler implements Scheduler {
      * taken as sigmas) when given, else the FlowMatchEuler schedule of {@code num_inference_steps} and {@code mu}
      * (which raises without {@code mu} on a config with dynamic shifting, as diffusers does). With explicit sigmas,
      * {@code mu} and {@code num_inference_steps} are ignored as in diffusers. A zero sigma followed by a non-zero one
-     * is refused: diffusers divides by it and returns NaN.
+     * is refused: diffusers divides by it and returns NaN; so is a config with {@code invert_sigmas}, whose schedule
+     * starts at sigma 0.
      */
     @Override
     public void setTimesteps(ScheduleRequest request) {
@@ -158,6 +157,13 @@ public final class LTXEulerAncestralRFScheduler implements Scheduler {
         float[] newTimesteps;
         int steps;
         if (explicit == null) {
+            if (config.flowMatchEuler().invertSigmas()) {
+                // the inverted schedule rises from sigma 0: the first step's sigma_next / sigma is x / 0 (fuzzing
+                // found it; diffusers returns NaN)
+                throw new IllegalArgumentException("invert_sigmas: true makes the schedule rise from sigma 0 to 1, and "
+                        + CLASS_NAME + "'s first step divides by sigma 0 (diffusers returns NaN); this sampler runs"
+                        + " from noise (sigma 1) down to 0");
+            }
             // FlowMatchEulerDiscreteScheduler.from_config(self.config).set_timesteps(num_inference_steps, mu=mu)
             Schedule euler = Schedules.compute(config.flowMatchEuler(),
                     new ScheduleRequest(request.numInferenceSteps(), null, request.mu(), null));
@@ -166,11 +172,17 @@ public final class LTXEulerAncestralRFScheduler implements Scheduler {
             steps = euler.numSteps();
         } else {
             // torch.tensor(sigmas, dtype=torch.float32); timesteps = sigmas * float(num_train_timesteps)
-            newSigmas = new float[explicit.length];
+            String name = request.sigmas() != null ? "sigmas" : "timesteps";
+            if (explicit.length < 2) {
+                // diffusers: num_inference_steps = len(sigmas) - 1 = 0, and the first step indexes past the end
+                throw new IllegalArgumentException(name + ": " + explicit.length + " value; these sigmas include the"
+                        + " terminal one, so a schedule needs at least 2");
+            }
+            // outside [0, 1], or increasing, diffusers returns infinite or NaN sigmas (fuzzing found it)
+            newSigmas = Schedules.requireFlowSigmas(name, explicit);
             newTimesteps = new float[explicit.length];
             float scale = (float) config.numTrainTimesteps();
             for (int i = 0; i < explicit.length; i++) {
-                newSigmas[i] = (float) explicit[i];
                 newTimesteps[i] = newSigmas[i] * scale;
             }
             requireNoZeroBeforeTheEnd(newSigmas);

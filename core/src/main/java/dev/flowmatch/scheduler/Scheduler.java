@@ -183,6 +183,8 @@ public interface Scheduler extends AutoCloseable {
      * @param timestep the timestep to noise it to (a value of {@link #timesteps()})
      * @param noise    standard normal noise of the sample's shape
      * @return the noised sample, a new tensor
+     * @throws UnsupportedOperationException for a class that has no forward process in diffusers
+     *     ({@code LTXEulerAncestralRFScheduler}: its pipelines noise the latents themselves)
      */
     Tensor scaleNoise(Tensor sample, float timestep, Tensor noise);
 

@@ -1,14 +1,9 @@
 package dev.flowmatch.scheduler;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flowmatch.schedule.ConfigKeys;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import dev.flowmatch.schedule.SchedulerConfigJson;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -21,8 +16,7 @@ import java.util.Objects;
  */
 public final class Schedulers {
     private static final System.Logger LOG = System.getLogger(Schedulers.class.getName());
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private Schedulers() {}
 
@@ -75,26 +69,15 @@ public final class Schedulers {
     }
 
     /**
-     * Parses JSON text; malformed JSON (or text after the object) is an error with the parser's line and column.
+     * Parses JSON text that must be exactly one JSON object ({@link SchedulerConfigJson#parseTree}): malformed JSON,
+     * or text after the object, is an error with the parser's line and column.
      *
      * @param json the text
      * @return the JSON object
      * @throws IllegalArgumentException for malformed JSON or anything but an object
      */
     public static JsonNode parseJson(String json) {
-        Objects.requireNonNull(json, "json");
-        try {
-            JsonNode root = MAPPER.readTree(json);
-            if (root == null || !root.isObject()) {
-                throw new IllegalArgumentException("scheduler config: must be a JSON object");
-            }
-            return root;
-        } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            throw new IllegalArgumentException("scheduler config: malformed JSON" + where + ": " + e.getOriginalMessage(),
-                    e);
-        }
+        return SchedulerConfigJson.parseTree(json);
     }
 
     /**
@@ -121,19 +104,6 @@ public final class Schedulers {
     }
 
     private static JsonNode readJson(Path file) {
-        Objects.requireNonNull(file, "file");
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("config: " + file + " does not exist", e);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("config: cannot read " + file + " (" + e + ")", e);
-        }
-        try {
-            return parseJson(text);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-        }
+        return SchedulerConfigJson.readTree(file);
     }
 }

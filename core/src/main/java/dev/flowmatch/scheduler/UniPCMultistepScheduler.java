@@ -470,6 +470,15 @@ public final class UniPCMultistepScheduler implements Scheduler, AutoCloseable {
             throw new IllegalArgumentException("mu: null; it must be passed when use_dynamic_shifting is true"
                     + " (diffusers raises)");
         }
+        // the domain every class of the family shares (Limits): custom sigmas in [0, 1], not increasing; a positive
+        // mu for the linear shift
+        if (request.sigmas() != null && !config.useKarrasSigmas()) {
+            // (with use_karras_sigmas the custom sigmas are Karras sigmas, not flow sigmas: checked after conversion)
+            dev.flowmatch.schedule.Schedules.requireFlowSigmas("sigmas", request.sigmas());
+        }
+        if (config.useDynamicShifting() && config.timeShiftType() == TimeShiftType.LINEAR) {
+            dev.flowmatch.Limits.requireLinearMu("mu", request.mu());
+        }
         double[] schedule = config.useKarrasSigmas() ? karrasSigmas(request) : flowSigmas(request);
         int n = schedule.length;
         float[] newSigmas = new float[n + 1];

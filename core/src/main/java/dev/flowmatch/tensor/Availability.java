@@ -52,6 +52,24 @@ public record Availability(boolean available, String device, Throwable cause) {
     }
 
     /**
+     * At most about 70 characters: {@code available on cpu}, or {@code unavailable: } and the cause's first clause
+     * (up to its first {@code ;} or {@code .}).
+     *
+     * @return the short description
+     */
+    public String summary() {
+        if (available) {
+            return "available on " + device;
+        }
+        String message = cause == null || cause.getMessage() == null ? "unknown cause" : cause.getMessage();
+        String first = message.split("[;.\\n]", 2)[0].strip();
+        if (first.length() > 56) {
+            first = first.substring(0, 53) + "...";
+        }
+        return "unavailable: " + first;
+    }
+
+    /**
      * One line: {@code available on cpu} or {@code unavailable: <cause message>}.
      *
      * @return the description

@@ -71,19 +71,21 @@ public final class Backends {
     }
 
     /**
-     * The named backend; {@link IllegalStateException} with every backend's status if it is missing or unavailable.
+     * The named backend; {@link IllegalStateException} if it is missing or unavailable. The message is a first line
+     * saying what is wrong, then one short line per backend found ({@link #summary()}).
      *
      * @param name the backend's name, e.g. {@code djl}
      * @return the backend, available
      * @throws IllegalStateException if no backend has this name or it is unavailable
      */
     public static TensorBackend named(String name) {
+        java.util.Objects.requireNonNull(name, "name");
         TensorBackend backend = find(name).orElseThrow(() -> new IllegalStateException(
-                "backend '" + name + "' was not found. " + report()));
+                "backend '" + name + "' was not found; the backends here are:" + System.lineSeparator() + summary()));
         Availability availability = backend.availability();
         if (!availability.available()) {
-            throw new IllegalStateException("backend '" + backend.name() + "' is " + availability.describe() + ". "
-                    + report(), availability.cause());
+            throw new IllegalStateException("backend '" + backend.name() + "' is " + availability.describe()
+                    + "; the backends here are:" + System.lineSeparator() + summary(), availability.cause());
         }
         return backend;
     }
@@ -103,7 +105,25 @@ public final class Backends {
             return named(requested);
         }
         return available().stream().findFirst()
-                .orElseThrow(() -> new IllegalStateException("no backend is available. " + report()));
+                .orElseThrow(() -> new IllegalStateException("no backend is available:" + System.lineSeparator()
+                        + summary()));
+    }
+
+    /**
+     * One short indented line per backend, highest priority first: its name and {@link Availability#summary()}
+     * (the whole cause of an unavailable one is in {@link #report()}).
+     *
+     * @return the summary, one line per backend
+     */
+    public static String summary() {
+        StringBuilder text = new StringBuilder();
+        for (TensorBackend backend : all()) {
+            if (!text.isEmpty()) {
+                text.append(System.lineSeparator());
+            }
+            text.append(String.format(Locale.ROOT, "  %-6s %s", backend.name(), backend.availability().summary()));
+        }
+        return text.toString();
     }
 
     /**

@@ -176,6 +176,8 @@ public interface TensorBackend {
      * @param shape the shape
      * @return a new tensor the caller must close
      * @throws UnsupportedOperationException if this backend has no generator of its own
+     * @throws IllegalArgumentException      if the shape has more elements than
+     *                                       {@link dev.flowmatch.Limits#maxElements()} (checked before allocating)
      */
     default Tensor nativeNormal(long seed, DType dtype, Shape shape) {
         throw new UnsupportedOperationException("backend '" + name() + "' has no native random generator");

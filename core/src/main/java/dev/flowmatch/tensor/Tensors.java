@@ -139,6 +139,8 @@ public final class Tensors {
             Tensor t = requireOwned(backend, inputs[i], "inputs[" + i + "]");
             shape = shape == null ? t.shape() : Shape.broadcast(shape, t.shape());
         }
+        // broadcasting can ask for far more than its inputs hold ([N, 1] with [1, M]): check before allocating
+        dev.flowmatch.Limits.requireElements("elementwise result", shape, null);
         return shape;
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flowmatch.Limits;
 import dev.flowmatch.javabackend.JavaBackend;
 import dev.flowmatch.schedule.ImageSize;
 import dev.flowmatch.tensor.AffineSpec;
@@ -23,7 +24,7 @@ class NoiseTest {
 
     @AfterEach
     void clearCap() {
-        System.clearProperty(Noise.MAX_ELEMENTS_PROPERTY);
+        System.clearProperty(Limits.MAX_ELEMENTS_PROPERTY);
     }
 
     @Test
@@ -91,26 +92,26 @@ class NoiseTest {
         assertTrue(overflow.getMessage().contains("overflows"), overflow::getMessage);
         IllegalArgumentException huge = assertThrows(IllegalArgumentException.class,
                 () -> new TorchGenerator(0).randnBits(Shape.of(1L << 20, 1L << 20), DType.FLOAT32));
-        assertTrue(huge.getMessage().contains(Noise.MAX_ELEMENTS_PROPERTY), huge::getMessage);
+        assertTrue(huge.getMessage().contains(Limits.MAX_ELEMENTS_PROPERTY), huge::getMessage);
         assertThrows(IllegalArgumentException.class,
                 () -> Flux2Latents.initLatents(backend, 1 << 20, ImageSize.square(4096), 0, DType.FLOAT32));
     }
 
     @Test
     void theCapIsConfigurable() {
-        assertEquals(Noise.DEFAULT_MAX_ELEMENTS, Noise.maxElements());
-        System.setProperty(Noise.MAX_ELEMENTS_PROPERTY, "1000");
-        assertEquals(1000, Noise.maxElements());
+        assertEquals(Limits.DEFAULT_MAX_ELEMENTS, Limits.maxElements());
+        System.setProperty(Limits.MAX_ELEMENTS_PROPERTY, "1000");
+        assertEquals(1000, Limits.maxElements());
         assertEquals(1000, new TorchGenerator(1).randnBits(Shape.of(10, 100), DType.FLOAT32).length);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new TorchGenerator(1).randnBits(Shape.of(1001), DType.FLOAT32));
         assertTrue(e.getMessage().contains("1001") && e.getMessage().contains("1000"), e::getMessage);
-        System.setProperty(Noise.MAX_ELEMENTS_PROPERTY, "1_000_000_000_000");
-        assertEquals(Noise.ARRAY_LIMIT, Noise.maxElements());
-        System.setProperty(Noise.MAX_ELEMENTS_PROPERTY, "lots");
-        assertThrows(IllegalArgumentException.class, Noise::maxElements);
-        System.setProperty(Noise.MAX_ELEMENTS_PROPERTY, "0");
-        assertThrows(IllegalArgumentException.class, Noise::maxElements);
+        System.setProperty(Limits.MAX_ELEMENTS_PROPERTY, "1_000_000_000_000");
+        assertEquals(Limits.ARRAY_LIMIT, Limits.maxElements());
+        System.setProperty(Limits.MAX_ELEMENTS_PROPERTY, "lots");
+        assertThrows(IllegalArgumentException.class, Limits::maxElements);
+        System.setProperty(Limits.MAX_ELEMENTS_PROPERTY, "0");
+        assertThrows(IllegalArgumentException.class, Limits::maxElements);
     }
 
     @Test

@@ -97,7 +97,7 @@ class SchedulerConfigJsonTest {
     void unknownKeysCanGoToTheCallerAsOneLineEach() {
         List<String> warnings = new ArrayList<>();
         SchedulerConfig c = SchedulerConfigJson.parse("{\"shift\": 2, \"use_flow_sigmas\": true, \"flow_shift\": 3,"
-                + " \"_class_name\": \"X\"}", warnings::add);
+                + " \"_class_name\": \"FlowMatchEulerDiscreteScheduler\"}", warnings::add);
         assertEquals(2.0, c.shift());
         assertEquals(List.of(
                 "scheduler config key 'use_flow_sigmas' is not used by FlowMatchEulerDiscreteScheduler; ignored",

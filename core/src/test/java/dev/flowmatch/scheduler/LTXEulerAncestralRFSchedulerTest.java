@@ -69,7 +69,7 @@ class LTXEulerAncestralRFSchedulerTest {
         LTXEulerAncestralRFScheduler s = fromJson("{}");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> s.setTimesteps(ScheduleRequest.ofSigmas(1.0, 0.0, 0.5, 0.0)));
-        assertTrue(e.getMessage().startsWith("sigmas[1]:"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("sigmas: element 2 is 0.5, above element 1"), e.getMessage());
         s.setTimesteps(ScheduleRequest.ofSigmas(1.0, 0.5, 0.0, 0.0));
     }
 

@@ -158,7 +158,7 @@ class UniPCMultistepSchedulerTest {
         for (double[] sigmas : new double[][] {{1.2, 0.5}, {0.9, 0.0, 0.3}, {0.8, -0.1}, {1.0, 1.0, 0.5}}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> unipc("").setTimesteps(ScheduleRequest.ofSigmas(sigmas)));
-            assertTrue(e.getMessage().startsWith("sigmas["), e.getMessage());
+            assertTrue(e.getMessage().startsWith("sigmas"), e.getMessage());
         }
         assertThrows(IllegalArgumentException.class, () -> unipc("\"flow_shift\": 0").setTimesteps(
                 ScheduleRequest.steps(4)));
