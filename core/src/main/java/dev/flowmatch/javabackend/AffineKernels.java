@@ -2,6 +2,7 @@ package dev.flowmatch.javabackend;
 
 import dev.flowmatch.tensor.AffineSpec;
 import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Expr;
 import java.util.stream.IntStream;
 
 /**
@@ -115,7 +116,7 @@ final class AffineKernels {
                 int length = Math.min(BLOCK, to - start);
                 product(ca, x, "x", start, length, spec.productX(), px);
                 product(cb, y, "y", start, length, spec.productY(), py);
-                KERNELS.add(px, 0, py, 0, px, 0, length);
+                KERNELS.binary(Expr.Op.ADD, px, 0, py, 0, px, 0, length);
                 KERNELS.round(spec.sum(), px, 0, length);
                 if (outFloats != null) {
                     System.arraycopy(px, 0, outFloats, start, length);
@@ -133,7 +134,7 @@ final class AffineKernels {
         } else {
             KERNELS.widen(t.dtype(), t.halves(role), start, product, 0, length);
         }
-        KERNELS.scale(c, product, 0, product, 0, length);
+        KERNELS.binary(Expr.Op.MUL, c, product, 0, product, 0, length);
         KERNELS.round(d, product, 0, length);
     }
 

@@ -1,6 +1,7 @@
 package dev.flowmatch.javabackend;
 
 import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Expr;
 
 /**
  * The elementwise kernels of the pure-Java backend, each over one block of arrays given as
@@ -43,72 +44,109 @@ interface BlockKernels {
 
     // ---- float32 arithmetic (Java's: each operation rounds once) ----
     //
-    // Each loop comes twice: HotSpot (JDK 25) vectorises a loop over several arrays of one type only when they are
-    // indexed alike (with different offsets it cannot rule out an overlap that changes the result), so equal
-    // offsets (a block of tensors that share the element index, or of scratch arrays) take the first loop.
+    // Each operation comes in three forms: two arrays, an array and a constant on the right, a constant on the left
+    // (the operand order is kept: it decides which NaN payload comes out). HotSpot (JDK 25) vectorises a loop over
+    // several float arrays only when they are indexed alike (with different offsets it cannot rule out an overlap
+    // that changes the result), so these defaults take a vectorisable loop when the offsets are equal (blocks of
+    // scratch arrays) and a plain one otherwise; the vector kernels run every form at vector speed.
 
-    /** {@code out[o + i] = x[xo + i] + y[yo + i]}. */
-    default void add(float[] x, int xOffset, float[] y, int yOffset, float[] out, int outOffset, int length) {
-        if (xOffset == outOffset && yOffset == outOffset) {
-            for (int i = outOffset; i < outOffset + length; i++) {
-                out[i] = x[i] + y[i];
+    /** {@code out[outOffset + i] = x[xOffset + i] op y[yOffset + i]}. */
+    default void binary(Expr.Op op, float[] x, int xOffset, float[] y, int yOffset, float[] out, int outOffset,
+                        int length) {
+        if (xOffset != outOffset || yOffset != outOffset) {
+            for (int i = 0; i < length; i++) {
+                out[outOffset + i] = op.apply(x[xOffset + i], y[yOffset + i]);
             }
             return;
         }
-        for (int i = 0; i < length; i++) {
-            out[outOffset + i] = x[xOffset + i] + y[yOffset + i];
+        int to = outOffset + length;
+        switch (op) {
+            case ADD -> {
+                for (int i = outOffset; i < to; i++) {
+                    out[i] = x[i] + y[i];
+                }
+            }
+            case SUB -> {
+                for (int i = outOffset; i < to; i++) {
+                    out[i] = x[i] - y[i];
+                }
+            }
+            case MUL -> {
+                for (int i = outOffset; i < to; i++) {
+                    out[i] = x[i] * y[i];
+                }
+            }
+            case DIV -> {
+                for (int i = outOffset; i < to; i++) {
+                    out[i] = x[i] / y[i];
+                }
+            }
         }
     }
 
-    /** {@code out[o + i] = x[xo + i] - y[yo + i]}. */
-    default void subtract(float[] x, int xOffset, float[] y, int yOffset, float[] out, int outOffset, int length) {
-        if (xOffset == outOffset && yOffset == outOffset) {
-            for (int i = outOffset; i < outOffset + length; i++) {
-                out[i] = x[i] - y[i];
+    /** {@code out[outOffset + i] = x[xOffset + i] op c}. */
+    default void binary(Expr.Op op, float[] x, int xOffset, float c, float[] out, int outOffset, int length) {
+        if (xOffset != outOffset) {
+            for (int i = 0; i < length; i++) {
+                out[outOffset + i] = op.apply(x[xOffset + i], c);
             }
             return;
         }
-        for (int i = 0; i < length; i++) {
-            out[outOffset + i] = x[xOffset + i] - y[yOffset + i];
+        int to = outOffset + length;
+        switch (op) {
+            case ADD -> {
+                for (int i = outOffset; i < to; i++) {
+                    out[i] = x[i] + c;
+                }
+            }
+            case SUB -> {
+                for (int i = outOffset; i < to; i++) {
+                    out[i] = x[i] - c;
+                }
+            }
+            case MUL -> {
+                for (int i = outOffset; i < to; i++) {
+                    out[i] = x[i] * c;
+                }
+            }
+            case DIV -> {
+                for (int i = outOffset; i < to; i++) {
+                    out[i] = x[i] / c;
+                }
+            }
         }
     }
 
-    /** {@code out[o + i] = x[xo + i] * y[yo + i]}. */
-    default void multiply(float[] x, int xOffset, float[] y, int yOffset, float[] out, int outOffset, int length) {
-        if (xOffset == outOffset && yOffset == outOffset) {
-            for (int i = outOffset; i < outOffset + length; i++) {
-                out[i] = x[i] * y[i];
+    /** {@code out[outOffset + i] = c op y[yOffset + i]}. */
+    default void binary(Expr.Op op, float c, float[] y, int yOffset, float[] out, int outOffset, int length) {
+        if (yOffset != outOffset) {
+            for (int i = 0; i < length; i++) {
+                out[outOffset + i] = op.apply(c, y[yOffset + i]);
             }
             return;
         }
-        for (int i = 0; i < length; i++) {
-            out[outOffset + i] = x[xOffset + i] * y[yOffset + i];
-        }
-    }
-
-    /** {@code out[o + i] = x[xo + i] / y[yo + i]}. */
-    default void divide(float[] x, int xOffset, float[] y, int yOffset, float[] out, int outOffset, int length) {
-        if (xOffset == outOffset && yOffset == outOffset) {
-            for (int i = outOffset; i < outOffset + length; i++) {
-                out[i] = x[i] / y[i];
+        int to = outOffset + length;
+        switch (op) {
+            case ADD -> {
+                for (int i = outOffset; i < to; i++) {
+                    out[i] = c + y[i];
+                }
             }
-            return;
-        }
-        for (int i = 0; i < length; i++) {
-            out[outOffset + i] = x[xOffset + i] / y[yOffset + i];
-        }
-    }
-
-    /** {@code out[o + i] = c * x[xo + i]}. */
-    default void scale(float c, float[] x, int xOffset, float[] out, int outOffset, int length) {
-        if (xOffset == outOffset) {
-            for (int i = outOffset; i < outOffset + length; i++) {
-                out[i] = c * x[i];
+            case SUB -> {
+                for (int i = outOffset; i < to; i++) {
+                    out[i] = c - y[i];
+                }
             }
-            return;
-        }
-        for (int i = 0; i < length; i++) {
-            out[outOffset + i] = c * x[xOffset + i];
+            case MUL -> {
+                for (int i = outOffset; i < to; i++) {
+                    out[i] = c * y[i];
+                }
+            }
+            case DIV -> {
+                for (int i = outOffset; i < to; i++) {
+                    out[i] = c / y[i];
+                }
+            }
         }
     }
 

@@ -5,86 +5,136 @@ import dev.flowmatch.tensor.Expr;
 import dev.flowmatch.tensor.Shape;
 import dev.flowmatch.tensor.Tensors;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
  * The loops behind {@link JavaBackend#elementwise}: the expression is flattened once into a short program over
  * float32 registers of {@value #BLOCK} elements, and the program runs block by block, so each tensor is read once
  * and the result written once however many operations the expression has (the intermediate values stay in the
- * CPU's cache). Each operation is one float32 operation and one rounding, exactly {@link Expr#apply}.
+ * CPU's L1 cache). Each operation is one float32 operation and one rounding, exactly {@link Expr#apply}.
+ *
+ * <p>Each operation is one {@link BlockKernels#binary} loop over a block, so what a block costs is one pass per
+ * operation: with the vector kernels, float32 inputs are read where they are (no copy into a register), a
+ * constant is an operand of the loop (no register filled with it), and a float32 result is written by the last
+ * operation straight into the output. The scalar kernels vectorise only loops whose arrays share their offset,
+ * so there every input is copied into a register and the result copied out.
  */
 final class ElementwiseKernels {
-    /** Elements per register: small enough that a dozen registers stay in the L1/L2 cache. */
+    /** Elements per register: a dozen registers stay in the L1 cache. */
     static final int BLOCK = 1024;
     /** Elements per thread below which splitting costs more than it saves (see {@link AffineKernels}). */
     static final int MIN_PER_THREAD = 1 << 17;
 
     /** The kernels of this JVM (vector or scalar, see {@link Vectorization}): a constant the JIT binds to. */
     private static final BlockKernels KERNELS = Vectorization.kernels();
+    /** Whether the kernels run at vector speed on arrays at different offsets (the vector kernels do). */
+    private static final boolean ANY_OFFSETS = KERNELS.vectorized();
+    /** The target of the operation that writes the float32 output itself. */
+    private static final int OUTPUT = -1;
 
     private ElementwiseKernels() {}
 
-    /** One instruction: writes register {@code target}. */
-    private sealed interface Instruction permits Load, Constant, Apply, Round {}
+    /** Where an operand's block is. */
+    private sealed interface Operand permits Register, InPlace, Constant {}
 
-    /** Widens block of input {@code input} into {@code target}. */
+    /** Register {@code index}: the block at offset 0 of a scratch array. */
+    private record Register(int index) implements Operand {}
+
+    /** Float32 input {@code input}, read where it is: the block at its own offset. */
+    private record InPlace(int input) implements Operand {}
+
+    /** A float32 constant, an operand of the loop itself. */
+    private record Constant(float value) implements Operand {}
+
+    /** One instruction: writes register {@code target} (or the output, {@link #OUTPUT}). */
+    private sealed interface Instruction permits Load, Apply, Round {}
+
+    /** Widens (or copies) the block of input {@code input} into register {@code target}. */
     private record Load(int input, int target) implements Instruction {}
 
-    /** A register filled with one value (once: nothing else writes it). */
-    private record Constant(float value, int target) implements Instruction {}
-
     /** {@code target = round(dtype, left op right)}. */
-    private record Apply(Expr.Op op, int left, int right, DType dtype, int target) implements Instruction {}
+    private record Apply(Expr.Op op, Operand left, Operand right, DType dtype, int target) implements Instruction {}
 
-    /** {@code target = round(dtype, operand)}. */
-    private record Round(int operand, DType dtype, int target) implements Instruction {}
+    /** {@code target = round(dtype, operand)}, {@code dtype} a 16-bit one. */
+    private record Round(Operand operand, DType dtype, int target) implements Instruction {}
 
-    /** The flattened expression: instructions in evaluation order, and the register holding the result. */
-    private record Program(List<Instruction> code, int registers, int result) {
-        static Program of(Expr expression) {
-            List<Instruction> code = new ArrayList<>();
-            int result = emit(expression, code, new java.util.HashMap<>());
-            return new Program(List.copyOf(code), code.size(), result);
+    /**
+     * The flattened expression: instructions in evaluation order, the number of registers they use, where the
+     * result is, and whether the last instruction has written it into the output already.
+     */
+    private record Program(Instruction[] code, int registers, Operand result, boolean written) {
+        static Program of(Expr expression, Source[] sources, DType out) {
+            Builder builder = new Builder(sources);
+            Operand result = builder.emit(expression);
+            List<Instruction> code = builder.code;
+            boolean written = false;
+            if (ANY_OFFSETS && out == DType.FLOAT32 && result instanceof Register r && !code.isEmpty()
+                    && code.getLast() instanceof Apply last && last.target() == r.index()) {
+                // The last operation computes the result: it writes the output at the block's offset itself.
+                code.set(code.size() - 1, new Apply(last.op(), last.left(), last.right(), last.dtype(), OUTPUT));
+                written = true;
+            }
+            return new Program(code.toArray(Instruction[]::new), builder.registers, result, written);
+        }
+    }
+
+    /** Emits the instructions of an expression, operands first. */
+    private static final class Builder {
+        final Source[] sources;
+        final List<Instruction> code = new ArrayList<>();
+        /** Input index to its operand: an input read more than once is loaded once. */
+        final Map<Integer, Operand> inputs = new HashMap<>();
+        int registers;
+
+        Builder(Source[] sources) {
+            this.sources = sources;
         }
 
         /**
-         * Appends the instructions of {@code e} (operands first) and returns the register of its value. An input read
-         * more than once is loaded once ({@code loaded}: input index to register); a cast to float32 is no
-         * instruction (every value already is a float32).
+         * The operand holding the value of {@code e}, after appending the instructions that compute it. Operations
+         * on constants only are folded into a constant (the same float32 operation and rounding, done once); a cast
+         * to float32 is no instruction (every value already is a float32).
          */
-        private static int emit(Expr e, List<Instruction> code, java.util.Map<Integer, Integer> loaded) {
-            int target;
-            switch (e) {
-                case Expr.Input in -> {
-                    Integer register = loaded.get(in.index());
-                    if (register != null) {
-                        return register;
-                    }
-                    target = code.size();
-                    code.add(new Load(in.index(), target));
-                    loaded.put(in.index(), target);
-                }
-                case Expr.Scalar s -> {
-                    target = code.size();
-                    code.add(new Constant(s.value(), target));
-                }
+        Operand emit(Expr e) {
+            return switch (e) {
+                case Expr.Input in -> inputs.computeIfAbsent(in.index(), this::input);
+                case Expr.Scalar s -> new Constant(s.value());
                 case Expr.Binary b -> {
-                    int left = emit(b.left(), code, loaded);
-                    int right = emit(b.right(), code, loaded);
-                    target = code.size();
+                    Operand left = emit(b.left());
+                    Operand right = emit(b.right());
+                    if (left instanceof Constant l && right instanceof Constant r) {
+                        yield new Constant(b.dtype().round(b.op().apply(l.value(), r.value())));
+                    }
+                    int target = registers++;
                     code.add(new Apply(b.op(), left, right, b.dtype(), target));
+                    yield new Register(target);
                 }
                 case Expr.Cast c -> {
-                    int operand = emit(c.operand(), code, loaded);
+                    Operand operand = emit(c.operand());
                     if (c.dtype() == DType.FLOAT32) {
-                        return operand;
+                        yield operand;
                     }
-                    target = code.size();
+                    if (operand instanceof Constant k) {
+                        yield new Constant(c.dtype().round(k.value()));
+                    }
+                    int target = registers++;
                     code.add(new Round(operand, c.dtype(), target));
+                    yield new Register(target);
                 }
+            };
+        }
+
+        private Operand input(int index) {
+            if (ANY_OFFSETS && sources[index].floats() != null) {
+                return new InPlace(index);
             }
-            return target;
+            int target = registers++;
+            code.add(new Load(index, target));
+            return new Register(target);
         }
     }
 
@@ -97,7 +147,7 @@ final class ElementwiseKernels {
         for (int i = 0; i < inputs.length; i++) {
             sources[i] = Source.of(inputs[i], shape);
         }
-        Program program = Program.of(expression);
+        Program program = Program.of(expression, sources, out);
         int n = shape.numelAsInt();
         if (out == DType.FLOAT32) {
             float[] result = backend.pool().floats(n);
@@ -151,50 +201,80 @@ final class ElementwiseKernels {
     private static void run(Program program, Source[] sources, int from, int to, float[] floatsOut,
                             short[] halvesOut, DType out) {
         float[][] registers = new float[program.registers()][BLOCK];
-        for (Instruction instruction : program.code()) {
-            if (instruction instanceof Constant c) {
-                java.util.Arrays.fill(registers[c.target()], c.value());
-            }
+        float[][] floats = new float[sources.length][];
+        for (int i = 0; i < sources.length; i++) {
+            floats[i] = sources[i].floats();
         }
         for (int start = from; start < to; start += BLOCK) {
             int length = Math.min(BLOCK, to - start);
             for (Instruction instruction : program.code()) {
                 switch (instruction) {
                     case Load load -> sources[load.input()].widen(start, registers[load.target()], length);
-                    case Constant c -> { }
-                    case Apply a -> apply(a.op(), registers[a.left()], registers[a.right()], a.dtype(),
-                            registers[a.target()], length);
-                    case Round r -> round(registers[r.operand()], r.dtype(), registers[r.target()], length);
+                    case Apply a -> apply(a, registers, floats, start, length, floatsOut);
+                    case Round r -> round(r, registers, floats, start, length);
                 }
             }
-            float[] result = registers[program.result()];
-            if (floatsOut != null) {
-                System.arraycopy(result, 0, floatsOut, start, length);
-            } else {
-                KERNELS.narrow(out, result, 0, halvesOut, start, length);
+            if (!program.written()) {
+                store(program.result(), registers, floats, start, length, floatsOut, halvesOut, out);
             }
         }
     }
 
-    /**
-     * {@code target = round(dtype, left op right)} with the {@link BlockKernels} of this JVM: each loop over
-     * registers at offset 0 (indexed alike, so HotSpot vectorises it), the rounding to a 16-bit dtype in place.
-     */
-    private static void apply(Expr.Op op, float[] left, float[] right, DType dtype, float[] target, int length) {
-        switch (op) {
-            case ADD -> KERNELS.add(left, 0, right, 0, target, 0, length);
-            case SUB -> KERNELS.subtract(left, 0, right, 0, target, 0, length);
-            case MUL -> KERNELS.multiply(left, 0, right, 0, target, 0, length);
-            case DIV -> KERNELS.divide(left, 0, right, 0, target, 0, length);
+    /** {@code target = round(dtype, left op right)} over one block, one {@link BlockKernels#binary} loop. */
+    private static void apply(Apply a, float[][] registers, float[][] floats, int start, int length,
+                              float[] floatsOut) {
+        boolean output = a.target() == OUTPUT;
+        float[] target = output ? floatsOut : registers[a.target()];
+        int offset = output ? start : 0;
+        if (a.left() instanceof Constant c) {
+            KERNELS.binary(a.op(), c.value(), array(a.right(), registers, floats), offset(a.right(), start),
+                    target, offset, length);
+        } else if (a.right() instanceof Constant c) {
+            KERNELS.binary(a.op(), array(a.left(), registers, floats), offset(a.left(), start), c.value(),
+                    target, offset, length);
+        } else {
+            KERNELS.binary(a.op(), array(a.left(), registers, floats), offset(a.left(), start),
+                    array(a.right(), registers, floats), offset(a.right(), start), target, offset, length);
         }
-        if (dtype != DType.FLOAT32) {
-            KERNELS.round(dtype, target, 0, length);
+        if (a.dtype() != DType.FLOAT32) {
+            KERNELS.round(a.dtype(), target, offset, length);
         }
     }
 
-    /** {@code target = round(dtype, operand)} ({@code dtype} is 16-bit: casts to float32 emit nothing). */
-    private static void round(float[] operand, DType dtype, float[] target, int length) {
-        System.arraycopy(operand, 0, target, 0, length);
-        KERNELS.round(dtype, target, 0, length);
+    /** {@code target = round(dtype, operand)} over one block (the operand is never a constant: those fold). */
+    private static void round(Round r, float[][] registers, float[][] floats, int start, int length) {
+        float[] target = registers[r.target()];
+        System.arraycopy(array(r.operand(), registers, floats), offset(r.operand(), start), target, 0, length);
+        KERNELS.round(r.dtype(), target, 0, length);
+    }
+
+    /** Writes the block of the result into the output (when no operation has written it there). */
+    private static void store(Operand result, float[][] registers, float[][] floats, int start, int length,
+                              float[] floatsOut, short[] halvesOut, DType out) {
+        if (result instanceof Constant c) {
+            if (floatsOut != null) {
+                Arrays.fill(floatsOut, start, start + length, c.value());
+            } else {
+                Arrays.fill(halvesOut, start, start + length, (short) out.floatToBits(c.value()));
+            }
+        } else if (floatsOut != null) {
+            System.arraycopy(array(result, registers, floats), offset(result, start), floatsOut, start, length);
+        } else {
+            KERNELS.narrow(out, array(result, registers, floats), offset(result, start), halvesOut, start, length);
+        }
+    }
+
+    /** The array holding an operand's block (not for constants). */
+    private static float[] array(Operand operand, float[][] registers, float[][] floats) {
+        return switch (operand) {
+            case Register r -> registers[r.index()];
+            case InPlace p -> floats[p.input()];
+            case Constant c -> throw new IllegalStateException("a constant has no array");
+        };
+    }
+
+    /** Where an operand's block starts in its array: a register's at 0, an input's at the block's own offset. */
+    private static int offset(Operand operand, int start) {
+        return operand instanceof InPlace ? start : 0;
     }
 }

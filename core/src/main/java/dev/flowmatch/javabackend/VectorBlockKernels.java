@@ -7,6 +7,7 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.S2I;
 
 import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Expr;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -14,8 +15,9 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link BlockKernels} whose bfloat16 loops use the incubating Vector API ({@code jdk.incubator.vector}); the
- * float16 and float32 loops are {@link ScalarBlockKernels}', which HotSpot vectorises by itself. Loaded only by
+ * {@link BlockKernels} whose bfloat16 loops and float32 operations use the incubating Vector API
+ * ({@code jdk.incubator.vector}); the float16 loops are {@link ScalarBlockKernels}', which HotSpot vectorises by
+ * itself. Loaded only by
  * {@link Vectorization}, after it has checked that the module is readable: nothing else may refer to this class.
  *
  * <p>A bfloat16 is the upper half of a float32, so the conversions are integer lane operations:
@@ -215,5 +217,99 @@ final class VectorBlockKernels extends ScalarBlockKernels {
             }
             bf16Float32(a, x, b, y, out, i, to);
         }
+    }
+
+    // The float32 operations at any offsets: the interface's loops vectorise only when the offsets are equal, and an
+    // elementwise expression reads its float32 inputs in place and writes its output in place (ElementwiseKernels).
+    // Lane-wise add / sub / mul / div are IEEE float32 operations, Java's own: the same bits. Tails: the scalar loops.
+
+    @Override
+    public void binary(Expr.Op op, float[] x, int xOffset, float[] y, int yOffset, float[] out, int outOffset,
+                       int length) {
+        int i = 0;
+        int bound = FLOATS.loopBound(length);
+        switch (op) {
+            case ADD -> {
+                for (; i < bound; i += LANES) {
+                    FloatVector.fromArray(FLOATS, x, xOffset + i).add(FloatVector.fromArray(FLOATS, y, yOffset + i)).intoArray(out, outOffset + i);
+                }
+            }
+            case SUB -> {
+                for (; i < bound; i += LANES) {
+                    FloatVector.fromArray(FLOATS, x, xOffset + i).sub(FloatVector.fromArray(FLOATS, y, yOffset + i)).intoArray(out, outOffset + i);
+                }
+            }
+            case MUL -> {
+                for (; i < bound; i += LANES) {
+                    FloatVector.fromArray(FLOATS, x, xOffset + i).mul(FloatVector.fromArray(FLOATS, y, yOffset + i)).intoArray(out, outOffset + i);
+                }
+            }
+            case DIV -> {
+                for (; i < bound; i += LANES) {
+                    FloatVector.fromArray(FLOATS, x, xOffset + i).div(FloatVector.fromArray(FLOATS, y, yOffset + i)).intoArray(out, outOffset + i);
+                }
+            }
+        }
+        super.binary(op, x, xOffset + i, y, yOffset + i, out, outOffset + i, length - i);
+    }
+
+    @Override
+    public void binary(Expr.Op op, float[] x, int xOffset, float c, float[] out, int outOffset, int length) {
+        FloatVector vc = FloatVector.broadcast(FLOATS, c);
+        int i = 0;
+        int bound = FLOATS.loopBound(length);
+        switch (op) {
+            case ADD -> {
+                for (; i < bound; i += LANES) {
+                    FloatVector.fromArray(FLOATS, x, xOffset + i).add(vc).intoArray(out, outOffset + i);
+                }
+            }
+            case SUB -> {
+                for (; i < bound; i += LANES) {
+                    FloatVector.fromArray(FLOATS, x, xOffset + i).sub(vc).intoArray(out, outOffset + i);
+                }
+            }
+            case MUL -> {
+                for (; i < bound; i += LANES) {
+                    FloatVector.fromArray(FLOATS, x, xOffset + i).mul(vc).intoArray(out, outOffset + i);
+                }
+            }
+            case DIV -> {
+                for (; i < bound; i += LANES) {
+                    FloatVector.fromArray(FLOATS, x, xOffset + i).div(vc).intoArray(out, outOffset + i);
+                }
+            }
+        }
+        super.binary(op, x, xOffset + i, c, out, outOffset + i, length - i);
+    }
+
+    @Override
+    public void binary(Expr.Op op, float c, float[] y, int yOffset, float[] out, int outOffset, int length) {
+        FloatVector vc = FloatVector.broadcast(FLOATS, c);
+        int i = 0;
+        int bound = FLOATS.loopBound(length);
+        switch (op) {
+            case ADD -> {
+                for (; i < bound; i += LANES) {
+                    vc.add(FloatVector.fromArray(FLOATS, y, yOffset + i)).intoArray(out, outOffset + i);
+                }
+            }
+            case SUB -> {
+                for (; i < bound; i += LANES) {
+                    vc.sub(FloatVector.fromArray(FLOATS, y, yOffset + i)).intoArray(out, outOffset + i);
+                }
+            }
+            case MUL -> {
+                for (; i < bound; i += LANES) {
+                    vc.mul(FloatVector.fromArray(FLOATS, y, yOffset + i)).intoArray(out, outOffset + i);
+                }
+            }
+            case DIV -> {
+                for (; i < bound; i += LANES) {
+                    vc.div(FloatVector.fromArray(FLOATS, y, yOffset + i)).intoArray(out, outOffset + i);
+                }
+            }
+        }
+        super.binary(op, c, y, yOffset + i, out, outOffset + i, length - i);
     }
 }

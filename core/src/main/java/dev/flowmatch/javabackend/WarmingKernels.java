@@ -1,6 +1,7 @@
 package dev.flowmatch.javabackend;
 
 import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Expr;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -15,10 +16,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * C1 execute every lane operation as Java objects): the first bfloat16 step on {@code [1, 4096, 128]} took
  * more than a second here, where the scalar loop takes about 1.5 ms. A JVM that runs a handful of steps would lose
  * more than the vector kernels save. So the first bfloat16 call starts a daemon thread ({@value #THREAD}) that runs
- * both implementations on small blocks, every bfloat16 kernel, until the vector ones are faster than the scalar
- * ones several times in a row (they are then compiled: a few seconds of one core), and only from then on do
- * bfloat16 calls go to the vector kernels. float16 and float32 calls run the same loops in both implementations
- * and never start it. If they never get faster (a CPU or
+ * both implementations on small blocks, every bfloat16 kernel and every float32 operation, until the vector ones
+ * are faster than the scalar ones several times in a row (they are then compiled: a few seconds of one core), and
+ * only from then on do bfloat16 calls and float32 operations go to the vector kernels. float16 calls run the same
+ * loops in both implementations and never start it. If they never get faster (a CPU or
  * JVM where the Vector API is not intrinsified) the scalar kernels stay, which is the right choice there too. The
  * results are the same bits either way.
  *
@@ -77,9 +78,11 @@ final class WarmingKernels implements BlockKernels {
 
     /** Whether a call on {@code dtype} goes to the vector kernels (only bfloat16 differs between the two). */
     private boolean useVector(DType dtype) {
-        if (dtype != DType.BFLOAT16) {
-            return false;
-        }
+        return dtype == DType.BFLOAT16 && useVector();
+    }
+
+    /** Whether calls go to the vector kernels now; starts the warm-up if they do not yet. */
+    private boolean useVector() {
         if (state.warm) {
             return true;
         }
@@ -134,7 +137,33 @@ final class WarmingKernels implements BlockKernels {
         }
     }
 
-    // The float32 operations are the same loops in both implementations (the interface's): no dispatch needed.
+    @Override
+    public void binary(Expr.Op op, float[] x, int xOffset, float[] y, int yOffset, float[] out, int outOffset,
+                       int length) {
+        if (useVector()) {
+            vector.binary(op, x, xOffset, y, yOffset, out, outOffset, length);
+        } else {
+            scalar.binary(op, x, xOffset, y, yOffset, out, outOffset, length);
+        }
+    }
+
+    @Override
+    public void binary(Expr.Op op, float[] x, int xOffset, float c, float[] out, int outOffset, int length) {
+        if (useVector()) {
+            vector.binary(op, x, xOffset, c, out, outOffset, length);
+        } else {
+            scalar.binary(op, x, xOffset, c, out, outOffset, length);
+        }
+    }
+
+    @Override
+    public void binary(Expr.Op op, float c, float[] y, int yOffset, float[] out, int outOffset, int length) {
+        if (useVector()) {
+            vector.binary(op, c, y, yOffset, out, outOffset, length);
+        } else {
+            scalar.binary(op, c, y, yOffset, out, outOffset, length);
+        }
+    }
 
     /** Runs both implementations until the vector one wins {@link #WINS_NEEDED} rounds in a row, or gives up. */
     private void warmUp() {
@@ -144,6 +173,7 @@ final class WarmingKernels implements BlockKernels {
             short[] y = new short[n];
             short[] out = new short[n];
             float[] values = new float[n];
+            float[] scratch = new float[n];
             for (int i = 0; i < n; i++) {
                 values[i] = (i % 97) / 31f - 1.5f;
             }
@@ -154,8 +184,8 @@ final class WarmingKernels implements BlockKernels {
             long deadline = System.nanoTime() + GIVE_UP_NANOS;
             int wins = 0;
             while (wins < WINS_NEEDED && System.nanoTime() < deadline) {
-                long vectorNanos = vectorCalls.round(x, y, out, values);
-                long scalarNanos = scalarCalls.round(x, y, out, values);
+                long vectorNanos = vectorCalls.round(x, y, out, values, scratch);
+                long scalarNanos = scalarCalls.round(x, y, out, values, scratch);
                 wins = vectorNanos < scalarNanos ? wins + 1 : 0;
             }
             state.warm = wins >= WINS_NEEDED;
@@ -167,7 +197,7 @@ final class WarmingKernels implements BlockKernels {
     }
 
     /**
-     * The bfloat16 entry points of one implementation, called through method handles in fields that HotSpot does
+     * The bfloat16 and float32 entry points of one implementation, called through method handles in fields that HotSpot does
      * not treat as constants: it cannot inline them into the warm-up loop, so it compiles the methods themselves.
      */
     private static final class Calls {
@@ -175,6 +205,9 @@ final class WarmingKernels implements BlockKernels {
         private final MethodHandle widen;
         private final MethodHandle round;
         private final MethodHandle narrow;
+        private final MethodHandle arrays;
+        private final MethodHandle constantRight;
+        private final MethodHandle constantLeft;
 
         Calls(BlockKernels kernels) {
             try {
@@ -188,6 +221,15 @@ final class WarmingKernels implements BlockKernels {
                         DType.class, float[].class, int.class, int.class)).bindTo(kernels);
                 narrow = lookup.findVirtual(BlockKernels.class, "narrow", MethodType.methodType(void.class,
                         DType.class, float[].class, int.class, short[].class, int.class, int.class)).bindTo(kernels);
+                arrays = lookup.findVirtual(BlockKernels.class, "binary", MethodType.methodType(void.class,
+                        Expr.Op.class, float[].class, int.class, float[].class, int.class, float[].class, int.class,
+                        int.class)).bindTo(kernels);
+                constantRight = lookup.findVirtual(BlockKernels.class, "binary", MethodType.methodType(void.class,
+                        Expr.Op.class, float[].class, int.class, float.class, float[].class, int.class, int.class))
+                        .bindTo(kernels);
+                constantLeft = lookup.findVirtual(BlockKernels.class, "binary", MethodType.methodType(void.class,
+                        Expr.Op.class, float.class, float[].class, int.class, float[].class, int.class, int.class))
+                        .bindTo(kernels);
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException(e);
             }
@@ -226,8 +268,25 @@ final class WarmingKernels implements BlockKernels {
             }
         }
 
-        /** Every bfloat16 kernel once on the block; the nanoseconds it took. */
-        long round(short[] x, short[] y, short[] out, float[] values) {
+        /**
+         * Every float32 operation in each form, at different offsets (so the scalar loops are the plain ones an
+         * elementwise expression gets before the warm-up ends), into {@code scratch}.
+         */
+        void binaries(float[] values, float[] scratch) {
+            int n = values.length - 1;
+            try {
+                for (Expr.Op op : Expr.Op.values()) {
+                    arrays.invokeExact(op, values, 1, values, 0, scratch, 0, n);
+                    constantRight.invokeExact(op, values, 1, 0.75f, scratch, 0, n);
+                    constantLeft.invokeExact(op, 0.75f, values, 1, scratch, 0, n);
+                }
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        /** Every bfloat16 kernel and float32 operation once on the block; the nanoseconds it took. */
+        long round(short[] x, short[] y, short[] out, float[] values, float[] scratch) {
             long start = System.nanoTime();
             int n = out.length;
             DType bf16 = DType.BFLOAT16;
@@ -238,6 +297,7 @@ final class WarmingKernels implements BlockKernels {
             widen(bf16, x, 0, values, 0, n);
             round(bf16, values, 0, n);
             narrow(bf16, values, 0, out, 0, n);
+            binaries(values, scratch);
             return System.nanoTime() - start;
         }
 

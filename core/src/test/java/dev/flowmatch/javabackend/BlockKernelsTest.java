@@ -9,6 +9,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 
 import dev.flowmatch.tensor.AffineSpec;
 import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Expr;
 import dev.flowmatch.testing.Properties;
 import java.util.ArrayList;
 import java.util.List;
@@ -185,26 +186,79 @@ class BlockKernelsTest {
                     float[] ys = filled(40, y);
                     float[] out = new float[41];
                     for (BlockKernels kernels : implementations()) {
-                        // Equal offsets (the vectorised loops) and different ones.
-                        for (int[] offsets : new int[][] {{1, 1, 1}, {1, 2, 0}}) {
+                        // Equal offsets (the loops HotSpot vectorises) and different ones (the vector kernels'),
+                        // over 37 elements: vectors and a scalar tail.
+                        for (int[] offsets : new int[][] {{1, 1, 1}, {1, 2, 0}, {3, 0, 2}}) {
                             int xo = offsets[0];
                             int yo = offsets[1];
                             int oo = offsets[2];
-                            kernels.add(xs, xo, ys, yo, out, oo, 37);
-                            assertFloat(x + y, out[oo + 5], kernels, "add");
-                            kernels.subtract(xs, xo, ys, yo, out, oo, 37);
-                            assertFloat(x - y, out[oo + 5], kernels, "subtract");
-                            kernels.multiply(xs, xo, ys, yo, out, oo, 37);
-                            assertFloat(x * y, out[oo + 5], kernels, "multiply");
-                            kernels.divide(xs, xo, ys, yo, out, oo, 37);
-                            assertFloat(x / y, out[oo + 5], kernels, "divide");
-                            kernels.scale(c, xs, xo, out, oo, 37);
-                            assertFloat(c * x, out[oo + 5], kernels, "scale");
+                            for (Expr.Op op : Expr.Op.values()) {
+                                java.util.Arrays.fill(out, Float.MIN_VALUE);
+                                kernels.binary(op, xs, xo, ys, yo, out, oo, 37);
+                                assertFloat(javas(op, x, y), out[oo + 5], kernels, op + " arrays");
+                                assertFloat(javas(op, x, y), out[oo + 36], kernels, op + " arrays, tail");
+                                kernels.binary(op, xs, xo, c, out, oo, 37);
+                                assertFloat(javas(op, x, c), out[oo + 5], kernels, op + " constant right");
+                                assertFloat(javas(op, x, c), out[oo + 36], kernels, op + " constant right, tail");
+                                kernels.binary(op, c, ys, yo, out, oo, 37);
+                                assertFloat(javas(op, c, y), out[oo + 5], kernels, op + " constant left");
+                                assertFloat(javas(op, c, y), out[oo + 36], kernels, op + " constant left, tail");
+                            }
                         }
                         kernels.affine(a, xs, c, ys, out, 1, 37);
                         assertFloat(a * x + c * y, out[5], kernels, "affine");
                     }
                 });
+    }
+
+    /** {@code x op y} written out in Java (not through {@link Expr.Op#apply}, which the scalar kernels use). */
+    private static float javas(Expr.Op op, float x, float y) {
+        return switch (op) {
+            case ADD -> x + y;
+            case SUB -> x - y;
+            case MUL -> x * y;
+            case DIV -> x / y;
+        };
+    }
+
+    /**
+     * Every float32 operation in each form over a block of assorted values (NaN, infinities, signed zeros,
+     * subnormals, the extremes) against every other, at different offsets: the vector kernels give the scalar
+     * kernels' bits (NaN for NaN) lane by lane.
+     */
+    @Test
+    void float32OperationsAgreeLaneByLaneOverSpecialValues() {
+        float[] specials = {0f, -0f, 1f, -1f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE,
+            -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 0.1f, -3.5f, 1e-40f,
+            16777217f, 0.33333334f};
+        int n = specials.length * specials.length;
+        float[] xs = new float[n + 5];
+        float[] ys = new float[n + 5];
+        for (int i = 0; i < specials.length; i++) {
+            for (int j = 0; j < specials.length; j++) {
+                xs[3 + i * specials.length + j] = specials[i];
+                ys[1 + i * specials.length + j] = specials[j];
+            }
+        }
+        for (BlockKernels kernels : implementations()) {
+            for (Expr.Op op : Expr.Op.values()) {
+                float[] out = new float[n + 2];
+                kernels.binary(op, xs, 3, ys, 1, out, 2, n);
+                for (int k = 0; k < n; k++) {
+                    assertFloat(javas(op, xs[3 + k], ys[1 + k]), out[2 + k], kernels, op + " arrays at " + k);
+                }
+                for (float c : specials) {
+                    kernels.binary(op, xs, 3, c, out, 0, n);
+                    for (int k = 0; k < n; k++) {
+                        assertFloat(javas(op, xs[3 + k], c), out[k], kernels, op + " constant right " + c);
+                    }
+                    kernels.binary(op, c, ys, 1, out, 1, n);
+                    for (int k = 0; k < n; k++) {
+                        assertFloat(javas(op, c, ys[1 + k]), out[1 + k], kernels, op + " constant left " + c);
+                    }
+                }
+            }
+        }
     }
 
     // ---- checks ----
