@@ -1,10 +1,8 @@
 package dev.flowmatch.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.flowmatch.schedule.SchedulerConfigJson;
 import dev.flowmatch.scheduler.SchedulerType;
-import dev.flowmatch.scheduler.Schedulers;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -34,19 +32,10 @@ final class SchedulerChoice {
 
     /** {@code --config}: the file's JSON object. */
     static JsonNode readConfig(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("--config: " + file + " is not a file");
-        }
-        String text;
         try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("--config: cannot read " + file + " (" + e + ")", e);
-        }
-        try {
-            return Schedulers.parseJson(text);
+            return SchedulerConfigJson.readTree(file); // says whether the file is missing, a directory, not JSON, ...
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--config: " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("--config: " + e.getMessage(), e);
         }
     }
 
@@ -63,12 +52,12 @@ final class SchedulerChoice {
             return SchedulerType.FLOW_MATCH_EULER;
         }
         if (!name.isTextual()) {
-            throw new IllegalArgumentException("--config: _class_name " + name + " must be a class name");
+            throw new IllegalArgumentException("--config: _class_name: " + name + " must be a class name");
         }
         try {
             return SchedulerType.parse(name.textValue());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--config: _class_name " + e.getMessage().replaceFirst("^scheduler: ", ""),
+            throw new IllegalArgumentException("--config: _class_name: " + e.getMessage().replaceFirst("^scheduler: ", ""),
                     e);
         }
     }
