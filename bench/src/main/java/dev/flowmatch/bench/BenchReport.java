@@ -95,6 +95,9 @@ public final class BenchReport {
         // The sampler family at [1, 4096, 128] (issue 12): shorter iterations, each row a step of 100s of us.
         results.addAll(new Runner(new OptionsBuilder().parent(options.build())
                 .include(SamplerFamilyBenchmark.class.getSimpleName())
+                // parent() adds the parent's includes to these: without the exclusion this run would time every
+                // step, baseline, schedule and noise row a second time.
+                .exclude("StepBenchmark|Baseline|Schedule|Noise|DjlRaw")
                 .param("backend", backends.toArray(String[]::new)).param("dtype", "float32", "bfloat16")
                 .warmupIterations(2).warmupTime(TimeValue.milliseconds(quick ? 200 : 500))
                 .measurementIterations(quick ? 3 : 4).measurementTime(TimeValue.milliseconds(quick ? 200 : 500))
@@ -478,7 +481,7 @@ public final class BenchReport {
             - **The small float32 rows (16, 256, 1024 tokens).** A step there takes 0.2 to 50 us, the triad as
               long, and both move between JVMs: the "Small steps in fresh JVMs" table runs the same code in fresh
               JVMs, and the triad's max / min column is the spread of identical code from one JVM to the next
-              (1.83, 1.30 and 1.68 in the run of 2026-12-02), more than the 15% margin of the targets. The step's
+              (1.32, 1.26 and 1.11 in the run of 2026-12-02, 16:04 UTC), more than the 15% margin of the targets. The step's
               own cost over the triad is its bookkeeping (scheduler checks, one pooled array, one tensor object: 96
               bytes allocated per step, measured with JMH's `-prof gc`), the same at every size. A target missed
               there by less than the triad's own spread between JVMs is noise, not overhead.
@@ -519,20 +522,31 @@ public final class BenchReport {
               run under `strace -f`). Both native backends now set glibc's `M_MMAP_THRESHOLD` / `M_TRIM_THRESHOLD`
               when they compute on the CPU (`dev.flowmatch.tensor.NativeHeap`, process-wide, logged once,
               `-Dflowmatch.native.keepFreedMemory=false` to opt out): 1 or 2 faults per step (`MlxCpuHeapTest`).
-            - **Targets missed in the run of 2026-12-02 (load average 11 to 15 throughout, other helpers' builds
-              and trainings on the 2 cores).** All three are rows whose code this work did not change, slowed by
-              the load: (1) `djl float32 within 1.3x of raw DJL at 1024 tokens`: both DJL rows from 1024 tokens
-              on took milliseconds with errors larger than their means (24,238 +- 52,296 us for the step, 17,160
-              +- 57,420 us raw, against 48.7 and 42.0 us in the previous, quieter run): PyTorch's two intra-op
-              threads spin-wait for each other and lose their cores to the other jobs; the ratio of two such rows
-              is noise. (2) `setTimesteps(50) under 10 us`: 37.1 us here against 0.65 us in the previous run;
-              measured again right after this run with and without `--add-modules jdk.incubator.vector`,
-              8.8 +- 50.7 us and 7.8 +- 35.8 us (load 11): the load, not the flag. (3) `float32 noise faster than
-              torch's randn`: 12,163 us against 1,511 us in the previous run for the same unchanged code (torch's
-              own row 4,577 against 1,749 us). Repeat the run on a quiet machine for these three.
+            - **Targets missed in the run of 2026-12-02, 16:04 to 16:36 UTC (load average 1.7 to 1.9, no other
+              work on the machine).** (1) `java bfloat16 scalar fallback, no slower than before, at 4096 tokens`
+              (1.16x): the scalar row is 1,670 +- 1,011 us against 1,443 us before; both run the same scalar
+              arithmetic (see above) and the row's error is 60% of its mean, so the 16% is inside the run's noise;
+              at 16384 tokens the same comparison gives 0.72x. (2) `djl bfloat16 <= 3x djl float32` (5.8x at
+              4096, 4.65x at 16384 tokens): the bfloat16 step went from 16.6 ms (the issue's run) to 0.58 ms at
+              4096 tokens, but it is six PyTorch kernels (two narrowing conversions, a bfloat16 product and sum,
+              the canonical-NaN pass, one widening: about 32 bytes per element) against the float32 step's two
+              (20 bytes), plus the TorchScript call's fixed cost (28 us at 16 tokens against 4 us for float32);
+              PyTorch's CPU bfloat16 conversions are compute-bound, not memory-bound. Closing it needs one fused
+              kernel for the whole bfloat16 step, which this PyTorch build offers only through BFLOAT16 tensors
+              (they abort the JVM). (3) `every step of the sampler family within 1.3x of its memory bound` (java
+              float32: Euler 1.02x met; DPM++ 2M 2.49x, LCM 2.59x, euler-ancestral-rf 2.68x, UniPC 3.56x,
+              SDE-DPM++ 3.60x, Heun 4.34x): the java backend evaluates an `Expr` block by block (1024 elements
+              in L1), one Vector API loop per operation. A profile of SDE-DPM++ puts about 75% of the time in
+              those loops: each costs about 45 ns per block in L1 against about 85 ns for streaming one 2 MiB
+              input, so an update of 7 to 9 operations costs more than the tensors it moves while the data sits
+              in the caches (at 4096 tokens every tensor is 2 MiB). The same change that made inputs read in
+              place and constants loop operands took them from 6-11x to 3.5-6x in one side-by-side JMH run of the
+              code before and after (load 4 to 6; DPM++ 2M 9.0x to 3.9x). Reaching 1.3x needs the whole expression fused into one loop per element
+              (generated code per expression shape), not done yet.
             - **Sampler family.** The Euler step is one `affine`; the others are one to three `elementwise` calls
               (an `Expr` per step: DPM-Solver++'s data prediction and update, UniPC's predictor and corrector, ...).
-              The java backend runs each `Expr` as one fused pass block by block (`ElementwiseKernels`); `djl` and
+              The java backend runs each `Expr` in one pass over memory, block by block, one loop per operation
+              inside the block (`ElementwiseKernels`); `djl` and
               `mlx` run one native op per node (each op a pass over memory), so their ratios grow with the size of
               the expression. The bytes column counts what the step's calls read and write, not what a single fused
               kernel for the whole step would need: a ratio of 1 means each call streams at the triad's speed.
