@@ -481,7 +481,7 @@ public final class BenchReport {
             - **The small float32 rows (16, 256, 1024 tokens).** A step there takes 0.2 to 50 us, the triad as
               long, and both move between JVMs: the "Small steps in fresh JVMs" table runs the same code in fresh
               JVMs, and the triad's max / min column is the spread of identical code from one JVM to the next
-              (1.32, 1.26 and 1.11 in the run of 2026-12-02, 16:04 UTC), more than the 15% margin of the targets. The step's
+              (1.32, 1.26 and 1.11 in the run of 2026-12-02, 16:04 UTC; at 16 and 256 tokens more than the targets' 15% margin). The step's
               own cost over the triad is its bookkeeping (scheduler checks, one pooled array, one tensor object: 96
               bytes allocated per step, measured with JMH's `-prof gc`), the same at every size. A target missed
               there by less than the triad's own spread between JVMs is noise, not overhead.
