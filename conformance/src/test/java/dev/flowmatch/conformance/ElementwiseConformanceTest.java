@@ -30,23 +30,9 @@ class ElementwiseConformanceTest {
     @MethodSource("backends")
     void elementwiseEqualsTheReference(TensorBackend backend) {
         Conformance.use(backend);
-        TensorBackend reference = Conformance.reference();
-        qt().forAll(longs().all(), integers().between(1, 4), integers().between(1, 6)).checkAssert((seed, k, depth) -> {
-            SplittableRandom random = new SplittableRandom(seed);
-            Expr expr = RandomExprs.expr(seed, k, depth);
-            Shape full = Data.shape(seed, 1024);
-            Shape[] shapes = new Shape[k];
-            DType[] dtypes = new DType[k];
-            float[][] values = new float[k][];
-            for (int i = 0; i < k; i++) {
-                shapes[i] = RandomExprs.broadcastable(random, full);
-                dtypes[i] = RandomExprs.dtype(random);
-                values[i] = Data.values(seed + i, shapes[i].numelAsInt(), 2.0, 0.05);
-            }
-            int[] expected = evaluate(reference, expr, values, dtypes, shapes);
-            int[] actual = evaluate(backend, expr, values, dtypes, shapes);
-            Conformance.assertConforms(backend, expr.dtype(dtypes), expected, actual, "elementwise " + expr);
-        });
+        qt().forAll(longs().all(), integers().between(1, 4), integers().between(1, 6)).checkAssert((seed, k, depth) ->
+                checkOneExpression(backend, seed, k, depth, 1024,
+                        (random, input, n) -> Data.values(seed + input, n, 2.0, 0.05)));
     }
 
     /**
@@ -59,26 +45,43 @@ class ElementwiseConformanceTest {
     @MethodSource("backends")
     void elementwiseEqualsTheReferenceAtTiesAndSubnormals(TensorBackend backend) {
         Conformance.use(backend);
+        qt().forAll(longs().all(), integers().between(1, 3), integers().between(1, 5)).checkAssert((seed, k, depth) ->
+                checkOneExpression(backend, seed, k, depth, 512, (random, input, n) -> {
+                    float[] values = new float[n];
+                    for (int j = 0; j < n; j++) {
+                        values[j] = edgeValue(random);
+                    }
+                    return values;
+                }));
+    }
+
+    /** The values of input {@code input}, {@code n} of them (may draw from {@code random}). */
+    @FunctionalInterface
+    private interface InputValues {
+        float[] of(SplittableRandom random, int input, int n);
+    }
+
+    /**
+     * One random expression of {@code k} inputs (broadcastable shapes within {@code maxElements}, random dtypes, values
+     * from {@code inputValues}) evaluated on {@code backend} and on the reference: the same bits.
+     */
+    private static void checkOneExpression(TensorBackend backend, long seed, int k, int depth, int maxElements,
+                                           InputValues inputValues) {
         TensorBackend reference = Conformance.reference();
-        qt().forAll(longs().all(), integers().between(1, 3), integers().between(1, 5)).checkAssert((seed, k, depth) -> {
-            SplittableRandom random = new SplittableRandom(seed);
-            Expr expr = RandomExprs.expr(seed, k, depth);
-            Shape full = Data.shape(seed, 512);
-            Shape[] shapes = new Shape[k];
-            DType[] dtypes = new DType[k];
-            float[][] values = new float[k][];
-            for (int i = 0; i < k; i++) {
-                shapes[i] = RandomExprs.broadcastable(random, full);
-                dtypes[i] = RandomExprs.dtype(random);
-                values[i] = new float[shapes[i].numelAsInt()];
-                for (int j = 0; j < values[i].length; j++) {
-                    values[i][j] = edgeValue(random);
-                }
-            }
-            int[] expected = evaluate(reference, expr, values, dtypes, shapes);
-            int[] actual = evaluate(backend, expr, values, dtypes, shapes);
-            Conformance.assertConforms(backend, expr.dtype(dtypes), expected, actual, "elementwise " + expr);
-        });
+        SplittableRandom random = new SplittableRandom(seed);
+        Expr expr = RandomExprs.expr(seed, k, depth);
+        Shape full = Data.shape(seed, maxElements);
+        Shape[] shapes = new Shape[k];
+        DType[] dtypes = new DType[k];
+        float[][] values = new float[k][];
+        for (int i = 0; i < k; i++) {
+            shapes[i] = RandomExprs.broadcastable(random, full);
+            dtypes[i] = RandomExprs.dtype(random);
+            values[i] = inputValues.of(random, i, shapes[i].numelAsInt());
+        }
+        int[] expected = evaluate(reference, expr, values, dtypes, shapes);
+        int[] actual = evaluate(backend, expr, values, dtypes, shapes);
+        Conformance.assertConforms(backend, expr.dtype(dtypes), expected, actual, "elementwise " + expr);
     }
 
     /** A float32 value at an edge of rounding (see above). */
