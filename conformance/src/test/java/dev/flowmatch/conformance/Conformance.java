@@ -22,9 +22,16 @@ public final class Conformance {
 
     private Conformance() {}
 
+    /**
+     * {@code -Dflowmatch.conformance.backends=java[,...]}: only these backends are tested (the build's second run
+     * of the java backend, with its fused loops forced on, uses it); all of them when unset.
+     */
+    public static final String ONLY = "flowmatch.conformance.backends";
+
     /** Every backend found by {@link java.util.ServiceLoader}, available or not: each gets its run or its skip. */
     public static Stream<TensorBackend> backends() {
-        return Backends.all().stream();
+        Set<String> only = names(System.getProperty(ONLY, ""));
+        return Backends.all().stream().filter(b -> only.isEmpty() || only.contains(b.name()));
     }
 
     /** The pure-Java reference backend every other backend is compared with. */
@@ -33,7 +40,11 @@ public final class Conformance {
     }
 
     public static Set<String> required() {
-        return Arrays.stream(System.getProperty(REQUIRE, "").split(",")).map(String::trim)
+        return names(System.getProperty(REQUIRE, ""));
+    }
+
+    private static Set<String> names(String commaSeparated) {
+        return Arrays.stream(commaSeparated.split(",")).map(String::trim)
                 .filter(s -> !s.isEmpty()).collect(Collectors.toUnmodifiableSet());
     }
 

@@ -33,6 +33,8 @@ final class ElementwiseKernels {
     private static final BlockKernels KERNELS = Vectorization.kernels();
     /** Whether the kernels run at vector speed on arrays at different offsets (the vector kernels do). */
     private static final boolean ANY_OFFSETS = KERNELS.vectorized();
+    /** Whether shapes seen often get a fused loop ({@link FusedKernels}): it needs the vector kernels. */
+    private static final boolean FUSED = ANY_OFFSETS && FusedKernels.enabled();
     /** The target of the operation that writes the float32 output itself. */
     private static final int OUTPUT = -1;
 
@@ -149,14 +151,44 @@ final class ElementwiseKernels {
         }
         Program program = Program.of(expression, sources, out);
         int n = shape.numelAsInt();
-        if (out == DType.FLOAT32) {
-            float[] result = backend.pool().floats(n);
-            forRanges(n, (from, to) -> run(program, sources, from, to, result, null, out));
-            return JavaTensor.ofFloats(backend, shape, result);
+        FusedKernels.Bound fused = FUSED ? FusedKernels.find(expression, dtypes(sources), out, n,
+                ElementwiseKernels::interpret) : null;
+        float[][] floats = new float[sources.length][];
+        short[][] halves = new short[sources.length][];
+        for (int i = 0; i < sources.length; i++) {
+            floats[i] = sources[i].floats();
+            halves[i] = sources[i].halves();
         }
-        short[] result = backend.pool().shorts(n);
-        forRanges(n, (from, to) -> run(program, sources, from, to, null, result, out));
-        return JavaTensor.ofHalves(backend, shape, out, result);
+        float[] floatsOut = out == DType.FLOAT32 ? backend.pool().floats(n) : null;
+        short[] halvesOut = out == DType.FLOAT32 ? null : backend.pool().shorts(n);
+        forRanges(n, (from, to) -> {
+            // The fused loop (when this shape has one) does the whole vectors, the interpreter the rest.
+            int done = fused == null ? from : fused.run(floats, halves, from, to, floatsOut, halvesOut);
+            if (done < to) {
+                run(program, sources, done, to, floatsOut, halvesOut, out);
+            }
+        });
+        return out == DType.FLOAT32 ? JavaTensor.ofFloats(backend, shape, floatsOut)
+                : JavaTensor.ofHalves(backend, shape, out, halvesOut);
+    }
+
+    /** Each input's storage dtype (a broadcast input is a float32 copy). */
+    private static DType[] dtypes(Source[] sources) {
+        DType[] dtypes = new DType[sources.length];
+        for (int i = 0; i < sources.length; i++) {
+            dtypes[i] = sources[i].dtype();
+        }
+        return dtypes;
+    }
+
+    /** The interpreter over plain arrays: the yardstick {@link FusedKernels} races a new loop against. */
+    static void interpret(Expr expression, float[][] floats, short[][] halves, DType[] dtypes, int n,
+                          float[] floatsOut, short[] halvesOut, DType out) {
+        Source[] sources = new Source[dtypes.length];
+        for (int i = 0; i < dtypes.length; i++) {
+            sources[i] = new Source(floats[i], halves[i], dtypes[i]);
+        }
+        run(Program.of(expression, sources, out), sources, 0, n, floatsOut, halvesOut, out);
     }
 
     /** An input's storage: float32 values, or 16-bit patterns of {@code dtype}. */

@@ -56,6 +56,23 @@ public final class JavaBackend implements TensorBackend {
         return Vectorization.kernels() instanceof WarmingKernels warming && warming.await(timeout, unit);
     }
 
+    /**
+     * Waits until the fused loops of the expressions seen so far are compiled (or the timeout passes). With the
+     * vector kernels, an {@link #elementwise} expression whose shape has come twice on a large tensor (a sampler's
+     * step) gets a loop of its own that evaluates the whole expression per vector; it is compiled on a background
+     * thread and used once it beats the interpreter, a second or so later. Both give the same bits. For benchmarks,
+     * after a few steps: the steps measured then run the fused loops. Returns at once where there are none.
+     *
+     * @param timeout how long to wait at most
+     * @param unit    the unit of {@code timeout}
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
+    public static void awaitFusedLoops(long timeout, TimeUnit unit) throws InterruptedException {
+        if (Vectorization.kernels().vectorized() && FusedKernels.enabled()) {
+            FusedKernels.awaitWarmUps(timeout, unit);
+        }
+    }
+
     BufferPool pool() {
         return pool;
     }

@@ -1,0 +1,499 @@
+package dev.flowmatch.javabackend;
+
+import static java.lang.constant.ConstantDescs.CD_Object;
+import static java.lang.constant.ConstantDescs.CD_float;
+import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.CD_short;
+import static java.lang.constant.ConstantDescs.CD_void;
+import static java.lang.constant.ConstantDescs.INIT_NAME;
+import static java.lang.constant.ConstantDescs.MTD_void;
+
+import dev.flowmatch.tensor.Bits;
+import dev.flowmatch.tensor.DType;
+import dev.flowmatch.tensor.Expr;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.MethodTypeDesc;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One compiled loop per expression shape, for {@link JavaBackend#elementwise} with the vector kernels: the whole
+ * expression is evaluated one vector at a time, in registers, so a step reads each input once and writes its
+ * result once at memory speed. ({@link ElementwiseKernels}' interpreter runs one loop per operation over a block;
+ * its intermediate values stay in the L1 cache, but each operation still costs a pass, which made a DPM-Solver++ or
+ * UniPC step 2.5 to 4.5 times slower than its memory traffic allows.)
+ *
+ * <p>How: the expression is flattened into nodes (loads, constants, operations, roundings), and the nodes are
+ * written as the bytecode of a loop ({@code java.lang.classfile}) that calls the Vector API exactly as hand-written
+ * Java would ({@code x.mul(c).add(y)}, with {@link VectorBlockKernels}' lane helpers for bfloat16), defined as a
+ * hidden class. HotSpot compiles it like any loop. The shape of an expression (its nodes, without the values of its
+ * constants, which the loop takes as arguments) is the cache key, so the sampler's step of every iteration reuses
+ * one loop. Each node is one IEEE float32 operation and the same rounding as {@link Expr#apply}, in the same order,
+ * never fused or reordered: the same bits as the interpreter (checked by {@code FusedKernelsTest}).
+ *
+ * <p>When: Vector API code is hundreds of times slower than the interpreter until C2 has compiled it, so a shape is
+ * fused only once it has been seen {@value #SIGHTINGS} times on at least {@value #MIN_ELEMENTS} elements; its loop
+ * is then generated and raced against the interpreter on a daemon thread ({@value #THREAD}) until it wins
+ * {@value #WINS_NEEDED} rounds in a row, and only from then on do calls use it. Loop tails (fewer elements than a
+ * vector), float16 and constant results stay with the interpreter. {@value #PROPERTY}{@code =false} turns fusion
+ * off; {@code =always} fuses every expression at once, without the race (for tests).
+ */
+final class FusedKernels {
+    /** System property: {@code auto} (the default), {@code false}, or {@code always}. */
+    static final String PROPERTY = "flowmatch.java.fused";
+    static final String THREAD = "flowmatch-fused-warm-up";
+    /** Calls of one shape before its loop is generated: a shape seen once (a test's random expression) is not. */
+    static final int SIGHTINGS = 2;
+    /** Elements below which a call does not count as a sighting: a few vectors do not repay a class. */
+    static final int MIN_ELEMENTS = 1 << 14;
+    /** Nodes above which an expression is left to the interpreter (its loop would be too large to compile well). */
+    static final int MAX_NODES = 64;
+    /** Shapes remembered at most (sightings and loops); beyond, new shapes go to the interpreter. */
+    static final int MAX_SHAPES = 512;
+    /** Consecutive rounds the loop must beat the interpreter before calls use it. */
+    static final int WINS_NEEDED = 25;
+    /** How long a warm-up may race before it settles for the interpreter. */
+    static final long GIVE_UP_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    private static final String MODE = System.getProperty(PROPERTY, "auto").toLowerCase(java.util.Locale.ROOT);
+
+    private FusedKernels() {}
+
+    /**
+     * A generated loop: runs the expression over the whole vectors of {@code [from, to)} and returns the index where
+     * it stopped (the interpreter runs the rest). Input {@code k} is {@code floats[k]} (float32) or {@code halves[k]}
+     * (bfloat16 bits); the output is {@code floatsOut} or {@code halvesOut}, at the same indices.
+     */
+    interface Kernel {
+        /**
+         * Runs the loop.
+         *
+         * @param floats    float32 inputs by argument index (null where an input is not float32)
+         * @param halves    bfloat16 inputs by argument index
+         * @param constants the values of the shape's constants
+         * @param from      first element
+         * @param to        end of the range
+         * @param floatsOut the float32 output, or null
+         * @param halvesOut the bfloat16 output, or null
+         * @return the first element not computed
+         */
+        int run(float[][] floats, short[][] halves, float[] constants, int from, int to, float[] floatsOut,
+                short[] halvesOut);
+    }
+
+    /** A node of a flattened expression; operands are indices of earlier nodes. */
+    sealed interface Node permits Load, Constant, Operation, Round {}
+
+    /** Input {@code input}, float32 or bfloat16 bits widened. */
+    record Load(int input, boolean bfloat16) implements Node {}
+
+    /** Constant {@code slot} of the call. */
+    record Constant(int slot) implements Node {}
+
+    /** {@code left op right} in float32, rounded to bfloat16 when {@code roundBf16}. */
+    record Operation(Expr.Op op, int left, int right, boolean roundBf16) implements Node {}
+
+    /** {@code operand} rounded to bfloat16. */
+    record Round(int operand) implements Node {}
+
+    /** The shape of an expression: its nodes in evaluation order (the last is the result) and the output's storage. */
+    record Shape(List<Node> nodes, boolean bf16Out) {}
+
+    /** A flattened call: its shape and the values of its constants. */
+    record Plan(Shape shape, float[] constants) {}
+
+    /** A loop ready for one call: the kernel and the call's constants. */
+    record Bound(Kernel kernel, float[] constants) {
+        int run(float[][] floats, short[][] halves, int from, int to, float[] floatsOut, short[] halvesOut) {
+            return kernel.run(floats, halves, constants, from, to, floatsOut, halvesOut);
+        }
+    }
+
+    /** The interpreter, the yardstick of the warm-up race: evaluates {@code expression} over {@code n} elements. */
+    @FunctionalInterface
+    interface Interpreter {
+        void run(Expr expression, float[][] floats, short[][] halves, DType[] dtypes, int n, float[] floatsOut,
+                 short[] halvesOut, DType out);
+    }
+
+    /** What is known of one shape. */
+    private static final class Entry {
+        static final int SEEN = 0;
+        static final int WARMING = 1;
+        static final int WARM = 2;
+        static final int REJECTED = 3;
+
+        final AtomicInteger sightings = new AtomicInteger();
+        final AtomicInteger state = new AtomicInteger(SEEN);
+        volatile Kernel kernel;
+    }
+
+    private static final Map<Shape, Entry> SHAPES = new ConcurrentHashMap<>();
+    private static final ExecutorService WARM_UP = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, THREAD);
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    /** Whether fusion is on in this JVM (it also needs the vector kernels: see {@link ElementwiseKernels}). */
+    static boolean enabled() {
+        return !MODE.equals("false");
+    }
+
+    /**
+     * The loop to use for this call, or null for the interpreter: the shape is not supported, not seen often enough
+     * yet, or its loop is still warming up. Counts the sighting and starts the warm-up when it is due.
+     *
+     * @param expression  the expression
+     * @param dtypes      each input's storage dtype (broadcast inputs are float32 copies)
+     * @param out         the result's dtype
+     * @param elements    the call's element count
+     * @param interpreter the yardstick of the warm-up race
+     * @return the loop and the call's constants, or null
+     */
+    static Bound find(Expr expression, DType[] dtypes, DType out, int elements, Interpreter interpreter) {
+        Plan plan = plan(expression, dtypes, out);
+        if (plan == null) {
+            return null;
+        }
+        if (MODE.equals("always")) {
+            return new Bound(loop(plan.shape()), plan.constants());
+        }
+        if (elements < MIN_ELEMENTS) {
+            return null;
+        }
+        Entry entry = SHAPES.get(plan.shape());
+        if (entry == null) {
+            if (SHAPES.size() >= MAX_SHAPES) {
+                return null;
+            }
+            entry = SHAPES.computeIfAbsent(plan.shape(), s -> new Entry());
+        }
+        int state = entry.state.get();
+        if (state == Entry.WARM) {
+            return new Bound(entry.kernel, plan.constants());
+        }
+        if (state == Entry.SEEN && entry.sightings.incrementAndGet() >= SIGHTINGS
+                && entry.state.compareAndSet(Entry.SEEN, Entry.WARMING)) {
+            Entry warming = entry;
+            WARM_UP.execute(() -> warmUp(warming, plan, expression, dtypes, out, interpreter));
+        }
+        return null;
+    }
+
+    /** Waits until every warm-up started so far has ended (for benchmarks and tests). */
+    static void awaitWarmUps(long timeout, TimeUnit unit) throws InterruptedException {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        WARM_UP.execute(done::countDown);
+        done.await(timeout, unit);
+    }
+
+    /**
+     * The flattened form of a call, or null when the interpreter must run it: a float16 input, operation or cast, a
+     * constant result, or more than {@value #MAX_NODES} nodes. Operations on constants only are folded (the same
+     * float32 operation and rounding, done once); a cast to float32 is no node.
+     */
+    static Plan plan(Expr expression, DType[] dtypes, DType out) {
+        if (out == DType.FLOAT16) {
+            return null;
+        }
+        Flattener flattener = new Flattener(dtypes);
+        Flattener.Value result = flattener.emit(expression);
+        if (result == null || result.known() || flattener.nodes.size() > MAX_NODES) {
+            return null;
+        }
+        if (result.node() != flattener.nodes.size() - 1) {
+            return null; // the result is an input read where it is (a copy): nothing to fuse
+        }
+        float[] constants = new float[flattener.constants.size()];
+        for (int i = 0; i < constants.length; i++) {
+            constants[i] = flattener.constants.get(i);
+        }
+        return new Plan(new Shape(List.copyOf(flattener.nodes), out == DType.BFLOAT16), constants);
+    }
+
+    /** Emits the nodes of an expression, operands first; null for what the loops do not support. */
+    private static final class Flattener {
+        /** A node index, or a constant known while flattening ({@code node < 0}). */
+        record Value(int node, float constant) {
+            boolean known() {
+                return node < 0;
+            }
+        }
+
+        final DType[] dtypes;
+        final List<Node> nodes = new ArrayList<>();
+        final List<Float> constants = new ArrayList<>();
+        /** Input index to its load: an input read more than once is loaded once. */
+        final Map<Integer, Integer> loads = new HashMap<>();
+
+        Flattener(DType[] dtypes) {
+            this.dtypes = dtypes;
+        }
+
+        Value emit(Expr e) {
+            return switch (e) {
+                case Expr.Input in -> {
+                    DType dtype = dtypes[in.index()];
+                    if (dtype == DType.FLOAT16) {
+                        yield null;
+                    }
+                    Integer load = loads.get(in.index());
+                    if (load == null) {
+                        load = add(new Load(in.index(), dtype == DType.BFLOAT16));
+                        loads.put(in.index(), load);
+                    }
+                    yield new Value(load, 0);
+                }
+                case Expr.Scalar s -> new Value(-1, s.value());
+                case Expr.Binary b -> {
+                    Value left = emit(b.left());
+                    Value right = left == null || b.dtype() == DType.FLOAT16 ? null : emit(b.right());
+                    if (right == null) {
+                        yield null;
+                    }
+                    if (left.known() && right.known()) {
+                        yield new Value(-1, b.dtype().round(b.op().apply(left.constant(), right.constant())));
+                    }
+                    int l = materialize(left);
+                    int r = materialize(right);
+                    yield new Value(add(new Operation(b.op(), l, r, b.dtype() == DType.BFLOAT16)), 0);
+                }
+                case Expr.Cast c -> {
+                    Value operand = emit(c.operand());
+                    if (operand == null || c.dtype() == DType.FLOAT16) {
+                        yield null;
+                    }
+                    if (c.dtype() == DType.FLOAT32) {
+                        yield operand;
+                    }
+                    yield operand.known() ? new Value(-1, c.dtype().round(operand.constant()))
+                            : new Value(add(new Round(operand.node())), 0);
+                }
+            };
+        }
+
+        private int materialize(Value value) {
+            if (!value.known()) {
+                return value.node();
+            }
+            constants.add(value.constant());
+            return add(new Constant(constants.size() - 1));
+        }
+
+        private int add(Node node) {
+            nodes.add(node);
+            return nodes.size() - 1;
+        }
+    }
+
+    /** The loop of {@code shape}, generated and cached (never raced: for {@code always} and tests). */
+    static Kernel loop(Shape shape) {
+        if (SHAPES.size() >= MAX_SHAPES && !SHAPES.containsKey(shape)) {
+            return generate(shape); // not cached: the class is unloaded with its last user
+        }
+        Entry entry = SHAPES.computeIfAbsent(shape, s -> new Entry());
+        Kernel kernel = entry.kernel;
+        if (kernel == null) {
+            kernel = generate(shape);
+            entry.kernel = kernel;
+        }
+        return kernel;
+    }
+
+    /** Generates the loop, races it against the interpreter, and marks the shape warm or rejected. */
+    private static void warmUp(Entry entry, Plan plan, Expr expression, DType[] dtypes, DType out,
+                               Interpreter interpreter) {
+        boolean warm = false;
+        try {
+            Kernel kernel = generate(plan.shape());
+            entry.kernel = kernel;
+            warm = race(kernel, plan, expression, dtypes, out, interpreter);
+        } catch (Throwable t) {
+            warm = false; // the interpreter gives the same bits
+        } finally {
+            entry.state.set(warm ? Entry.WARM : Entry.REJECTED);
+        }
+    }
+
+    /**
+     * Runs the loop and the interpreter on the same small inputs until the loop wins {@value #WINS_NEEDED} rounds
+     * in a row (C2 has compiled it), or gives up. The loop is called through a method handle HotSpot cannot inline
+     * here, so that it compiles the loop's own method: the one the backend's calls reach.
+     */
+    private static boolean race(Kernel kernel, Plan plan, Expr expression, DType[] dtypes, DType out,
+                                Interpreter interpreter) throws Throwable {
+        int n = 32 * VectorBlockKernels.lanes();
+        float[][] floats = new float[dtypes.length][];
+        short[][] halves = new short[dtypes.length][];
+        for (int k = 0; k < dtypes.length; k++) {
+            float[] values = new float[n];
+            for (int i = 0; i < n; i++) {
+                values[i] = ((i * 31 + k * 7) % 97) / 31f - 1.5f;
+            }
+            if (dtypes[k] == DType.FLOAT32) {
+                floats[k] = values;
+            } else {
+                halves[k] = new short[n];
+                for (int i = 0; i < n; i++) {
+                    halves[k][i] = Bits.floatToBf16(values[i]);
+                }
+            }
+        }
+        float[] floatsOut = out == DType.FLOAT32 ? new float[n] : null;
+        short[] halvesOut = out == DType.FLOAT32 ? null : new short[n];
+        Handle handle = new Handle(kernel);
+        long deadline = System.nanoTime() + GIVE_UP_NANOS;
+        int wins = 0;
+        while (wins < WINS_NEEDED && System.nanoTime() < deadline) {
+            long start = System.nanoTime();
+            int unused = (int) handle.run.invokeExact(floats, halves, plan.constants(), 0, n, floatsOut, halvesOut);
+            long fused = System.nanoTime() - start;
+            start = System.nanoTime();
+            interpreter.run(expression, floats, halves, dtypes, n, floatsOut, halvesOut, out);
+            long interpreted = System.nanoTime() - start;
+            wins = fused < interpreted ? wins + 1 : 0;
+        }
+        return wins >= WINS_NEEDED;
+    }
+
+    /** {@link Kernel#run} bound to one loop, in a field HotSpot does not treat as a constant. */
+    private static final class Handle {
+        MethodHandle run;
+
+        Handle(Kernel kernel) throws ReflectiveOperationException {
+            run = MethodHandles.lookup().findVirtual(Kernel.class, "run", MethodType.methodType(int.class,
+                    float[][].class, short[][].class, float[].class, int.class, int.class, float[].class,
+                    short[].class)).bindTo(kernel);
+        }
+    }
+
+    // The generated class: `final class FusedLoop implements Kernel { public int run(...) { ... } }`.
+
+    private static final ClassDesc FLOAT_VECTOR = ClassDesc.of("jdk.incubator.vector.FloatVector");
+    private static final ClassDesc VECTOR = ClassDesc.of("jdk.incubator.vector.Vector");
+    private static final ClassDesc LANES = ClassDesc.of(FusedKernels.class.getPackageName() + ".VectorBlockKernels");
+    private static final ClassDesc KERNEL = ClassDesc.of(Kernel.class.getName());
+    private static final MethodTypeDesc RUN = MethodTypeDesc.of(CD_int, CD_float.arrayType(2),
+            CD_short.arrayType(2), CD_float.arrayType(), CD_int, CD_int, CD_float.arrayType(), CD_short.arrayType());
+    private static final MethodTypeDesc BINARY = MethodTypeDesc.of(FLOAT_VECTOR, VECTOR);
+    private static final MethodTypeDesc ROUND = MethodTypeDesc.of(FLOAT_VECTOR, FLOAT_VECTOR);
+
+    // Local variable slots of run(): its arguments, then the index and the loop's bound, then one slot per input
+    // array and per node.
+    private static final int FLOATS = 1;
+    private static final int HALVES = 2;
+    private static final int CONSTANTS = 3;
+    private static final int FROM = 4;
+    private static final int TO = 5;
+    private static final int FLOATS_OUT = 6;
+    private static final int HALVES_OUT = 7;
+    private static final int INDEX = 8;
+    private static final int BOUND = 9;
+    private static final int FIRST_FREE = 10;
+
+    /** Generates and loads the loop of {@code shape}. */
+    static Kernel generate(Shape shape) {
+        int lanes = VectorBlockKernels.lanes();
+        byte[] bytes = ClassFile.of().build(ClassDesc.of(FusedKernels.class.getPackageName() + ".FusedLoop"),
+                c -> c.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER)
+                        .withInterfaceSymbols(KERNEL)
+                        .withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC, code -> code
+                                .aload(0).invokespecial(CD_Object, INIT_NAME, MTD_void).return_())
+                        .withMethodBody("run", RUN, ClassFile.ACC_PUBLIC, code -> body(code, shape, lanes)));
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup().defineHiddenClass(bytes, true);
+            return (Kernel) lookup.findConstructor(lookup.lookupClass(), MethodType.methodType(void.class)).invoke();
+        } catch (Throwable t) {
+            throw new IllegalStateException("could not define the fused loop of " + shape, t);
+        }
+    }
+
+    /**
+     * The body of {@code run}: {@code bound = from + ((to - from) & -lanes)}; the input arrays and the constants'
+     * vectors before the loop; per vector, each node in order into its own local; the result stored; return the
+     * bound.
+     */
+    private static void body(CodeBuilder code, Shape shape, int lanes) {
+        List<Node> nodes = shape.nodes();
+        int[] local = new int[nodes.size()];
+        Map<Integer, Integer> arrays = new HashMap<>();
+        int next = FIRST_FREE;
+        code.iload(FROM).iload(TO).iload(FROM).isub().loadConstant(-lanes).iand().iadd().istore(BOUND);
+        for (Node node : nodes) {
+            if (node instanceof Load load && !arrays.containsKey(load.input())) {
+                code.aload(load.bfloat16() ? HALVES : FLOATS).loadConstant(load.input()).aaload().astore(next);
+                arrays.put(load.input(), next++);
+            }
+        }
+        for (int n = 0; n < nodes.size(); n++) {
+            local[n] = next++;
+            if (nodes.get(n) instanceof Constant constant) {
+                code.aload(CONSTANTS).loadConstant(constant.slot()).faload()
+                        .invokestatic(LANES, "broadcast", MethodTypeDesc.of(FLOAT_VECTOR, CD_float))
+                        .astore(local[n]);
+            }
+        }
+        Label top = code.newLabel();
+        Label end = code.newLabel();
+        code.iload(FROM).istore(INDEX);
+        code.labelBinding(top);
+        code.iload(INDEX).iload(BOUND).if_icmpge(end);
+        for (int n = 0; n < nodes.size(); n++) {
+            switch (nodes.get(n)) {
+                case Load load -> {
+                    code.aload(arrays.get(load.input())).iload(INDEX);
+                    if (load.bfloat16()) {
+                        code.invokestatic(LANES, "loadBf16", MethodTypeDesc.of(FLOAT_VECTOR, CD_short.arrayType(),
+                                CD_int));
+                    } else {
+                        code.invokestatic(LANES, "loadFloats", MethodTypeDesc.of(FLOAT_VECTOR,
+                                CD_float.arrayType(), CD_int));
+                    }
+                    code.astore(local[n]);
+                }
+                case Constant constant -> { } // broadcast before the loop
+                case Operation operation -> {
+                    String method = switch (operation.op()) {
+                        case ADD -> "add";
+                        case SUB -> "sub";
+                        case MUL -> "mul";
+                        case DIV -> "div";
+                    };
+                    code.aload(local[operation.left()]).aload(local[operation.right()])
+                            .invokevirtual(FLOAT_VECTOR, method, BINARY);
+                    if (operation.roundBf16()) {
+                        code.invokestatic(LANES, "roundBf16", ROUND);
+                    }
+                    code.astore(local[n]);
+                }
+                case Round round -> code.aload(local[round.operand()]).invokestatic(LANES, "roundBf16", ROUND)
+                        .astore(local[n]);
+            }
+        }
+        int result = local[nodes.size() - 1];
+        if (shape.bf16Out()) {
+            code.aload(result).aload(HALVES_OUT).iload(INDEX).invokestatic(LANES, "storeBf16",
+                    MethodTypeDesc.of(CD_void, FLOAT_VECTOR, CD_short.arrayType(), CD_int));
+        } else {
+            code.aload(result).aload(FLOATS_OUT).iload(INDEX).invokevirtual(FLOAT_VECTOR, "intoArray",
+                    MethodTypeDesc.of(CD_void, CD_float.arrayType(), CD_int));
+        }
+        code.iinc(INDEX, lanes).goto_(top);
+        code.labelBinding(end);
+        code.iload(BOUND).ireturn();
+    }
+}
