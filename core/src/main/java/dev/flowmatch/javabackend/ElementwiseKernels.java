@@ -22,6 +22,10 @@ import java.util.stream.IntStream;
  * constant is an operand of the loop (no register filled with it), and a float32 result is written by the last
  * operation straight into the output. The scalar kernels vectorise only loops whose arrays share their offset,
  * so there every input is copied into a register and the result copied out.
+ *
+ * <p>With the vector kernels, an expression whose shape keeps coming back (a sampler's step) gets a loop of its
+ * own ({@link FusedKernels}) that evaluates the whole expression per vector; this interpreter then runs only the
+ * elements after its last whole vector, and every call until that loop is compiled.
  */
 final class ElementwiseKernels {
     /** Elements per register: a dozen registers stay in the L1 cache. */
