@@ -29,16 +29,20 @@ public final class JavaBackend implements TensorBackend {
     public JavaBackend() {}
 
     /**
-     * Which elementwise kernels this JVM uses: the Vector API ones ({@code vector kernels (...)}), or the scalar
-     * loops and why (e.g. the JVM was started without {@code --add-modules jdk.incubator.vector}). Both give the
-     * same bits. The first affine of a JVM also logs this once.
+     * Which elementwise kernels this JVM uses: the Vector API ones ({@code vector kernels (...)}, and whether
+     * repeated expressions get fused loops, see {@link #awaitFusedLoops}), or the scalar loops and why (e.g. the JVM
+     * was started without {@code --add-modules jdk.incubator.vector}). All give the same bits. The first affine of
+     * a JVM also logs this once.
      *
      * @return the kernels' description, with the reason when they are the scalar ones
      */
     public static String kernels() {
         BlockKernels kernels = Vectorization.kernels();
-        return kernels.vectorized() ? kernels.description()
-                : kernels.description() + " (" + Vectorization.scalarReason().orElse("forced") + ")";
+        if (!kernels.vectorized()) {
+            return kernels.description() + " (" + Vectorization.scalarReason().orElse("forced") + ")";
+        }
+        return kernels.description() + (FusedKernels.enabled() ? ", a fused loop per repeated expression"
+                : ", no fused loops (-D" + FusedKernels.PROPERTY + "=false)");
     }
 
     /**
