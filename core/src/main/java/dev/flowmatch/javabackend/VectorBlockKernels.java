@@ -35,9 +35,10 @@ import jdk.incubator.vector.VectorSpecies;
  * slower, without an error.) Loop tails run the scalar code, which gives the same bits.
  */
 final class VectorBlockKernels extends ScalarBlockKernels {
-    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, FLOATS.vectorShape());
-    private static final VectorSpecies<Short> SHORTS =
+    // Package-private: the fused loops FusedKernels generates read these fields (static finals, constants to C2).
+    static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, FLOATS.vectorShape());
+    static final VectorSpecies<Short> SHORTS =
             VectorSpecies.of(short.class, VectorShape.forBitSize(FLOATS.vectorBitSize() / 2));
     /** Elements per iteration. */
     private static final int LANES = FLOATS.length();
@@ -219,44 +220,9 @@ final class VectorBlockKernels extends ScalarBlockKernels {
         }
     }
 
-    // The lane operations of the fused loops (FusedKernels generates code that calls these, one vector of LANES
-    // elements at a time): the same conversions and rounding as the loops above, so the same bits. Each is a few
-    // Vector API calls deep, which leaves HotSpot's inlining room for a whole expression in one compiled loop.
-
-    /** Lanes per vector of the fused loops. */
+    /** Lanes per vector: the fused loops' step ({@link FusedKernels}, which also reads the species below). */
     static int lanes() {
         return LANES;
-    }
-
-    /** {@code LANES} float32 elements of {@code src} from {@code i}. */
-    static FloatVector loadFloats(float[] src, int i) {
-        return FloatVector.fromArray(FLOATS, src, i);
-    }
-
-    /** {@code LANES} bfloat16 elements of {@code src} from {@code i}, widened exactly to float32. */
-    static FloatVector loadBf16(short[] src, int i) {
-        IntVector bits = (IntVector) ShortVector.fromArray(SHORTS, src, i).convertShape(S2I, INTS, 0);
-        return bits.lanewise(LSHL, 16).reinterpretAsFloats();
-    }
-
-    /** {@code c} in every lane. */
-    static FloatVector broadcast(float c) {
-        return FloatVector.broadcast(FLOATS, c);
-    }
-
-    /** Each lane rounded to the nearest bfloat16 (ties to even, NaN to {@code 0x7FC00000}), as float32. */
-    static FloatVector roundBf16(FloatVector v) {
-        IntVector b = v.reinterpretAsInts();
-        return b.add(b.lanewise(LSHR, 16).and(1)).add(0x7FFF).and(HIGH_HALF)
-                .blend(BF16_NAN_BITS, b.and(SIGN_CLEARED).compare(GT, INFINITY_BITS)).reinterpretAsFloats();
-    }
-
-    /** Each lane rounded to the nearest bfloat16 and stored as 16 bits into {@code dst} from {@code i}. */
-    static void storeBf16(FloatVector v, short[] dst, int i) {
-        IntVector b = v.reinterpretAsInts();
-        IntVector r = b.add(b.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
-                .blend(BF16_NAN, b.and(SIGN_CLEARED).compare(GT, INFINITY_BITS));
-        ((ShortVector) r.convertShape(I2S, SHORTS, 0)).intoArray(dst, i);
     }
 
     // The float32 operations at any offsets: the interface's loops vectorise only when the offsets are equal, and an
