@@ -545,8 +545,10 @@ public final class BenchReport {
               (generated code per expression shape), not done yet.
             - **Sampler family.** The Euler step is one `affine`; the others are one to three `elementwise` calls
               (an `Expr` per step: DPM-Solver++'s data prediction and update, UniPC's predictor and corrector, ...).
-              The java backend runs each `Expr` in one pass over memory, block by block, one loop per operation
-              inside the block (`ElementwiseKernels`); `djl` and
+              The java backend runs each `Expr` whose shape repeats as one generated loop (`FusedKernels`: the
+              Vector API calls of the whole expression per vector, written as bytecode with `java.lang.classfile`,
+              compiled before use; the benchmark waits for it with `JavaBackend.awaitFusedLoops`), so each call
+              reads its inputs and writes its result once; `djl` and
               `mlx` run one native op per node (each op a pass over memory), so their ratios grow with the size of
               the expression. The bytes column counts what the step's calls read and write, not what a single fused
               kernel for the whole step would need: a ratio of 1 means each call streams at the triad's speed.
