@@ -73,6 +73,62 @@ class AffineEquivalenceTest {
         }
     }
 
+    /**
+     * The bfloat16 kernels canonicalise NaN only when a sum over the result says one is there (see
+     * {@code bf16_kernels.py}): one NaN among a million finite elements, late in the tensor, must still come out as
+     * {@code 0x7FC0}; infinities of both signs without any NaN (the sum is NaN, the pass runs) and finite values
+     * whose float32 sum overflows must come out unchanged. Both steps (the DIFFUSERS and FP32 specs) and a plain
+     * conversion, against the reference.
+     */
+    @Test
+    void nanCanonicalisationFindsALoneNaNAndLeavesEverythingElse() {
+        Shape shape = Shape.of(1, 8192, 128);
+        int n = shape.numelAsInt();
+        SplittableRandom random = new SplittableRandom(15);
+        int[] finite = new int[n];
+        for (int i = 0; i < n; i++) {
+            finite[i] = DType.BFLOAT16.floatToBits((float) TestData.nextGaussian(random));
+        }
+        int[] loneNaN = finite.clone();
+        loneNaN[n - 3] = 0x7FC0;
+        int[] infinities = finite.clone();
+        infinities[5] = 0x7F80;
+        infinities[n - 5] = 0xFF80;
+        int[] huge = new int[n];
+        for (int i = 0; i < n; i++) {
+            // bf16 max and its neighbour, positive in the first half and negative in the second: the float32 sum
+            // overflows both ways
+            huge[i] = (i < n / 2 ? 0 : 0x8000) | (i % 2 == 0 ? 0x7F7F : 0x7F7E);
+        }
+        AffineSpec diffusers = new AffineSpec(DType.FLOAT32, DType.BFLOAT16, DType.FLOAT32, DType.BFLOAT16);
+        for (int[] x : List.of(finite, loneNaN, infinities, huge)) {
+            for (AffineSpec spec : List.of(diffusers, AffineSpec.float32(DType.BFLOAT16))) {
+                assertNull(compareBits(1f, x, -0.0625f, finite, spec, shape));
+                assertNull(compareBits(1f, finite, -0.0625f, x, spec, shape));
+            }
+            try (Tensor jx = JAVA.fromBits(x, DType.BFLOAT16, shape); Tensor j = JAVA.convert(jx, DType.FLOAT32);
+                 Tensor dx = DJL.fromBits(x, DType.BFLOAT16, shape); Tensor d = DJL.convert(dx, DType.FLOAT32);
+                 Tensor dr = DJL.convert(d, DType.BFLOAT16)) {
+                assertNull(TestData.firstDifference(DType.BFLOAT16, x, DJL.toBits(dr)));
+            }
+        }
+        try (Tensor x = DJL.fromBits(loneNaN, DType.BFLOAT16, shape); Tensor y = DJL.fromBits(finite, DType.BFLOAT16, shape);
+             Tensor r = DJL.affine(1f, x, -0.0625f, y, diffusers)) {
+            assertEquals(0x7FC0, DJL.toBits(r)[n - 3]);
+            // The canonical NaN is what the float32 array itself holds, not only what toBits reports.
+            assertEquals(0x7FC00000, Float.floatToRawIntBits(DjlBackend.ndArray(r).toFloatArray()[n - 3]));
+        }
+    }
+
+    private static String compareBits(float a, int[] xBits, float b, int[] yBits, AffineSpec spec, Shape shape) {
+        try (Tensor jx = JAVA.fromBits(xBits, DType.BFLOAT16, shape); Tensor jy = JAVA.fromBits(yBits, DType.BFLOAT16, shape);
+             Tensor jr = JAVA.affine(a, jx, b, jy, spec);
+             Tensor x = DJL.fromBits(xBits, DType.BFLOAT16, shape); Tensor y = DJL.fromBits(yBits, DType.BFLOAT16, shape);
+             Tensor r = DJL.affine(a, x, b, y, spec)) {
+            return TestData.firstDifference(DType.BFLOAT16, JAVA.toBits(jr), DJL.toBits(r), xBits, yBits);
+        }
+    }
+
     @Test
     void randomShapesDtypesCoefficientsAndSpecsAreBitExact() {
         Gen<DType> dtypes = Generate.enumValues(DType.class);
