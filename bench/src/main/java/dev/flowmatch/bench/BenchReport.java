@@ -504,10 +504,16 @@ public final class BenchReport {
               arrays holding bfloat16 values. Rounding used to be emulated with about 18 float32 kernels per rounding
               (two roundings per step: 4.4 ms at 4096 tokens and 27 ms at 16384 in the previous RESULTS.md); it now
               runs as TorchScript (`backend-djl/.../bf16_kernels.py`): PyTorch's own bfloat16 conversion and
-              arithmetic, six elementwise kernels per step (two narrowing conversions, a bfloat16 product and sum,
-              the canonical-NaN pass, one widening) that move about 32 bytes per element, against the float32
-              step's two kernels and 20 bytes, plus the call's fixed cost (one TorchScript call, its argument
-              views and a parameter tensor). PyTorch's CPU allocator has no buffer cache either: in a JVM that had
+              arithmetic, five elementwise kernels per step (two narrowing conversions, a bfloat16 product and sum
+              in place, one widening) and a read-only sum that looks for a NaN, against the float32 step's two
+              kernels, plus the call's fixed cost (one TorchScript call, its argument views and a parameter
+              tensor). The canonical-NaN pass (bfloat16 `nan_to_num`, which has no vectorised loop: about a fifth
+              of the step) now runs only when that sum is NaN (always on CUDA, where reading it would wait for the
+              device): 11% / 16% faster at 4096 / 16384 tokens over four side-by-side runs. Per kernel at 4096
+              tokens (2 threads) the conversions and the bfloat16 product and sum cost 75 to 80 us each: PyTorch's
+              CPU bfloat16 kernels are compute-bound (about 0.28 ns per element per core), so the step's ratio to
+              float32 depends on how fast the float32 step streams on the machine (2.9x here, 4.5x to 5x on the
+              AMD EPYC of the previous run, where the triad streams almost 3x faster). PyTorch's CPU allocator has no buffer cache either: in a JVM that had
               run 4096-token steps first, glibc page-faulted the step's 4 MB bfloat16 intermediates at 16384 tokens
               in again on every step (1,000 to 1,400 minor faults per step, counted in `/proc/self/stat`), 150 to
               260 with `NativeHeap` (below); how much glibc trims depends on the process's allocation history
@@ -522,27 +528,25 @@ public final class BenchReport {
               run under `strace -f`). Both native backends now set glibc's `M_MMAP_THRESHOLD` / `M_TRIM_THRESHOLD`
               when they compute on the CPU (`dev.flowmatch.tensor.NativeHeap`, process-wide, logged once,
               `-Dflowmatch.native.keepFreedMemory=false` to opt out): 1 or 2 faults per step (`MlxCpuHeapTest`).
-            - **Targets missed in the run of 2026-12-02, 16:04 to 16:36 UTC (load average 1.7 to 1.9, no other
-              work on the machine).** (1) `java bfloat16 scalar fallback, no slower than before, at 4096 tokens`
-              (1.16x): the scalar row is 1,670 +- 1,011 us against 1,443 us before; both run the same scalar
-              arithmetic (see above) and the row's error is 60% of its mean, so the 16% is inside the run's noise;
-              at 16384 tokens the same comparison gives 0.72x. (2) `djl bfloat16 <= 3x djl float32` (5.8x at
-              4096, 4.65x at 16384 tokens): the bfloat16 step went from 16.6 ms (the issue's run) to 0.58 ms at
-              4096 tokens, but it is six PyTorch kernels (two narrowing conversions, a bfloat16 product and sum,
-              the canonical-NaN pass, one widening: about 32 bytes per element) against the float32 step's two
-              (20 bytes), plus the TorchScript call's fixed cost (28 us at 16 tokens against 4 us for float32);
-              PyTorch's CPU bfloat16 conversions are compute-bound, not memory-bound. Closing it needs one fused
-              kernel for the whole bfloat16 step, which this PyTorch build offers only through BFLOAT16 tensors
-              (they abort the JVM). (3) `every step of the sampler family within 1.3x of its memory bound` (java
-              float32: Euler 1.02x met; DPM++ 2M 2.49x, LCM 2.59x, euler-ancestral-rf 2.68x, UniPC 3.56x,
-              SDE-DPM++ 3.60x, Heun 4.34x): the java backend evaluates an `Expr` block by block (1024 elements
-              in L1), one Vector API loop per operation. A profile of SDE-DPM++ puts about 75% of the time in
-              those loops: each costs about 45 ns per block in L1 against about 85 ns for streaming one 2 MiB
-              input, so an update of 7 to 9 operations costs more than the tensors it moves while the data sits
-              in the caches (at 4096 tokens every tensor is 2 MiB). The same change that made inputs read in
-              place and constants loop operands took them from 6-11x to 3.5-6x in one side-by-side JMH run of the
-              code before and after (load 4 to 6; DPM++ 2M 9.0x to 3.9x). Reaching 1.3x needs the whole expression fused into one loop per element
-              (generated code per expression shape), not done yet.
+            - **This run: 2026-12-02, 20:51 to 21:17 UTC, on a different machine than the previous RESULTS.md**
+              (an Intel Xeon where the one-thread triad at 4096 tokens takes 224 us, against 81 us on the AMD EPYC
+              before; load average 1.5 to 2.0, nothing else running). Targets missed: (1) `java bfloat16 step (1
+              thread, vector kernels) <= 1.0x float32 at 16384 tokens` (1.007x): 1,040 +- 306 us against
+              1,033 +- 113 us, a difference far inside the error of either row; both stream about 24 MB / 12 MB in
+              the same time here, the bfloat16 step is bound by its rounding arithmetic on this CPU rather than by
+              memory (at 4096 tokens 1.04x, target 2.0x met). (2) `java bfloat16 scalar fallback no slower than
+              before` (1.66x at 4096, 1.69x at 16384 tokens, error bars small this time): the same per-element
+              arithmetic as the loop before the kernels, run through the backend's call (`ScalarBlockKernels`)
+              instead of a benchmark method; on the AMD machine of the previous run it was 0.72x at 16384 tokens.
+              Since this run the scalar loops round without a branch (`ScalarBlockKernels.bf16Bits`, the same bits
+              by the exhaustive test): in a JMH run of just these rows right after, 1,896 +- 40 us against
+              1,295 +- 60 us before (1.46x) at 4096 tokens and 7,668 +- 55 against 5,135 +- 77 (1.49x) at 16384;
+              the rest of the gap is not explained yet (the step's output comes from the buffer pool while the
+              "before" loop writes one array that stays in the caches is one candidate, not measured). The
+              fallback runs only where the JVM lacks `--add-modules jdk.incubator.vector`, which the launcher
+              passes. Met in this run for the first time: `djl bf16 <= 3x djl float32` (2.87x, 2.81x; see the
+              `djl` paragraph above for why it depends on the machine) and every sampler-family step within 1.3x
+              of its memory bound (0.83x to 1.05x, the fused loops below).
             - **Sampler family.** The Euler step is one `affine`; the others are one to three `elementwise` calls
               (an `Expr` per step: DPM-Solver++'s data prediction and update, UniPC's predictor and corrector, ...).
               The java backend runs each `Expr` whose shape repeats as one generated loop (`FusedKernels`: the
