@@ -88,7 +88,7 @@ class ScalarBlockKernels implements BlockKernels {
 
     static void narrowBf16(float[] src, int srcOffset, short[] dst, int dstOffset, int length) {
         for (int i = 0; i < length; i++) {
-            dst[dstOffset + i] = bf16Bits(src[srcOffset + i]);
+            dst[dstOffset + i] = Bits.floatToBf16(src[srcOffset + i]);
         }
     }
 
@@ -101,7 +101,7 @@ class ScalarBlockKernels implements BlockKernels {
     /** {@code bf16(a*x + b*y)}: FP32 precision on bfloat16 data. */
     static void bf16Float32(float a, short[] x, float b, short[] y, short[] out, int from, int to) {
         for (int i = from; i < to; i++) {
-            out[i] = bf16Bits(a * Bits.bf16ToFloat(x[i]) + b * Bits.bf16ToFloat(y[i]));
+            out[i] = Bits.floatToBf16(a * Bits.bf16ToFloat(x[i]) + b * Bits.bf16ToFloat(y[i]));
         }
     }
 
@@ -109,7 +109,7 @@ class ScalarBlockKernels implements BlockKernels {
     static void bf16RoundedProductY(float a, short[] x, float b, short[] y, short[] out, int from, int to) {
         for (int i = from; i < to; i++) {
             float py = roundBf16(b * Bits.bf16ToFloat(y[i]));
-            out[i] = bf16Bits(a * Bits.bf16ToFloat(x[i]) + py);
+            out[i] = Bits.floatToBf16(a * Bits.bf16ToFloat(x[i]) + py);
         }
     }
 
@@ -117,7 +117,7 @@ class ScalarBlockKernels implements BlockKernels {
     static void bf16RoundedProductX(float a, short[] x, float b, short[] y, short[] out, int from, int to) {
         for (int i = from; i < to; i++) {
             float px = roundBf16(a * Bits.bf16ToFloat(x[i]));
-            out[i] = bf16Bits(px + b * Bits.bf16ToFloat(y[i]));
+            out[i] = Bits.floatToBf16(px + b * Bits.bf16ToFloat(y[i]));
         }
     }
 
@@ -126,25 +126,12 @@ class ScalarBlockKernels implements BlockKernels {
         for (int i = from; i < to; i++) {
             float px = roundBf16(a * Bits.bf16ToFloat(x[i]));
             float py = roundBf16(b * Bits.bf16ToFloat(y[i]));
-            out[i] = bf16Bits(px + py);
+            out[i] = Bits.floatToBf16(px + py);
         }
     }
 
     private static float roundBf16(float value) {
-        return Bits.bf16ToFloat(bf16Bits(value));
-    }
-
-    /**
-     * {@link Bits#floatToBf16} without a branch: the rounded bits, with {@code 0x7FC0} selected by integer
-     * arithmetic where the input is a NaN ({@code |bits| > 0x7F800000}, i.e. {@code 0x7F800000 - |bits|} negative).
-     * The branch made the same loop 1.7 times slower than before on one CPU (an Intel Xeon, bench/RESULTS.md) and
-     * not on another; integer operations compile alike everywhere. Same bits (BlockKernelsTest, exhaustively).
-     */
-    static short bf16Bits(float value) {
-        int bits = Float.floatToRawIntBits(value);
-        int rounded = (bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16;
-        int nan = -((0x7F800000 - (bits & 0x7FFFFFFF)) >>> 31); // all ones for a NaN, else 0
-        return (short) (rounded ^ ((rounded ^ 0x7FC0) & nan));
+        return Bits.bf16ToFloat(Bits.floatToBf16(value));
     }
 
     // ---- float16 (HotSpot vectorises these loops itself) ----
