@@ -22,8 +22,10 @@ import java.lang.invoke.MethodType;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -76,7 +78,7 @@ final class FusedKernels {
     /** How long a warm-up may race before it settles for the interpreter. */
     static final long GIVE_UP_NANOS = TimeUnit.SECONDS.toNanos(60);
 
-    private static final String MODE = System.getProperty(PROPERTY, "auto").toLowerCase(java.util.Locale.ROOT);
+    private static final String MODE = System.getProperty(PROPERTY, "auto").toLowerCase(Locale.ROOT);
 
     private FusedKernels() {}
 
@@ -204,7 +206,7 @@ final class FusedKernels {
 
     /** Waits until every warm-up started so far has ended (for benchmarks and tests). */
     static void awaitWarmUps(long timeout, TimeUnit unit) throws InterruptedException {
-        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
         WARM_UP.execute(done::countDown);
         done.await(timeout, unit);
     }
@@ -222,9 +224,6 @@ final class FusedKernels {
         Flattener.Value result = flattener.emit(expression);
         if (result == null || result.known() || flattener.nodes.size() > MAX_NODES) {
             return null;
-        }
-        if (result.node() != flattener.nodes.size() - 1) {
-            return null; // the result is an input read where it is (a copy): nothing to fuse
         }
         float[] constants = new float[flattener.constants.size()];
         for (int i = 0; i < constants.length; i++) {

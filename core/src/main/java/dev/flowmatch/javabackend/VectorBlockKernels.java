@@ -220,7 +220,7 @@ final class VectorBlockKernels extends ScalarBlockKernels {
         }
     }
 
-    /** Lanes per vector: the fused loops' step ({@link FusedKernels}, which also reads the species below). */
+    /** Lanes per vector: the fused loops' step ({@link FusedKernels}, which also reads the species above). */
     static int lanes() {
         return LANES;
     }
