@@ -55,7 +55,8 @@ public final class BenchReport {
         List<String> backends = Backends.available().stream().map(TensorBackend::name).sorted().toList();
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .include(StepBenchmark.class.getSimpleName())
-                .include(BaselineBenchmark.class.getSimpleName())
+                // The loops before the kernels (bf16StepBefore, f16StepBefore) run next to the scalar rows below.
+                .include(BaselineBenchmark.class.getSimpleName() + "\\.(triad|copy)$")
                 .include(ScheduleBenchmark.class.getSimpleName())
                 .include(NoiseBenchmark.class.getSimpleName())
                 .param("backend", backends.toArray(String[]::new))
@@ -75,9 +76,12 @@ public final class BenchReport {
                     .include(StepBenchmark.class.getSimpleName()).exclude("Baseline|Schedule|Noise|DjlRaw")
                     .param("backend", "java").param("threads", "1").param("dtype", "float32", "bfloat16", "float16")
                     .build()).run());
-            // The same without jdk.incubator.vector: the scalar fallback a JVM without the flag gets.
+            // The same without jdk.incubator.vector: the scalar fallback a JVM without the flag gets, side by side
+            // with the loops before the kernels (same JVM flags, forks one after the other), its target's yardstick.
             results.addAll(new Runner(new OptionsBuilder().parent(options.build())
-                    .include(StepBenchmark.class.getSimpleName()).exclude("Baseline|Schedule|Noise|DjlRaw")
+                    .include(StepBenchmark.class.getSimpleName())
+                    .include(BaselineBenchmark.class.getSimpleName() + "\\.b?f16StepBefore$")
+                    .exclude("BaselineBenchmark\\.(triad|copy)$|Schedule|Noise|DjlRaw")
                     .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "-Xmx4g")
                     .param("backend", "java").param("threads", "1").param("dtype", "bfloat16", "float16")
                     .param("kernels", "scalar").build()).run());
@@ -244,7 +248,7 @@ public final class BenchReport {
         md.append("- Backends measured: ").append(String.join(", ", backends)).append('\n');
         md.append("- JVM flags of the forks: `--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector")
                 .append(" -Xmx4g` (the java backend's vector kernels, as `./flowmatch` runs it), except the scalar")
-                .append(" rows (no `--add-modules`)\n\n");
+                .append(" rows and the loops before the kernels, measured next to them (no `--add-modules`)\n\n");
 
         md.append("## Step `x + dt*v` on `[1, tokens, 128]` (microseconds per step)\n\n");
         md.append("diffusers' precision (`Precision.DIFFUSERS`): for 16-bit data `dt*v` is rounded to the model's dtype.")
