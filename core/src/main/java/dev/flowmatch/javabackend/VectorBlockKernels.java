@@ -4,6 +4,7 @@ import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.I2S;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.NE;
 import static jdk.incubator.vector.VectorOperators.S2I;
 
 import dev.flowmatch.tensor.DType;
@@ -137,10 +138,12 @@ final class VectorBlockKernels extends ScalarBlockKernels {
     }
 
     /**
-     * The four roundings of the fused step, one loop each. Per lane: widen {@code x} and {@code y} (shift the
-     * sign-extended 16 bits up), multiply each by its coefficient, round a product to bfloat16 where its flag says
-     * so (add {@code 0x7FFF} plus the lowest kept bit, clear the low half, NaN lanes to {@code 0x7FC00000}), add,
-     * round the sum the same way and store its high half.
+     * The four roundings of the fused step, one loop each (and the DIFFUSERS step {@code x + bf16(dt*v)} apart,
+     * where {@code 1*x} is {@code x}). Per lane: widen {@code x} and {@code y} (shift the sign-extended 16 bits up),
+     * multiply each by its coefficient, round a product to bfloat16 where its flag says so (add {@code 0x7FFF} plus
+     * the lowest kept bit, clear the low half, NaN lanes to {@code 0x7FC00000}), add, round the sum the same way and
+     * store its high half. NaN lanes are found by a float compare ({@code v != v}: one instruction, the integer
+     * test {@code (bits & 0x7FFFFFFF) > 0x7F800000} takes two); this loop is bound by its arithmetic.
      */
     @Override
     public void affine(DType dtype, float a, short[] x, boolean roundProductX, float b, short[] y,
@@ -154,9 +157,7 @@ final class VectorBlockKernels extends ScalarBlockKernels {
         IntVector one = IntVector.broadcast(INTS, 1);
         IntVector bias = IntVector.broadcast(INTS, 0x7FFF);
         IntVector highHalf = IntVector.broadcast(INTS, HIGH_HALF);
-        IntVector signCleared = IntVector.broadcast(INTS, SIGN_CLEARED);
-        IntVector infinity = IntVector.broadcast(INTS, INFINITY_BITS);
-        IntVector nanBits = IntVector.broadcast(INTS, BF16_NAN_BITS);
+        FloatVector nanFloat = IntVector.broadcast(INTS, BF16_NAN_BITS).reinterpretAsFloats();
         IntVector nan = IntVector.broadcast(INTS, BF16_NAN);
         int to = offset + length;
         int tail = offset + SHORTS.loopBound(length);
@@ -165,29 +166,50 @@ final class VectorBlockKernels extends ScalarBlockKernels {
             for (; i < tail; i += LANES) {
                 IntVector wx = (IntVector) ShortVector.fromArray(SHORTS, x, i).convertShape(S2I, INTS, 0);
                 IntVector wy = (IntVector) ShortVector.fromArray(SHORTS, y, i).convertShape(S2I, INTS, 0);
-                IntVector px = wx.lanewise(LSHL, 16).reinterpretAsFloats().mul(va).reinterpretAsInts();
-                IntVector py = wy.lanewise(LSHL, 16).reinterpretAsFloats().mul(vb).reinterpretAsInts();
-                FloatVector rx = px.add(px.lanewise(LSHR, 16).and(one)).add(bias).and(highHalf)
-                        .blend(nanBits, px.and(signCleared).compare(GT, infinity)).reinterpretAsFloats();
-                FloatVector ry = py.add(py.lanewise(LSHR, 16).and(one)).add(bias).and(highHalf)
-                        .blend(nanBits, py.and(signCleared).compare(GT, infinity)).reinterpretAsFloats();
-                IntVector s = rx.add(ry).reinterpretAsInts();
+                FloatVector px = wx.lanewise(LSHL, 16).reinterpretAsFloats().mul(va);
+                FloatVector py = wy.lanewise(LSHL, 16).reinterpretAsFloats().mul(vb);
+                IntVector pxBits = px.reinterpretAsInts();
+                IntVector pyBits = py.reinterpretAsInts();
+                FloatVector rx = pxBits.add(pxBits.lanewise(LSHR, 16).and(one)).add(bias).and(highHalf)
+                        .reinterpretAsFloats().blend(nanFloat, px.compare(NE, px));
+                FloatVector ry = pyBits.add(pyBits.lanewise(LSHR, 16).and(one)).add(bias).and(highHalf)
+                        .reinterpretAsFloats().blend(nanFloat, py.compare(NE, py));
+                FloatVector sum = rx.add(ry);
+                IntVector s = sum.reinterpretAsInts();
                 IntVector r = s.add(s.lanewise(LSHR, 16).and(one)).add(bias).lanewise(LSHR, 16)
-                        .blend(nan, s.and(signCleared).compare(GT, infinity));
+                        .blend(nan, sum.compare(NE, sum).cast(INTS));
                 ((ShortVector) r.convertShape(I2S, SHORTS, 0)).intoArray(out, i);
             }
             bf16RoundedProducts(a, x, b, y, out, i, to);
+        } else if (roundProductY && a == 1f) {
+            // The DIFFUSERS step: 1 * x is x (a NaN x makes a NaN sum either way, and every NaN sum becomes 0x7FC0).
+            for (; i < tail; i += LANES) {
+                IntVector wx = (IntVector) ShortVector.fromArray(SHORTS, x, i).convertShape(S2I, INTS, 0);
+                IntVector wy = (IntVector) ShortVector.fromArray(SHORTS, y, i).convertShape(S2I, INTS, 0);
+                FloatVector py = wy.lanewise(LSHL, 16).reinterpretAsFloats().mul(vb);
+                IntVector pyBits = py.reinterpretAsInts();
+                FloatVector ry = pyBits.add(pyBits.lanewise(LSHR, 16).and(one)).add(bias).and(highHalf)
+                        .reinterpretAsFloats().blend(nanFloat, py.compare(NE, py));
+                FloatVector sum = wx.lanewise(LSHL, 16).reinterpretAsFloats().add(ry);
+                IntVector s = sum.reinterpretAsInts();
+                IntVector r = s.add(s.lanewise(LSHR, 16).and(one)).add(bias).lanewise(LSHR, 16)
+                        .blend(nan, sum.compare(NE, sum).cast(INTS));
+                ((ShortVector) r.convertShape(I2S, SHORTS, 0)).intoArray(out, i);
+            }
+            bf16RoundedProductY(a, x, b, y, out, i, to);
         } else if (roundProductY) {
             for (; i < tail; i += LANES) {
                 IntVector wx = (IntVector) ShortVector.fromArray(SHORTS, x, i).convertShape(S2I, INTS, 0);
                 IntVector wy = (IntVector) ShortVector.fromArray(SHORTS, y, i).convertShape(S2I, INTS, 0);
                 FloatVector px = wx.lanewise(LSHL, 16).reinterpretAsFloats().mul(va);
-                IntVector py = wy.lanewise(LSHL, 16).reinterpretAsFloats().mul(vb).reinterpretAsInts();
-                FloatVector ry = py.add(py.lanewise(LSHR, 16).and(one)).add(bias).and(highHalf)
-                        .blend(nanBits, py.and(signCleared).compare(GT, infinity)).reinterpretAsFloats();
-                IntVector s = px.add(ry).reinterpretAsInts();
+                FloatVector py = wy.lanewise(LSHL, 16).reinterpretAsFloats().mul(vb);
+                IntVector pyBits = py.reinterpretAsInts();
+                FloatVector ry = pyBits.add(pyBits.lanewise(LSHR, 16).and(one)).add(bias).and(highHalf)
+                        .reinterpretAsFloats().blend(nanFloat, py.compare(NE, py));
+                FloatVector sum = px.add(ry);
+                IntVector s = sum.reinterpretAsInts();
                 IntVector r = s.add(s.lanewise(LSHR, 16).and(one)).add(bias).lanewise(LSHR, 16)
-                        .blend(nan, s.and(signCleared).compare(GT, infinity));
+                        .blend(nan, sum.compare(NE, sum).cast(INTS));
                 ((ShortVector) r.convertShape(I2S, SHORTS, 0)).intoArray(out, i);
             }
             bf16RoundedProductY(a, x, b, y, out, i, to);
@@ -195,13 +217,15 @@ final class VectorBlockKernels extends ScalarBlockKernels {
             for (; i < tail; i += LANES) {
                 IntVector wx = (IntVector) ShortVector.fromArray(SHORTS, x, i).convertShape(S2I, INTS, 0);
                 IntVector wy = (IntVector) ShortVector.fromArray(SHORTS, y, i).convertShape(S2I, INTS, 0);
-                IntVector px = wx.lanewise(LSHL, 16).reinterpretAsFloats().mul(va).reinterpretAsInts();
+                FloatVector px = wx.lanewise(LSHL, 16).reinterpretAsFloats().mul(va);
                 FloatVector py = wy.lanewise(LSHL, 16).reinterpretAsFloats().mul(vb);
-                FloatVector rx = px.add(px.lanewise(LSHR, 16).and(one)).add(bias).and(highHalf)
-                        .blend(nanBits, px.and(signCleared).compare(GT, infinity)).reinterpretAsFloats();
-                IntVector s = rx.add(py).reinterpretAsInts(); // the rounded product on the left, as the scalar loop
+                IntVector pxBits = px.reinterpretAsInts();
+                FloatVector rx = pxBits.add(pxBits.lanewise(LSHR, 16).and(one)).add(bias).and(highHalf)
+                        .reinterpretAsFloats().blend(nanFloat, px.compare(NE, px));
+                FloatVector sum = rx.add(py); // the rounded product on the left, as the scalar loop
+                IntVector s = sum.reinterpretAsInts();
                 IntVector r = s.add(s.lanewise(LSHR, 16).and(one)).add(bias).lanewise(LSHR, 16)
-                        .blend(nan, s.and(signCleared).compare(GT, infinity));
+                        .blend(nan, sum.compare(NE, sum).cast(INTS));
                 ((ShortVector) r.convertShape(I2S, SHORTS, 0)).intoArray(out, i);
             }
             bf16RoundedProductX(a, x, b, y, out, i, to);
@@ -211,9 +235,10 @@ final class VectorBlockKernels extends ScalarBlockKernels {
                 IntVector wy = (IntVector) ShortVector.fromArray(SHORTS, y, i).convertShape(S2I, INTS, 0);
                 FloatVector px = wx.lanewise(LSHL, 16).reinterpretAsFloats().mul(va);
                 FloatVector py = wy.lanewise(LSHL, 16).reinterpretAsFloats().mul(vb);
-                IntVector s = px.add(py).reinterpretAsInts();
+                FloatVector sum = px.add(py);
+                IntVector s = sum.reinterpretAsInts();
                 IntVector r = s.add(s.lanewise(LSHR, 16).and(one)).add(bias).lanewise(LSHR, 16)
-                        .blend(nan, s.and(signCleared).compare(GT, infinity));
+                        .blend(nan, sum.compare(NE, sum).cast(INTS));
                 ((ShortVector) r.convertShape(I2S, SHORTS, 0)).intoArray(out, i);
             }
             bf16Float32(a, x, b, y, out, i, to);
