@@ -503,8 +503,10 @@ public final class BenchReport {
               float32 lanes of the CPU's preferred shape, bfloat16 rounding as integer lane operations
               (`dev.flowmatch.javabackend.VectorBlockKernels`), bit-identical to the scalar loops (the build checks
               every 16-bit pattern). A bfloat16 step moves half the bytes of a float32 step but rounds twice per
-              element: where the latents sit in the caches (4096 tokens, 3 MB of bfloat16) it costs more than the
-              float32 step, where they do not (16384 tokens) less. The vector kernels take over from the scalar
+              element, so it is bound by that arithmetic where the latents sit in the caches: on the AVX2 machine of
+              an earlier run it cost 1.04x the float32 step at 4096 tokens; on this run's AVX-512 CPU (16 floats per
+              vector), with NaN lanes found by one float compare and the DIFFUSERS step skipping `1*x` (2026-12-03),
+              0.66x at 4096 tokens and 0.59x at 16384. The vector kernels take over from the scalar
               loops once HotSpot has compiled them (a warm-up thread, a few seconds of one core, started by the
               first bfloat16 call; the bench waits for it with `JavaBackend.awaitVectorKernels`): interpreted
               Vector API code is far slower than an interpreted scalar loop. float16 needs no Vector API: HotSpot
@@ -522,7 +524,15 @@ public final class BenchReport {
               kernels, plus the call's fixed cost (one TorchScript call, its argument views and a parameter
               tensor). The canonical-NaN pass (bfloat16 `nan_to_num`, which has no vectorised loop: about a fifth
               of the step) now runs only when that sum is NaN (always on CUDA, where reading it would wait for the
-              device): 11% / 16% faster at 4096 / 16384 tokens over four side-by-side runs. Per kernel at 4096
+              device): 11% / 16% faster at 4096 / 16384 tokens over four side-by-side runs. Bytes, counted per
+              element over the step's kernels: two narrowing conversions (read 4, write 2, each), the product in
+              place (2 + 2), the sum in place (2 + 2 + 2), the NaN sum (2), the widening (2 + 4): 30, against the
+              float32 step's 12 (one kernel). At equal bandwidth that is 2.5x, so the 3x target has little margin
+              here; what would give it margin is holding bfloat16 tensors as 16 bits (a change of the backend's
+              contract: `wrap(array, BFLOAT16)` and `ndArray` hand out FLOAT32 arrays). Between JVMs on this host
+              the steady bfloat16 step at 16384 tokens measured 1.8 to 3.0 ms while float32 stayed at 0.66 to 0.80
+              ms (a plain loop over 500-step rounds, 2026-12-03), and a JVM with PyTorch loaded has slow iterations
+              3 to 5 s after its start (hence six warm-up seconds). Per kernel at 4096
               tokens (2 threads) the conversions and the bfloat16 product and sum cost 75 to 80 us each: PyTorch's
               CPU bfloat16 kernels are compute-bound (about 0.28 ns per element per core), so the step's ratio to
               float32 depends on how fast the float32 step streams on the machine (2.9x here, 4.5x to 5x on the
@@ -541,27 +551,23 @@ public final class BenchReport {
               run under `strace -f`). Both native backends now set glibc's `M_MMAP_THRESHOLD` / `M_TRIM_THRESHOLD`
               when they compute on the CPU (`dev.flowmatch.tensor.NativeHeap`, process-wide, logged once,
               `-Dflowmatch.native.keepFreedMemory=false` to opt out): 1 or 2 faults per step (`MlxCpuHeapTest`).
-            - **This run: 2026-12-02, 20:51 to 21:17 UTC, on a different machine than the previous RESULTS.md**
-              (an Intel Xeon where the one-thread triad at 4096 tokens takes 224 us, against 81 us on the AMD EPYC
-              before; load average 1.5 to 2.0, nothing else running). Targets missed: (1) `java bfloat16 step (1
-              thread, vector kernels) <= 1.0x float32 at 16384 tokens` (1.007x): 1,040 +- 306 us against
-              1,033 +- 113 us, a difference far inside the error of either row; both stream about 24 MB / 12 MB in
-              the same time here, the bfloat16 step is bound by its rounding arithmetic on this CPU rather than by
-              memory (at 4096 tokens 1.04x, target 2.0x met). (2) `java bfloat16 scalar fallback no slower than
-              before` (1.66x at 4096, 1.69x at 16384 tokens, error bars small this time): the same per-element
-              arithmetic as the loop before the kernels, run through the backend's call (`ScalarBlockKernels`)
-              instead of a benchmark method; on the AMD machine of the previous run it was 0.72x at 16384 tokens.
-              Measured after the run: the same loop reached through the backend in a plain JVM takes 5,563 us
-              against 5,179 us for the "before" loop at 16384 tokens (1.07x), and a JMH run of just these two
-              rows gave 5,475 +- 15 against 5,242 +- 29 us (1.04x): the gap is between JVMs (how C2 compiled the
-              loop in that fork), not in the code. A second full run right after this one (not recorded here)
-              gave 1.11x at 4096 tokens and met 16384, while its djl bf16 rows came out at 3.2x / 3.1x float32:
-              these rows sit at their targets within the machine's run-to-run spread.
-The
-              fallback runs only where the JVM lacks `--add-modules jdk.incubator.vector`, which the launcher
-              passes. Met in this run for the first time: `djl bf16 <= 3x djl float32` (2.87x, 2.81x; see the
-              `djl` paragraph above for why it depends on the machine) and every sampler-family step within 1.3x
-              of its memory bound (0.83x to 1.05x, the fused loops below).
+            - **This run: 2026-12-03, 00:31 to 01:03 UTC**, the Intel Xeon of the run before (AVX-512; load average
+              0.5 to 1.9, nothing else of ours running). Every issue-15 target is met but one: the bfloat16 scalar
+              fallback, 1.31x / 1.30x the loop before the kernels at 4096 / 16384 tokens (limit 1.10x). It is the
+              same arithmetic: `ScalarBlockKernels.bf16RoundedProductY` is the old loop line for line, C2-compiled
+              half a second into the fork (`-XX:+PrintCompilation`) and allocating nothing per step (`-prof gc`: 106
+              bytes). What differs is its stability: in both of its JVMs here the step's 1 s iterations ranged
+              1,315 to 2,575 us (4096) and 5,580 to 7,888 us (16384), while the loop before, two JVMs as well and
+              measured a few minutes earlier, stayed within 1,290 to 1,494 and 5,131 to 5,722 us. Measured after the
+              run, the same rows alone: 1,377 +- 38 us (1.05x) in one JVM, 1,452 +- 156 (1.10x) in two, iterations
+              again 1,283 to 1,656 us; earlier full runs gave 1.09x / 1.10x (2026-12-03, 00:04) and 1.66x / 1.69x
+              (2026-12-02, 20:51). So the ratio is set by a spread that only the step's fork shows, not by its
+              arithmetic; where it comes from (the arrays' placement, the pooled output buffer, this host) is not
+              found yet. The fallback runs only where the JVM lacks `--add-modules jdk.incubator.vector`, which the
+              launcher passes. Not an issue-15 target but missed here: float32 noise 1.11x torch's CPU randn
+              (2,131 us against 1,919 us): torch 1.13 takes 1,887 to 1,921 us on this host in three runs after this
+              one and our generator 2,219 +- 283 us (JMH), while the run of 2026-12-02 20:51 on the same VM measured
+              torch at 3,416 us; on the AMD EPYC before it ours was 0.62x torch.
             - **Sampler family.** The Euler step is one `affine`; the others are one to three `elementwise` calls
               (an `Expr` per step: DPM-Solver++'s data prediction and update, UniPC's predictor and corrector, ...).
               The java backend runs each `Expr` whose shape repeats as one generated loop (`FusedKernels`: the
