@@ -501,7 +501,7 @@ public final class BenchReport {
               element, so it is bound by that arithmetic where the latents sit in the caches: on the AVX2 machine of
               an earlier run it cost 1.04x the float32 step at 4096 tokens; on this run's AVX-512 CPU (16 floats per
               vector), with NaN lanes found by one float compare and the DIFFUSERS step skipping `1*x` (2026-12-03),
-              0.66x at 4096 tokens and 0.59x at 16384. The vector kernels take over from the scalar
+              0.66x / 0.59x at 4096 / 16384 tokens in the run of 00:31 and 0.85x / 0.73x in this one. The vector kernels take over from the scalar
               loops once HotSpot has compiled them (a warm-up thread, a few seconds of one core, started by the
               first bfloat16 call; the bench waits for it with `JavaBackend.awaitVectorKernels`): interpreted
               Vector API code is far slower than an interpreted scalar loop. float16 needs no Vector API: HotSpot
@@ -546,23 +546,24 @@ public final class BenchReport {
               run under `strace -f`). Both native backends now set glibc's `M_MMAP_THRESHOLD` / `M_TRIM_THRESHOLD`
               when they compute on the CPU (`dev.flowmatch.tensor.NativeHeap`, process-wide, logged once,
               `-Dflowmatch.native.keepFreedMemory=false` to opt out): 1 or 2 faults per step (`MlxCpuHeapTest`).
-            - **This run: 2026-12-03, 00:31 to 01:03 UTC**, the Intel Xeon of the run before (AVX-512; load average
-              0.5 to 1.9, nothing else of ours running). Every issue-15 target is met but one: the bfloat16 scalar
-              fallback, 1.31x / 1.30x the loop before the kernels at 4096 / 16384 tokens (limit 1.10x). It is the
+            - **This run: 2026-12-03, 01:14 to 01:41 UTC**, the Intel Xeon of the runs before (AVX-512; load average
+              1.0 to 1.9, nothing else of ours running). Every issue-15 target is met but one: the bfloat16 scalar
+              fallback, 1.19x / 1.13x the loop before the kernels at 4096 / 16384 tokens (limit 1.10x). It is the
               same arithmetic: `ScalarBlockKernels.bf16RoundedProductY` is the old loop line for line, C2-compiled
-              half a second into the fork (`-XX:+PrintCompilation`) and allocating nothing per step (`-prof gc`: 106
-              bytes). What differs is its stability: in both of its JVMs here the step's 1 s iterations ranged
-              1,315 to 2,575 us (4096) and 5,580 to 7,888 us (16384), while the loop before, two JVMs as well and
-              measured a few minutes earlier, stayed within 1,290 to 1,494 and 5,131 to 5,722 us. Measured after the
-              run, the same rows alone: 1,377 +- 38 us (1.05x) in one JVM, 1,452 +- 156 (1.10x) in two, iterations
-              again 1,283 to 1,656 us; earlier full runs gave 1.09x / 1.10x (2026-12-03, 00:04) and 1.66x / 1.69x
-              (2026-12-02, 20:51). So the ratio is set by a spread that only the step's fork shows, not by its
-              arithmetic; where it comes from (the arrays' placement, the pooled output buffer, this host) is not
-              found yet. The fallback runs only where the JVM lacks `--add-modules jdk.incubator.vector`, which the
-              launcher passes. Not an issue-15 target but missed here: float32 noise 1.11x torch's CPU randn
-              (2,131 us against 1,919 us): torch 1.13 takes 1,887 to 1,921 us on this host in three runs after this
-              one and our generator 2,219 +- 283 us (JMH), while the run of 2026-12-02 20:51 on the same VM measured
-              torch at 3,416 us; on the AMD EPYC before it ours was 0.62x torch.
+              half a second into its fork (`-XX:+PrintCompilation`), allocating nothing per step (`-prof gc`: 106
+              bytes, the step's bookkeeping). The two now run in forks one right after the other
+              (`ScalarFallbackBenchmark`), and the difference is not the moment: the step's 1 s iterations ranged
+              1,404 to 1,829 us (4096) and 5,467 to 6,764 us (16384), the loop's right after it 1,267 to 1,371 and
+              5,133 to 5,535 us; the step's best iterations are 1.07x / 1.04x the loop's mean. Full runs before
+              this one: 1.31x / 1.30x (00:31 today, two JVMs per row, minutes apart), 1.09x / 1.10x (00:04),
+              1.66x / 1.69x (2026-12-02 20:51); JMH runs of the two rows alone: 1.00x to 1.11x. So the step's fork
+              has intermittent slow seconds that the loop's does not; where they come from (the pooled output
+              array, the tensors' placement, this host) is not found. The fallback runs only where the JVM lacks
+              `--add-modules jdk.incubator.vector`, which the launcher passes. Not an issue-15 target but missed
+              here: float32 noise 1.17x torch's CPU randn (2,147 us against 1,841 us); torch 1.13 takes 1,887 to
+              1,921 us on this host in three runs outside the bench and our generator 2,219 +- 283 us (JMH), while
+              the run of 2026-12-02 20:51 on the same VM measured torch at 3,416 us; on the AMD EPYC of an earlier
+              run ours was 0.62x torch.
             - **Sampler family.** The Euler step is one `affine`; the others are one to three `elementwise` calls
               (an `Expr` per step: DPM-Solver++'s data prediction and update, UniPC's predictor and corrector, ...).
               The java backend runs each `Expr` whose shape repeats as one generated loop (`FusedKernels`: the
