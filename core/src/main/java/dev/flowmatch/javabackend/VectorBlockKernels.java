@@ -1,6 +1,5 @@
 package dev.flowmatch.javabackend;
 
-import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.I2S;
 import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
@@ -44,8 +43,6 @@ final class VectorBlockKernels extends ScalarBlockKernels {
     /** Elements per iteration. */
     private static final int LANES = FLOATS.length();
 
-    private static final int SIGN_CLEARED = 0x7FFFFFFF;
-    private static final int INFINITY_BITS = 0x7F800000;
     private static final int HIGH_HALF = 0xFFFF0000;
     private static final int BF16_NAN_BITS = 0x7FC00000;
     private static final int BF16_NAN = 0x7FC0;
@@ -102,14 +99,13 @@ final class VectorBlockKernels extends ScalarBlockKernels {
         }
         IntVector one = IntVector.broadcast(INTS, 1);
         IntVector bias = IntVector.broadcast(INTS, 0x7FFF);
-        IntVector signCleared = IntVector.broadcast(INTS, SIGN_CLEARED);
-        IntVector infinity = IntVector.broadcast(INTS, INFINITY_BITS);
         IntVector nan = IntVector.broadcast(INTS, BF16_NAN);
         int i = 0;
         for (int bound = SHORTS.loopBound(length); i < bound; i += LANES) {
-            IntVector b = FloatVector.fromArray(FLOATS, src, srcOffset + i).reinterpretAsInts();
+            FloatVector f = FloatVector.fromArray(FLOATS, src, srcOffset + i);
+            IntVector b = f.reinterpretAsInts();
             IntVector r = b.add(b.lanewise(LSHR, 16).and(one)).add(bias).lanewise(LSHR, 16)
-                    .blend(nan, b.and(signCleared).compare(GT, infinity));
+                    .blend(nan, f.compare(NE, f).cast(INTS));
             ((ShortVector) r.convertShape(I2S, SHORTS, 0)).intoArray(dst, dstOffset + i);
         }
         narrowBf16(src, srcOffset + i, dst, dstOffset + i, length - i);
@@ -124,15 +120,14 @@ final class VectorBlockKernels extends ScalarBlockKernels {
         IntVector one = IntVector.broadcast(INTS, 1);
         IntVector bias = IntVector.broadcast(INTS, 0x7FFF);
         IntVector highHalf = IntVector.broadcast(INTS, HIGH_HALF);
-        IntVector signCleared = IntVector.broadcast(INTS, SIGN_CLEARED);
-        IntVector infinity = IntVector.broadcast(INTS, INFINITY_BITS);
-        IntVector nanBits = IntVector.broadcast(INTS, BF16_NAN_BITS);
+        FloatVector nanFloat = IntVector.broadcast(INTS, BF16_NAN_BITS).reinterpretAsFloats();
         int i = 0;
         for (int bound = FLOATS.loopBound(length); i < bound; i += LANES) {
-            IntVector b = FloatVector.fromArray(FLOATS, values, offset + i).reinterpretAsInts();
-            b.add(b.lanewise(LSHR, 16).and(one)).add(bias).and(highHalf)
-                    .blend(nanBits, b.and(signCleared).compare(GT, infinity))
-                    .reinterpretAsFloats().intoArray(values, offset + i);
+            FloatVector f = FloatVector.fromArray(FLOATS, values, offset + i);
+            IntVector b = f.reinterpretAsInts();
+            b.add(b.lanewise(LSHR, 16).and(one)).add(bias).and(highHalf).reinterpretAsFloats()
+                    .blend(nanFloat, f.compare(NE, f))
+                    .intoArray(values, offset + i);
         }
         roundBf16(values, offset + i, length - i);
     }
