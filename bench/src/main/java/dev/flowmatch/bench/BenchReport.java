@@ -564,6 +564,25 @@ public final class BenchReport {
               1,921 us on this host in three runs outside the bench and our generator 2,219 +- 283 us (JMH), while
               the run of 2026-12-02 20:51 on the same VM measured torch at 3,416 us; on the AMD EPYC of an earlier
               run ours was 0.62x torch.
+            - **The same bench on an AMD EPYC host** (2 vCPUs, AVX-512, 2026-12-03 06:30 to 06:57 UTC, load average 1.0
+              to 1.7; the whole report kept as `bench/results/2026-12-03-amd-epyc.md`) misses more than the run above, and
+              the misses depend on the machine, not on a change of ours. **djl bfloat16**: 3.55x / 3.95x the float32 step
+              at 4096 / 16384 tokens (407 against 115 us, 2,183 against 553 us): the float32 step streams fast here and
+              PyTorch's bfloat16 kernels do not (30 against 12 bytes per element, compute-bound conversions, see `djl`
+              bfloat16 above); only 16-bit storage would give the 3x target room on such a CPU. **Sampler family float32**:
+              1.33x to 2.28x of the memory bound in that run, every row with an error of 40% to 140% of its mean; measured
+              again alone at load 0.00 (4 x 1 s warm-up, 5 x 1 s, triad 86.3 +- 22.7 us): euler 0.97x, heun 1.16x, unipc
+              1.17x, dpm++ 2M 1.48x, lcm 1.48x, euler-ancestral-rf 1.68x, sde-dpm++ 2M 1.84x, each +- 17% to 40%. At 4096
+              tokens the triad's 6 MiB stream from the L3 cache; the generated loops of the longer expressions do not keep
+              up with it on this CPU (their Vector API code is the same as on the Xeon, where they measured 0.76x to 1.03x);
+              not yet found why. **Scalar bfloat16 fallback**: 0.84x / 1.14x the loop before the kernels; the pair alone:
+              1.00x / 1.10x (one fork each), 1.09x at 16384 over four forks each (6,764 +- 520 against 6,234 +- 399 us).
+              Both loops are C2-compiled at tier 4 on their own, not inlined into their callers (`-XX:+PrintInlining`),
+              and neither allocates (`-prof gc`: 144 and 45 bytes per call, no collection). Two rewrites of the scalar
+              loop were tried and dropped: a branch-free NaN select (C2 does not vectorise `Float.floatToRawIntBits` /
+              `intBitsToFloat`, so it only adds instructions: 1.4x to 2.2x slower) and a `MemorySegment` view that
+              reads the widened bits as floats without those moves (a mismatched access, not vectorised either: 1.1x
+              to 2.2x slower; both in plain timing loops outside the bench, enough to drop them, not a claim).
             - **Sampler family.** The Euler step is one `affine`; the others are one to three `elementwise` calls
               (an `Expr` per step: DPM-Solver++'s data prediction and update, UniPC's predictor and corrector, ...).
               The java backend runs each `Expr` whose shape repeats as one generated loop (`FusedKernels`: the
