@@ -573,9 +573,15 @@ public final class BenchReport {
               1.33x to 2.28x of the memory bound in that run, every row with an error of 40% to 140% of its mean; measured
               again alone at load 0.00 (4 x 1 s warm-up, 5 x 1 s, triad 86.3 +- 22.7 us): euler 0.97x, heun 1.16x, unipc
               1.17x, dpm++ 2M 1.48x, lcm 1.48x, euler-ancestral-rf 1.68x, sde-dpm++ 2M 1.84x, each +- 17% to 40%. At 4096
-              tokens the triad's 6 MiB stream from the L3 cache; the generated loops of the longer expressions do not keep
-              up with it on this CPU (their Vector API code is the same as on the Xeon, where they measured 0.76x to 1.03x);
-              not yet found why. **Scalar bfloat16 fallback**: 0.84x / 1.14x the loop before the kernels; the pair alone:
+              tokens the triad's 6 MiB stay in this host's cache while the longer steps touch 10 to 26 MiB (every input,
+              output and history tensor 2 MiB) and stream from memory: the triad itself runs 2.3x slower per byte at 16384
+              tokens (24 MiB: 895 +- 346 us, 37 us per MiB, against 14 at 4096). With every tensor beyond the cache, at
+              [1, 16384, 128] on one thread (same JVM, 3 x 1 s warm-up, 5 x 1 s), each step against the triad's bandwidth
+              of that size: dpm++ 2M 0.92x, lcm 0.96x, euler 0.97x, euler-ancestral-rf 1.07x, heun 1.08x, unipc 1.16x,
+              sde-dpm++ 2M 1.32x (+- 53%). So the generated loops stream at the triad's speed; what the 4096-token rows
+              measure here is the cache, and a bound taken from a 6 MiB triad is not the bound of a 14 MiB step on a CPU
+              whose share of the cache holds one and not the other.
+              **Scalar bfloat16 fallback**: 0.84x / 1.14x the loop before the kernels; the pair alone:
               1.00x / 1.10x (one fork each), 1.09x at 16384 over four forks each (6,764 +- 520 against 6,234 +- 399 us).
               Both loops are C2-compiled at tier 4 on their own, not inlined into their callers (`-XX:+PrintInlining`),
               and neither allocates (`-prof gc`: 144 and 45 bytes per call, no collection). Two rewrites of the scalar
