@@ -589,6 +589,14 @@ public final class BenchReport {
               `intBitsToFloat`, so it only adds instructions: 1.4x to 2.2x slower) and a `MemorySegment` view that
               reads the widened bits as floats without those moves (a mismatched access, not vectorised either: 1.1x
               to 2.2x slower; both in plain timing loops outside the bench, enough to drop them, not a claim).
+              Found after that run: the two loops differ in their bound. The old one runs to `out.length`; the kernel runs
+              [from, to) over three arrays. In one JVM (a plain timing loop, interleaved), a copy of the old loop with
+              from / to bounds was as slow as the kernel, and the kernel with `Objects.checkFromToIndex` on its three arrays
+              before the loop as fast as the old loop (C2 compiles the two differently; not inspected, there is no
+              disassembler here). With those checks (`ScalarBlockKernels.checkRange`), `ScalarFallbackBenchmark`'s bfloat16
+              pairs (3 forks each, 6 x 1 s) measure 1.02x / 1.02x at 4096 / 16384 tokens (1,589 +- 146 against 1,557 +- 158
+              us; 6,137 +- 698 against 6,023 +- 428 us), where the same JMH command gave 1.13x at 16384 before the change. A
+              full run with it is still to be recorded.
             - **Sampler family.** The Euler step is one `affine`; the others are one to three `elementwise` calls
               (an `Expr` per step: DPM-Solver++'s data prediction and update, UniPC's predictor and corrector, ...).
               The java backend runs each `Expr` whose shape repeats as one generated loop (`FusedKernels`: the
