@@ -595,8 +595,11 @@ public final class BenchReport {
               before the loop as fast as the old loop (C2 compiles the two differently; not inspected, there is no
               disassembler here). With those checks (`ScalarBlockKernels.checkRange`), `ScalarFallbackBenchmark`'s bfloat16
               pairs (3 forks each, 6 x 1 s) measure 1.02x / 1.02x at 4096 / 16384 tokens (1,589 +- 146 against 1,557 +- 158
-              us; 6,137 +- 698 against 6,023 +- 428 us), where the same JMH command gave 1.13x at 16384 before the change. A
-              full run with it is still to be recorded.
+              us; 6,137 +- 698 against 6,023 +- 428 us), where the same JMH command gave 1.13x at 16384 before the change.
+              A second full run on that host, 07:34 to 08:01 UTC with the checks (`bench/results/2026-12-03-amd-epyc-0734.md`):
+              the scalar bfloat16 fallback 0.95x / 1.01x the loop before the kernels (met); djl bfloat16 5.35x / 3.90x
+              (446 against 83 us at 4096: the float32 step streamed even faster) and the family at 4096 tokens 1.02x to 1.54x
+              of its 6 MiB bound (four rows missed), both as explained above.
             - **Sampler family.** The Euler step is one `affine`; the others are one to three `elementwise` calls
               (an `Expr` per step: DPM-Solver++'s data prediction and update, UniPC's predictor and corrector, ...).
               The java backend runs each `Expr` whose shape repeats as one generated loop (`FusedKernels`: the
