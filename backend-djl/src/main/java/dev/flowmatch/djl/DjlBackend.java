@@ -33,11 +33,13 @@ import java.util.function.Supplier;
  *
  * <p><b>bfloat16.</b> DJL 0.36's JNI has no mapping for PyTorch's bfloat16 (DJL's dtype code for it ends in a
  * bare {@code throw;}, i.e. {@code std::terminate}): creating a BFLOAT16 NDArray, or converting to one, kills the
- * JVM. This backend therefore never makes one: a bfloat16 tensor is a FLOAT32 NDArray holding only bfloat16
- * values (twice the memory), and rounding to bfloat16 (and the bfloat16 step) runs as TorchScript, where bfloat16
- * tensors live only inside the call ({@link TorchScriptKernels}). A PyTorch bfloat16 tensor that reaches Java anyway (e.g. a TorchScript model's
- * output) shows as DJL dtype UNKNOWN: {@link #wrap(NDArray)} refuses it with an explanation instead of touching
- * it, and {@link #fromTorchBfloat16(NDArray)} widens it exactly on its device.
+ * JVM. This backend therefore never makes one: a bfloat16 tensor is held as its 16-bit patterns in a FLOAT16-typed
+ * NDArray (two bytes an element, as in PyTorch), and every operation on it runs as TorchScript, where the bits
+ * become bfloat16 tensors that live only inside the call ({@link TorchScriptKernels}). Because DJL would read
+ * those bits as float16 numbers, {@link #ndArray(Tensor)} refuses a bfloat16 tensor: take
+ * {@code ndArray(convert(tensor, FLOAT32))} (exact). A PyTorch bfloat16 tensor that reaches Java anyway (e.g. a
+ * TorchScript model's output) shows as DJL dtype UNKNOWN: {@link #wrap(NDArray)} refuses it with an explanation
+ * instead of touching it, and {@link #fromTorchBfloat16(NDArray)} copies its bits exactly on its device.
  *
  * <p><b>Interop.</b> {@link #wrap(NDArray)} makes a tensor of an existing array without copying; results are
  * new arrays on the inputs' device, readable with {@link #ndArray(Tensor)}. Neither {@link #affine} nor
@@ -130,22 +132,31 @@ public final class DjlBackend implements TensorBackend {
     }
 
     /**
-     * A tensor of {@code dtype} over {@code array} without copying. {@code BFLOAT16} takes a FLOAT32 array whose
-     * values the caller guarantees are bfloat16 values (this backend's own representation; not checked, which
-     * would need a device round trip): round any float32 array with {@code convert(wrap(array), BFLOAT16)}.
+     * A tensor of {@code dtype} over {@code array}: a FLOAT32 array as float32, a FLOAT16 array as float16, both
+     * without copying, as {@link #wrap(NDArray)}. {@code BFLOAT16} takes a FLOAT32 array and is the one copy:
+     * its values rounded to the nearest bfloat16 (ties to even, NaN to {@code 0x7FC0}; a bfloat16 value stays
+     * exactly itself) into a new 16-bit array on its device that the tensor owns, as
+     * {@code convert(wrap(array), BFLOAT16)} does (DJL 0.36 has no bfloat16 NDArray to share).
      *
      * @param array a FLOAT32 NDArray (FLOAT16 for float16) of the PyTorch engine (stays the caller's)
      * @param dtype the tensor's dtype
-     * @return a tensor over the array; closing it leaves the array open
+     * @return a tensor over the array (float32, float16; closing it leaves the array open) or, for bfloat16, a
+     *         new tensor the caller must close
      * @throws IllegalArgumentException if the array cannot hold a tensor of {@code dtype}
      */
     public Tensor wrap(NDArray array, DType dtype) {
         Objects.requireNonNull(array, "array");
         Objects.requireNonNull(dtype, "dtype");
         DataType type = requireWrappable(array);
-        if (type != Kernels.storage(dtype)) {
+        DataType needs = dtype == DType.FLOAT16 ? DataType.FLOAT16 : DataType.FLOAT32;
+        if (type != needs) {
             throw new IllegalArgumentException("array: a " + type.name() + " NDArray cannot hold a "
-                    + dtype.torchName() + " tensor of backend 'djl' (it needs " + Kernels.storage(dtype).name() + ")");
+                    + dtype.torchName() + " tensor of backend 'djl' (it needs " + needs.name() + ")");
+        }
+        if (dtype == DType.BFLOAT16) {
+            try (Tensor float32 = wrap(array, DType.FLOAT32)) {
+                return convert(float32, DType.BFLOAT16);
+            }
         }
         Shape shape = Shape.of(array.getShape().getShape());
         if (array.hasGradient()) {
@@ -159,12 +170,13 @@ public final class DjlBackend implements TensorBackend {
     /**
      * A bfloat16 tensor from a PyTorch bfloat16 tensor that reached Java, e.g. the output of a TorchScript model
      * running in bfloat16. DJL 0.36 shows such an array as dtype UNKNOWN (and would abort the JVM if asked to make
-     * one); this widens it to float32 on its device, exactly, with PyTorch's own conversion: one device-side copy,
-     * no host round trip, no synchronisation. The array itself is left as it is (the caller still owns it).
+     * one); this copies its 16-bit patterns exactly (NaN payloads included) into this backend's bfloat16 storage
+     * on its device: one device-side copy, no host round trip, no synchronisation. The array itself is left as it
+     * is (the caller still owns it).
      *
      * <p>The caller asserts that the array is bfloat16: DJL cannot tell it from other dtypes it does not map
-     * (int16, float64 complex, ...). Feed this backend's bfloat16 results back to such a model as the FLOAT32
-     * arrays they are ({@link #ndArray}); the model casts them.
+     * (int16, float64 complex, ...). Feed this backend's bfloat16 results back to such a model as float32,
+     * {@code ndArray(convert(tensor, FLOAT32))}; the model casts them.
      *
      * @throws IllegalArgumentException if the array's dtype is known to DJL (use {@link #wrap(NDArray)} then)
      *
@@ -181,21 +193,24 @@ public final class DjlBackend implements TensorBackend {
         }
         Shape shape = Shape.of(array.getShape().getShape());
         DjlRuntime runtime = DjlRuntime.get();
-        NDArray widened = engine("fromTorchBfloat16", () -> {
-            NDArray w = array.toType(DataType.FLOAT32, false); // torch.Tensor.to(float32): exact
-            return attach(w, runtime);
+        NDArray bits = engine("fromTorchBfloat16", () -> {
+            try (Scope scope = new Scope()) {
+                return attach(scope.keep(runtime.bf16().bitsOf(scope, array)), runtime);
+            }
         });
-        return new DjlTensor(this, widened, shape, DType.BFLOAT16, true);
+        return new DjlTensor(this, bits, shape, DType.BFLOAT16, true);
     }
 
     /**
-     * The NDArray behind a {@code djl} tensor, no copy: FLOAT32 for float32 and bfloat16 tensors (holding
-     * bfloat16 values), FLOAT16 for float16. It stays owned by the tensor: valid until the tensor is closed, so
-     * keep the tensor (a tensor dropped without {@code close()} has its array freed by the garbage collector).
+     * The NDArray behind a float32 or float16 {@code djl} tensor, no copy: FLOAT32 for float32, FLOAT16 for
+     * float16. It stays owned by the tensor: valid until the tensor is closed, so keep the tensor (a tensor
+     * dropped without {@code close()} has its array freed by the garbage collector). A bfloat16 tensor is
+     * refused: its array holds bfloat16 bits that DJL would read as float16 numbers; take
+     * {@code ndArray(convert(tensor, DType.FLOAT32))}, its values exactly.
      *
-     * @param tensor a tensor of this backend
+     * @param tensor a float32 or float16 tensor of this backend
      * @return its NDArray, owned by the tensor
-     * @throws IllegalArgumentException if the tensor belongs to another backend
+     * @throws IllegalArgumentException if the tensor belongs to another backend or is bfloat16
      * @throws IllegalStateException    if it is closed
      */
     public static NDArray ndArray(Tensor tensor) {
@@ -205,6 +220,11 @@ public final class DjlBackend implements TensorBackend {
                     + "', not to 'djl'; convert it with Tensors.transfer(tensor, DjlBackend.instance()) first");
         }
         t.requireOpen("tensor");
+        if (t.dtype() == DType.BFLOAT16) {
+            throw new IllegalArgumentException("tensor: bfloat16; backend 'djl' holds bfloat16 as 16-bit patterns in a"
+                    + " FLOAT16-typed array (DJL 0.36 has no usable bfloat16 dtype), which DJL would read as float16"
+                    + " numbers. For its values use ndArray(backend.convert(tensor, DType.FLOAT32)) (exact)");
+        }
         return t.array();
     }
 
@@ -225,8 +245,8 @@ public final class DjlBackend implements TensorBackend {
         if (type == DataType.UNKNOWN || type == DataType.BFLOAT16) {
             throw new IllegalArgumentException("array: dtype " + type.name() + " cannot be wrapped. DJL 0.36 reports"
                     + " a PyTorch bfloat16 tensor as UNKNOWN and aborts the JVM on bfloat16 NDArrays, so backend"
-                    + " 'djl' holds bfloat16 in float32: if this is a bfloat16 model output, use"
-                    + " fromTorchBfloat16(array) (one exact device-side widening), or have the model return float32");
+                    + " 'djl' holds bfloat16 itself: if this is a bfloat16 model output, use"
+                    + " fromTorchBfloat16(array) (one exact device-side copy), or have the model return float32");
         }
         if (type != DataType.FLOAT32 && type != DataType.FLOAT16) {
             throw new IllegalArgumentException("array: dtype " + type.name() + " is not supported (backend 'djl' takes"
@@ -247,7 +267,7 @@ public final class DjlBackend implements TensorBackend {
         for (int i = 0; i < values.length; i++) {
             stored[i] = switch (dtype) {
                 case FLOAT32 -> Float.floatToRawIntBits(values[i]);
-                case BFLOAT16 -> (Bits.floatToBf16(values[i]) & 0xFFFF) << 16;
+                case BFLOAT16 -> Bits.floatToBf16(values[i]) & 0xFFFF;
                 case FLOAT16 -> Float.floatToFloat16(values[i]) & 0xFFFF;
             };
         }
@@ -257,13 +277,7 @@ public final class DjlBackend implements TensorBackend {
     @Override
     public Tensor fromBits(int[] bits, DType dtype, Shape shape) {
         Tensors.checkHostBits(bits, dtype, shape);
-        int[] stored = bits.clone();
-        if (dtype == DType.BFLOAT16) {
-            for (int i = 0; i < stored.length; i++) {
-                stored[i] <<= 16;
-            }
-        }
-        return upload(stored, dtype, shape);
+        return upload(bits, dtype, shape); // copied into native memory before this returns
     }
 
     private Tensor upload(int[] stored, DType dtype, Shape shape) {
@@ -287,7 +301,7 @@ public final class DjlBackend implements TensorBackend {
         for (int i = 0; i < stored.length; i++) {
             values[i] = switch (t.dtype()) {
                 case FLOAT32 -> Float.intBitsToFloat(stored[i]);
-                case BFLOAT16 -> Float.intBitsToFloat(stored[i] & 0xFFFF0000);
+                case BFLOAT16 -> Float.intBitsToFloat(stored[i] << 16);
                 case FLOAT16 -> Float.float16ToFloat((short) stored[i]);
             };
         }
@@ -302,11 +316,6 @@ public final class DjlBackend implements TensorBackend {
             stored = engine("toBits", () -> Host.download(t.array()));
         } finally {
             Reference.reachabilityFence(t);
-        }
-        if (t.dtype() == DType.BFLOAT16) {
-            for (int i = 0; i < stored.length; i++) {
-                stored[i] >>>= 16;
-            }
         }
         return stored;
     }

@@ -11,13 +11,14 @@ import dev.flowmatch.tensor.Shape;
  * An {@link Expr} lowered to PyTorch eager ops, one op per node, so the result equals {@link Expr#apply} (and the
  * pure-Java backend) bit for bit:
  * <ul>
- *   <li>every node's value is held as a FLOAT32 array (float32 and bfloat16 values as they are stored, float16
- *       inputs widened exactly with {@code toType(FLOAT32)});</li>
+ *   <li>every node's value is held as a FLOAT32 array (float32 values as they are stored, float16 inputs
+ *       widened exactly with {@code toType(FLOAT32)}, bfloat16 bits with {@link TorchScriptKernels#widen});</li>
  *   <li>a {@link Expr.Binary} is PyTorch's float32 {@code add} / {@code sub} / {@code mul} / {@code div} of two
  *       FLOAT32 operands: one IEEE rounding each ({@code add} and {@code sub} are {@code fma(other, ±1, self)} on
  *       the CPU, the same single rounding; {@code div} is a true division, {@code a / b} in the CPU kernel);</li>
  *   <li>rounding to float16 is {@code toType(FLOAT16)} (round to nearest even), to bfloat16 the TorchScript
- *       {@link TorchScriptKernels#round} (DJL cannot hold a BFLOAT16 array), as in {@link Kernels};</li>
+ *       {@link TorchScriptKernels#roundToFloat32} (DJL cannot hold a BFLOAT16 array), as in {@link Kernels}, and a
+ *       bfloat16 root straight to bits with {@link TorchScriptKernels#round};</li>
  *   <li>a subtree that reads no tensor is folded on the host with {@link Expr#apply} (the reference itself) and
  *       enters as a 0-dim FLOAT32 tensor.</li>
  * </ul>
@@ -72,13 +73,30 @@ final class ExprKernels {
         return result;
     }
 
-    /** The root, in its dtype's storage type. */
+    /** The root, stored as its dtype. */
     private NDArray root(Expr expression, DType out) {
         if (expression instanceof Expr.Input in && dtypes[in.index()] == out) {
             return inputs[in.index()];
         }
-        Value v = value(expression);
-        return out == DType.FLOAT16 ? scope.add(v.array().toType(DataType.FLOAT16, false)) : v.array();
+        return switch (out) {
+            case FLOAT32 -> value(expression).array();
+            case FLOAT16 -> scope.add(value(expression).array().toType(DataType.FLOAT16, false));
+            // Straight to bits: one rounding of the root's value before its own rounding to bfloat16.
+            case BFLOAT16 -> bf16.round(scope, unrounded(expression).array());
+        };
+    }
+
+    /** A node's value before its own rounding to its dtype (an input's or a folded constant's value as it is). */
+    private Value unrounded(Expr e) {
+        if (e.arity() > 0) {
+            if (e instanceof Expr.Binary b) {
+                return binary(b);
+            }
+            if (e instanceof Expr.Cast c) {
+                return value(c.operand());
+            }
+        }
+        return value(e);
     }
 
     private Value value(Expr e) {
@@ -96,7 +114,7 @@ final class ExprKernels {
 
     private NDArray input(int index) {
         if (widened[index] == null) {
-            widened[index] = Kernels.widen(scope, inputs[index]);
+            widened[index] = Kernels.widen(scope, Kernels.values(scope, bf16, inputs[index], dtypes[index]));
         }
         return widened[index];
     }
@@ -128,7 +146,7 @@ final class ExprKernels {
             case FLOAT32 -> v.array();
             case FLOAT16 -> scope.add(scope.add(v.array().toType(DataType.FLOAT16, false))
                     .toType(DataType.FLOAT32, false));
-            case BFLOAT16 -> bf16.round(scope, v.array());
+            case BFLOAT16 -> bf16.roundToFloat32(scope, v.array());
         };
         return new Value(rounded, dtype);
     }

@@ -11,8 +11,10 @@ import dev.flowmatch.tensor.DType;
  * {@code a*x + b*y} as {@link AffineSpec} rounds it, composed from PyTorch ops that are each exact IEEE
  * operations, so the result is bit-identical to {@link AffineSpec#apply} (and the pure-Java backend).
  *
- * <p>Values travel as FLOAT32 arrays (float32 and bfloat16 values) or FLOAT16 arrays (float16 values). Facts
- * this relies on, each checked by the tests against the reference:
+ * <p>Tensors are stored as FLOAT32 arrays (float32), FLOAT16 arrays (float16) and bfloat16 bits: the 16-bit
+ * patterns in FLOAT16-typed arrays ({@link #storage}). Inside a call, values travel as FLOAT32 arrays (float32
+ * and bfloat16 values) or FLOAT16 arrays (float16 values). Facts this relies on, each checked by the tests
+ * against the reference:
  * <ul>
  *   <li>A float32 {@code mul}/{@code add} rounds once, ties to even; PyTorch's eager kernels never fuse two ops.
  *       ({@code add} is {@code fma(other, alpha=1, self)} on the CPU: the same single rounding.)</li>
@@ -21,7 +23,7 @@ import dev.flowmatch.tensor.DType;
  *   <li>{@code toType(FLOAT16)} rounds to nearest even like {@link Float#floatToFloat16}; widening is exact.</li>
  *   <li>bfloat16 has no DJL dtype here (any BFLOAT16 NDArray aborts the JVM in DJL 0.36), so bfloat16 rounding
  *       and the bfloat16 step run as TorchScript ({@link TorchScriptKernels}), where PyTorch's own bfloat16
- *       conversion and arithmetic round exactly as the spec says.</li>
+ *       conversion and arithmetic round exactly as the spec says, and the bits become bfloat16 tensors there.</li>
  * </ul>
  * Coefficients are host floats, rounded here and passed as 0-dim CPU tensors or TorchScript floats: CUDA kernels
  * read those as kernel arguments, so no call copies to the device or waits for it.
@@ -29,45 +31,63 @@ import dev.flowmatch.tensor.DType;
 final class Kernels {
     private Kernels() {}
 
-    /** The storage type of a dtype: bfloat16 values live in FLOAT32 arrays. */
+    /**
+     * The storage type of a dtype: FLOAT32 for float32, FLOAT16 for float16, and for bfloat16 its 16-bit patterns
+     * ("bits") in a FLOAT16-typed array (DJL 0.36 has no usable bfloat16 dtype; nothing computes on the bits as
+     * float16: {@link #values} widens them first).
+     */
     static DataType storage(DType dtype) {
-        return dtype == DType.FLOAT16 ? DataType.FLOAT16 : DataType.FLOAT32;
+        return dtype == DType.FLOAT32 ? DataType.FLOAT32 : DataType.FLOAT16;
     }
 
+    /** Whether an array of values (never bits) holds float16 values. */
     static boolean isHalf(NDArray array) {
         return array.getDataType() == DataType.FLOAT16;
     }
 
     /**
+     * The values of an array stored as {@code d}, as the arrays PyTorch computes with: float32 and float16 arrays
+     * as they are, bfloat16 bits widened exactly to FLOAT32 (a new array in {@code scope}).
+     */
+    static NDArray values(Scope scope, TorchScriptKernels bf16, NDArray stored, DType d) {
+        return d == DType.BFLOAT16 ? bf16.widen(scope, stored) : stored;
+    }
+
+    /**
      * {@code spec.apply(a, x, b, y)} elementwise. {@code x} and {@code y} are the stored arrays of tensors of
-     * dtypes {@code dx} and {@code dy}; the result is a new array with {@code spec.out()}'s storage type,
-     * registered in {@code scope}.
+     * dtypes {@code dx} and {@code dy}; the result is a new array stored as {@code spec.out()}, registered in
+     * {@code scope}.
      */
     static NDArray affine(Scope scope, NDManager host, TorchScriptKernels bf16,
                           float a, NDArray x, DType dx, float b, NDArray y, DType dy, AffineSpec spec) {
         if (dx == DType.BFLOAT16 && dy == DType.BFLOAT16 && spec.out() == DType.BFLOAT16
                 && bf16OrFloat32(spec.productX()) && bf16OrFloat32(spec.productY()) && bf16OrFloat32(spec.sum())) {
-            // Every bfloat16 step and scale_noise: one TorchScript call, a few kernels (a sum rounded to bfloat16
-            // and then rounded to it again is rounded once).
+            // Every bfloat16 step and scale_noise: one TorchScript call over the bits, a few kernels (a sum
+            // rounded to bfloat16 and then rounded to it again is rounded once).
             return bf16.affine(scope, x, spec.productX().round(a), spec.productX() == DType.BFLOAT16,
                     y, spec.productY().round(b), spec.productY() == DType.BFLOAT16);
         }
-        NDArray py = product(scope, host, bf16, y, b, spec.productY());
+        NDArray xv = values(scope, bf16, x, dx);
+        NDArray yv = values(scope, bf16, y, dy);
+        NDArray py = product(scope, host, bf16, yv, b, spec.productY());
         if (a == 1f && spec.productX() == DType.FLOAT32) {
             // 1 * x is x exactly in float32 (the step's sample): skip a pass and let the product take the sum
             // in place (x + py and py + x are the same IEEE sum).
-            return round(scope, bf16, sum(scope, bf16, py, x, spec.sum()), spec.sum(), spec.out());
+            return store(scope, bf16, sum(scope, bf16, py, xv, spec.sum()), spec.sum(), spec.out());
         }
-        NDArray px = product(scope, host, bf16, x, a, spec.productX());
+        NDArray px = product(scope, host, bf16, xv, a, spec.productX());
         NDArray sum = sum(scope, bf16, px, py, spec.sum());
-        return round(scope, bf16, sum, spec.sum(), spec.out());
+        return store(scope, bf16, sum, spec.sum(), spec.out());
     }
 
     private static boolean bf16OrFloat32(DType d) {
         return d == DType.BFLOAT16 || d == DType.FLOAT32;
     }
 
-    /** {@code round(d, round(d, c) * v)}. FLOAT16 storage for a float16 product, FLOAT32 otherwise. */
+    /**
+     * {@code round(d, round(d, c) * v)} for values {@code v}, as values: FLOAT16 for a float16 product, FLOAT32
+     * otherwise.
+     */
     static NDArray product(Scope scope, NDManager host, TorchScriptKernels bf16, NDArray v, float coefficient,
                           DType d) {
         NDArray c = scope.add(scalar(host, d.round(coefficient)));
@@ -81,8 +101,8 @@ final class Kernels {
     }
 
     /**
-     * {@code round(d, px + py)} with the sum in float32. {@code px} must be an intermediate of this call (it may
-     * take the sum in place); {@code py} is only read.
+     * {@code round(d, px + py)} with the sum in float32, for values, as values. {@code px} must be an
+     * intermediate of this call (it may take the sum in place); {@code py} is only read.
      */
     static NDArray sum(Scope scope, TorchScriptKernels bf16, NDArray px, NDArray py, DType d) {
         boolean bothHalf = isHalf(px) && isHalf(py);
@@ -96,28 +116,33 @@ final class Kernels {
         return roundFloat32(scope, bf16, sum, d);
     }
 
-    /** Rounds a value held as {@code held} (its storage as {@link #storage}) to {@code out}. */
-    static NDArray round(Scope scope, TorchScriptKernels bf16, NDArray value, DType held, DType out) {
+    /** A stored array of dtype {@code held} rounded to {@code out}, stored as {@code out}. */
+    static NDArray round(Scope scope, TorchScriptKernels bf16, NDArray stored, DType held, DType out) {
         if (held == out) {
-            return value;
+            return stored;
         }
+        return store(scope, bf16, values(scope, bf16, stored, held), held, out);
+    }
+
+    /** Values that are {@code held} values, rounded to {@code out} and stored as {@code out}. */
+    private static NDArray store(Scope scope, TorchScriptKernels bf16, NDArray values, DType held, DType out) {
         return switch (out) {
-            case FLOAT32 -> widen(scope, value);
-            case FLOAT16 -> isHalf(value) ? value : scope.add(value.toType(DataType.FLOAT16, false));
-            case BFLOAT16 -> bf16.round(scope, widen(scope, value));
+            case FLOAT32 -> widen(scope, values);
+            case FLOAT16 -> held == DType.FLOAT16 ? values : scope.add(values.toType(DataType.FLOAT16, false));
+            case BFLOAT16 -> bf16.round(scope, widen(scope, values)); // exact for bfloat16 values
         };
     }
 
-    /** Rounds a FLOAT32 array to {@code d}. */
+    /** Rounds a FLOAT32 array to {@code d}, as values (FLOAT16 for float16, FLOAT32 otherwise). */
     private static NDArray roundFloat32(Scope scope, TorchScriptKernels bf16, NDArray value, DType d) {
         return switch (d) {
             case FLOAT32 -> value;
             case FLOAT16 -> scope.add(value.toType(DataType.FLOAT16, false));
-            case BFLOAT16 -> bf16.round(scope, value);
+            case BFLOAT16 -> bf16.roundToFloat32(scope, value);
         };
     }
 
-    /** The values as FLOAT32 (exact); {@code v} itself when it already is. */
+    /** Values as FLOAT32 (exact); {@code v} itself when it already is. */
     static NDArray widen(Scope scope, NDArray v) {
         return isHalf(v) ? scope.add(v.toType(DataType.FLOAT32, false)) : v;
     }

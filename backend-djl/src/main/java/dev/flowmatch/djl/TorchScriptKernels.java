@@ -24,8 +24,9 @@ import java.util.zip.ZipOutputStream;
  * bfloat16 conversion and arithmetic do the rounding, a few elementwise kernels per call.
  *
  * <p>DJL 0.36 cannot hold a BFLOAT16 NDArray (its JNI aborts the JVM on that dtype), but it runs TorchScript
- * methods: their arguments and results here are FLOAT32 arrays holding bfloat16 values, and the bfloat16 tensors
- * they use live only inside the method. The module is built in memory as the archive {@code torch.jit.save}
+ * methods: their arguments and results here are FLOAT32 arrays or bfloat16 bits (the 16-bit patterns in a
+ * FLOAT16-typed array, the backend's bfloat16 storage), and the bfloat16 tensors they use live only inside the
+ * method. The module is built in memory as the archive {@code torch.jit.save}
  * writes (version, a pickled module object, an empty constants table and the code) and loaded once per JVM with
  * DJL's TorchScript loader. It has no parameters, so one instance serves every device: each method runs where its
  * arguments are.
@@ -56,22 +57,44 @@ final class TorchScriptKernels {
         }
     }
 
-    /** Each element of a FLOAT32 array rounded to the nearest bfloat16 (NaN to {@code 0x7FC0}), as FLOAT32. */
+    /**
+     * Each element of a FLOAT32 array rounded to the nearest bfloat16 (NaN to {@code 0x7FC0}), as bits: the
+     * 16-bit patterns in a FLOAT16-typed array, this backend's bfloat16 storage.
+     */
     NDArray round(Scope scope, NDArray v) {
         return run(scope, v, v, new float[] {ROUND, 0, 0, 0, 0});
     }
 
+    /** Each element of a FLOAT32 array rounded to the nearest bfloat16 (NaN to {@code 0x7FC0}), as FLOAT32. */
+    NDArray roundToFloat32(Scope scope, NDArray v) {
+        return run(scope, v, v, new float[] {ROUND_TO_FLOAT32, 0, 0, 0, 0});
+    }
+
+    /** bfloat16 bits (a FLOAT16-typed array of 16-bit patterns) widened to FLOAT32, exactly. */
+    NDArray widen(Scope scope, NDArray bits) {
+        return run(scope, bits, bits, new float[] {WIDEN, 0, 0, 0, 0});
+    }
+
+    /** The 16-bit patterns of a PyTorch bfloat16 tensor (DJL dtype UNKNOWN), exactly, as bits. */
+    NDArray bitsOf(Scope scope, NDArray torchBfloat16) {
+        return run(scope, torchBfloat16, torchBfloat16, new float[] {BITS_OF, 0, 0, 0, 0});
+    }
+
     /**
-     * {@code bf16(px + py)} for FLOAT32 arrays {@code x} and {@code y} holding bfloat16 values, with
-     * {@code px = a*x} and {@code py = b*y} in float32, each rounded to bfloat16 first when its flag says so (the
-     * caller has rounded that coefficient). The result is a FLOAT32 array holding bfloat16 values.
+     * {@code bf16(px + py)} for bfloat16 bits {@code x} and {@code y}, with {@code px = a*x} and
+     * {@code py = b*y} in float32, each rounded to bfloat16 first when its flag says so (the caller has rounded
+     * that coefficient). The result is bits.
      */
     NDArray affine(Scope scope, NDArray x, float a, boolean roundX, NDArray y, float b, boolean roundY) {
         return run(scope, x, y, new float[] {AFFINE, a, b, roundX ? 1 : 0, roundY ? 1 : 0});
     }
 
+    // The kernel numbers of bf16_kernels.py's forward.
     private static final float ROUND = 0;
     private static final float AFFINE = 1;
+    private static final float WIDEN = 2;
+    private static final float BITS_OF = 3;
+    private static final float ROUND_TO_FLOAT32 = 4;
 
     /**
      * Runs {@code forward(x, y, parameters)}. Through {@link IValueUtils#forward(PtSymbolBlock, NDList, boolean)}

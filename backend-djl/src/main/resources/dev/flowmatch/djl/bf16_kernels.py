@@ -1,13 +1,18 @@
 # The djl backend's bfloat16 kernels: TorchScript, in the form torch.jit.save writes a scripted module's code
-# (dtype arguments are c10::ScalarType numbers: 15 is torch.bfloat16, 6 is torch.float32). TorchScriptKernels
-# packs this file into a TorchScript archive in memory and loads it with DJL's TorchScript loader.
+# (dtype arguments are c10::ScalarType numbers: 15 is torch.bfloat16, 6 is torch.float32, 5 is torch.float16).
+# TorchScriptKernels packs this file into a TorchScript archive in memory and loads it with DJL's TorchScript
+# loader.
 #
 # Why TorchScript: DJL 0.36 aborts the JVM on any BFLOAT16 NDArray, but the bfloat16 tensors made here live only
-# inside one method call; its arguments and results are float32 tensors holding bfloat16 values (the backend's
-# representation). PyTorch's own x.to(torch.bfloat16) rounds to nearest even (c10::BFloat16's
-# round_to_nearest_even, and the vectorised CPU / CUDA conversions), and its bfloat16 mul and add compute in
-# float32 and round once: exactly dev.flowmatch.tensor.AffineSpec. Its vectorised conversions turn a NaN into
-# 0xFFFF; widen puts the canonical 0x7FC0 (c10::BFloat16 of NaN) there instead, keeping infinities.
+# inside one method call. The backend holds a bfloat16 tensor as its 16-bit patterns in a FLOAT16-typed array
+# ("bits": DJL's one 16-bit floating dtype; no float16 arithmetic ever runs on them) and reinterprets them here.
+# TorchScript has no Tensor.view(dtype) (only view(size) resolves), so the reinterpretation is view_copy(dtype):
+# the same bytes under the other dtype, one copy at memory speed.
+#
+# PyTorch's own x.to(torch.bfloat16) rounds to nearest even (c10::BFloat16's round_to_nearest_even, and the
+# vectorised CPU / CUDA conversions), and its bfloat16 mul and add compute in float32 and round once: exactly
+# dev.flowmatch.tensor.AffineSpec. Its vectorised conversions turn a NaN into 0xFFFF; every result here has the
+# canonical 0x7FC0 (c10::BFloat16 of NaN) there instead, infinities kept.
 class Bf16Kernels(Module):
   __parameters__ = []
   __buffers__ = []
@@ -17,20 +22,34 @@ class Bf16Kernels(Module):
     y: Tensor,
     parameters: Tensor) -> Tensor:
     # parameters: a float32 CPU tensor [kernel, a, b, round_x, round_y] (DJL passes only tensors to forward).
+    # kernel 0: float32 x rounded to bfloat16, as bits. 1: the affine step over bits, as bits. 2: bits widened
+    # to float32 (exact). 3: a real PyTorch bfloat16 tensor x, as bits (exact). 4: float32 x rounded to
+    # bfloat16, as float32 (exact widening of the rounded value).
     p = annotate(List[float], parameters.tolist())
-    if p[0] == 0.:
-      return (self).widen(torch.to(x, 15), )
-    return (self).widen((self).affine(x, y, p[1], p[2], bool(p[3]), bool(p[4]), ), )
-  def widen(self: __torch__.Bf16Kernels,
+    k = p[0]
+    if k == 0.:
+      return (self).bits(torch.to(x, 15), )
+    if k == 1.:
+      return (self).bits((self).affine(x, y, p[1], p[2], bool(p[3]), bool(p[4]), ), )
+    if k == 2.:
+      return torch.to(torch.view_copy(x, 15), 6)
+    if k == 3.:
+      return torch.view_copy(x, 5)
+    return torch.to((self).canonical(torch.to(x, 15), ), 6)
+  def canonical(self: __torch__.Bf16Kernels,
     v: Tensor) -> Tensor:
-    # A bfloat16 tensor as float32 (exact), every NaN the canonical 0x7FC0 first, infinities kept. A bfloat16
-    # nan_to_num costs more on the CPU than any other kernel of a step (it was a fifth of the step's time), so there
-    # one read-only sum asks whether a NaN is there at all. Any NaN makes the sum NaN (so may a +inf and a -inf, or a float32
-    # accumulator overflowing both ways: nan_to_num then runs and changes nothing else). On CUDA the pass always
-    # runs: reading the sum on the host would wait for the device.
+    # Every NaN of a bfloat16 tensor the canonical 0x7FC0, infinities kept. A bfloat16 nan_to_num costs more on
+    # the CPU than any other kernel of a step, so there one read-only sum asks whether a NaN is there at all.
+    # Any NaN makes the sum NaN (so may a +inf and a -inf, or a float32 accumulator overflowing both ways:
+    # nan_to_num then runs and changes nothing else). On CUDA the pass always runs: reading the sum on the host
+    # would wait for the device.
     if v.is_cuda or bool(torch.isnan(torch.sum(v))):
       v = torch.nan_to_num(v, nan, inf, -inf)
-    return torch.to(v, 6)
+    return v
+  def bits(self: __torch__.Bf16Kernels,
+    v: Tensor) -> Tensor:
+    # A bfloat16 tensor as the backend holds it: its 16-bit patterns, NaN canonical, in a float16-typed tensor.
+    return torch.view_copy((self).canonical(v, ), 5)
   def affine(self: __torch__.Bf16Kernels,
     x: Tensor,
     y: Tensor,
@@ -38,32 +57,31 @@ class Bf16Kernels(Module):
     b: float,
     round_x: bool,
     round_y: bool) -> Tensor:
-    # bf16(px + py), a bfloat16 tensor, for x and y holding bfloat16 values, px = a*x and py = b*y each rounded to
-    # bfloat16 when its flag says so (the caller rounded that coefficient). A bfloat16 add of two bfloat16 tensors
-    # is the float32 sum rounded once to bfloat16, so the common cases stay in bfloat16 from the first conversion
-    # on, each kernel writing in place into this call's own bfloat16 copies (two buffers fewer to allocate).
+    # bf16(px + py), a bfloat16 tensor, for bits x and y, px = a*x and py = b*y each rounded to bfloat16 when its
+    # flag says so (the caller rounded that coefficient). A bfloat16 add of two bfloat16 tensors is the float32
+    # sum rounded once to bfloat16, so the common cases stay in bfloat16, each kernel writing in place into this
+    # call's own bfloat16 copies.
     if round_x and round_y:
-      s = torch.to(x, 15)
+      s = torch.view_copy(x, 15)
       s = torch.mul_(s, a)
-      py = torch.to(y, 15)
+      py = torch.view_copy(y, 15)
       py = torch.mul_(py, b)
       s = torch.add_(s, py)
     elif round_y and a == 1.:
       # The DIFFUSERS step x + dt*v: 1*x is x.
-      py = torch.to(y, 15)
-      py = torch.mul_(py, b)
-      s = torch.to(x, 15)
-      s = torch.add_(s, py)
+      s = torch.view_copy(y, 15)
+      s = torch.mul_(s, b)
+      s = torch.add_(s, torch.view_copy(x, 15))
     else:
       if round_x:
-        px = torch.to(torch.mul(torch.to(x, 15), a), 6)
+        px = torch.to(torch.mul_(torch.view_copy(x, 15), a), 6)
       elif a == 1.:
-        px = x
+        px = torch.to(torch.view_copy(x, 15), 6)
       else:
-        px = torch.mul(x, a)
+        px = torch.mul_(torch.to(torch.view_copy(x, 15), 6), a)
       if round_y:
-        py = torch.to(torch.mul(torch.to(y, 15), b), 6)
+        py = torch.to(torch.mul_(torch.view_copy(y, 15), b), 6)
       else:
-        py = torch.mul(y, b)
-      s = torch.add(px, py)
+        py = torch.mul_(torch.to(torch.view_copy(y, 15), 6), b)
+      s = torch.add_(px, py)
     return torch.to(s, 15)

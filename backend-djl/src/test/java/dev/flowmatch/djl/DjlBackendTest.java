@@ -71,8 +71,18 @@ class DjlBackendTest {
             assertEquals(shape, a.shape());
             assertEquals(DType.BFLOAT16, b.dtype());
             assertSame(DJL, c.backend());
-            // bf16 is stored as float32 values: no BFLOAT16 NDArray is ever made.
-            assertEquals(DataType.FLOAT32, DjlBackend.ndArray(b).getDataType());
+            // bf16 is stored as its 16-bit patterns in a FLOAT16-typed array: no BFLOAT16 NDArray is ever made,
+            // and the bits are never handed out as if they were float16 numbers.
+            assertEquals(DataType.FLOAT16, ((DjlTensor) b).array().getDataType());
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> DjlBackend.ndArray(b));
+            assertTrue(refused.getMessage().startsWith("tensor: bfloat16"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("convert(tensor, DType.FLOAT32)"), refused.getMessage());
+            try (Tensor widened = DJL.convert(b, DType.FLOAT32)) {
+                float[] values = DjlBackend.ndArray(widened).toFloatArray();
+                for (int i = 0; i < h16.length; i++) {
+                    assertEquals(h16[i] << 16, Float.floatToRawIntBits(values[i]), "element " + i);
+                }
+            }
             assertEquals(DataType.FLOAT16, DjlBackend.ndArray(c).getDataType());
             assertArrayEquals(new long[] {2, 4}, DjlBackend.ndArray(a).getShape().getShape());
         }
@@ -97,7 +107,7 @@ class DjlBackendTest {
     void convertToTheSameDtypeCopies() {
         try (Tensor a = DJL.fromFloats(new float[] {1, 2, 3}, DType.BFLOAT16, Shape.of(3));
              Tensor b = DJL.convert(a, DType.BFLOAT16)) {
-            assertNotSame(DjlBackend.ndArray(a), DjlBackend.ndArray(b));
+            assertNotSame(((DjlTensor) a).array(), ((DjlTensor) b).array());
             a.close();
             assertArrayEquals(new float[] {1, 2, 3}, DJL.toFloats(b));
         }
@@ -153,18 +163,22 @@ class DjlBackendTest {
     }
 
     @Test
-    void wrapFloat16AndBfloat16HeldInFloat32() {
+    void wrapFloat16InPlaceAndBfloat16AsARoundedCopy() {
         try (NDManager manager = NDManager.newBaseManager(DJL.device(), "PyTorch")) {
             NDArray half = manager.create(new float[] {1.5f, -2f}).toType(DataType.FLOAT16, false);
             Tensor h = DJL.wrap(half);
             assertEquals(DType.FLOAT16, h.dtype());
-            NDArray bfValues = manager.create(new float[] {1.0078125f, -3f});
-            Tensor bf = DJL.wrap(bfValues, DType.BFLOAT16);
-            assertEquals(DType.BFLOAT16, bf.dtype());
-            assertArrayEquals(new int[] {0x3F81, 0xC040}, DJL.toBits(bf));
-            try (Tensor r = DJL.affine(1f, bf, 1f, h, new AffineSpec(DType.FLOAT32, DType.FLOAT32, DType.FLOAT32,
-                    DType.BFLOAT16))) {
-                assertArrayEquals(new float[] {2.5f, -5f}, DJL.toFloats(r));
+            // 1 + 2^-8 is a tie between 1 and 1 + 2^-7: to even, 1.
+            NDArray floats = manager.create(new float[] {1.0078125f, -3f, 1.00390625f});
+            try (Tensor bf = DJL.wrap(floats, DType.BFLOAT16)) {
+                assertEquals(DType.BFLOAT16, bf.dtype());
+                floats.close(); // a copy: the tensor does not borrow the array
+                assertArrayEquals(new int[] {0x3F81, 0xC040, 0x3F80}, DJL.toBits(bf));
+                try (Tensor h3 = DJL.fromFloats(new float[] {1.5f, -2f, 0f}, DType.FLOAT16, Shape.of(3));
+                     Tensor r = DJL.affine(1f, bf, 1f, h3, new AffineSpec(DType.FLOAT32, DType.FLOAT32,
+                             DType.FLOAT32, DType.BFLOAT16))) {
+                    assertArrayEquals(new float[] {2.5f, -5f, 1f}, DJL.toFloats(r));
+                }
             }
             IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,
                     () -> DJL.wrap(half, DType.BFLOAT16));

@@ -34,14 +34,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real PyTorch bfloat16 tensor reaching Java: the output of a TorchScript model (written here by hand, no
  * Python needed) whose forward is {@code x.to(torch.bfloat16)}. DJL 0.36 shows it as UNKNOWN; the backend
- * refuses to wrap it (the JVM survives) and widens it exactly with {@code fromTorchBfloat16}.
+ * refuses to wrap it (the JVM survives) and copies its bits exactly with {@code fromTorchBfloat16}.
  */
 class TorchBfloat16Test {
     private static final DjlBackend DJL = DjlBackend.instance();
     private static final JavaBackend JAVA = new JavaBackend();
 
     @Test
-    void aBfloat16ModelOutputIsRefusedByWrapAndWidenedExactly(@TempDir Path dir) throws Exception {
+    void aBfloat16ModelOutputIsRefusedByWrapAndCopiedExactly(@TempDir Path dir) throws Exception {
         writeToBfloat16Model(dir.resolve("tobf16.pt"));
         float[] inputs = {1.00390625f, 1.01171875f, 3.14159265f, -2.5f, -0.0f, 0f, 1e-40f, -1e-40f,
             Float.intBitsToFloat(0x00008000), Float.intBitsToFloat(0x00018000), Float.MAX_VALUE, 3.3961e38f,
