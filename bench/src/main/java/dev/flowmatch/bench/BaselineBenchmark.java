@@ -65,7 +65,8 @@ public class BaselineBenchmark {
         return out;
     }
 
-    private static void triad(float[] a, float s, float[] b, float[] out) {
+    /** The triad loop itself, shared with {@link FamilyTriadBenchmark}. */
+    static void triad(float[] a, float s, float[] b, float[] out) {
         for (int i = 0; i < out.length; i++) {
             out[i] = a[i] + s * b[i];
         }
