@@ -535,9 +535,10 @@ public final class BenchReport {
               (`dev.flowmatch.javabackend.VectorBlockKernels`), bit-identical to the scalar loops (the build checks
               every 16-bit pattern). A bfloat16 step moves half the bytes of a float32 step but rounds twice per
               element, so it is bound by that arithmetic where the latents sit in the caches: on the AVX2 machine of
-              an earlier run it cost 1.04x the float32 step at 4096 tokens; on this run's AVX-512 CPU (16 floats per
+              an earlier run it cost 1.04x the float32 step at 4096 tokens; on the Intel Xeon's AVX-512 (16 floats per
               vector), with NaN lanes found by one float compare and the DIFFUSERS step skipping `1*x` (2026-12-03),
-              0.66x / 0.59x at 4096 / 16384 tokens in the run of 00:31 and 0.85x / 0.73x in this one. The vector kernels take over from the scalar
+              0.66x / 0.59x at 4096 / 16384 tokens in its run of 00:31 and 0.85x / 0.73x in that of 01:14; on this
+              run's AMD EPYC 1.65x / 0.72x, where the float32 step at 4096 tokens runs from the cache. The vector kernels take over from the scalar
               loops once HotSpot has compiled them (a warm-up thread, a few seconds of one core, started by the
               first bfloat16 call; the bench waits for it with `JavaBackend.awaitVectorKernels`): interpreted
               Vector API code is far slower than an interpreted scalar loop. float16 needs no Vector API: HotSpot
@@ -546,35 +547,37 @@ public final class BenchReport {
               scalar ones, the same loop as before the kernels (the scalar and "before" columns measure the same
               arithmetic; their ratio is the run's noise); the backend logs once which kernels it uses, and
               `flowmatch backends` shows it.
-            - **`djl` bfloat16.** DJL 0.36 aborts the JVM on any BFLOAT16 NDArray, so bfloat16 tensors are FLOAT32
-              arrays holding bfloat16 values. Rounding used to be emulated with about 18 float32 kernels per rounding
-              (two roundings per step: 4.4 ms at 4096 tokens and 27 ms at 16384 in the previous RESULTS.md); it now
-              runs as TorchScript (`backend-djl/.../bf16_kernels.py`): PyTorch's own bfloat16 conversion and
-              arithmetic, five elementwise kernels per step (two narrowing conversions, a bfloat16 product and sum
-              in place, one widening) and a read-only sum that looks for a NaN, against the float32 step's two
-              kernels, plus the call's fixed cost (one TorchScript call, its argument views and a parameter
-              tensor). The canonical-NaN pass (bfloat16 `nan_to_num`, which has no vectorised loop: about a fifth
-              of the step) now runs only when that sum is NaN (always on CUDA, where reading it would wait for the
-              device): 11% / 16% faster at 4096 / 16384 tokens over four side-by-side runs. Bytes, counted per
-              element over the step's kernels: two narrowing conversions (read 4, write 2, each), the product in
-              place (2 + 2), the sum in place (2 + 2 + 2), the NaN sum (2), the widening (2 + 4): 30, against the
-              float32 step's 12 (one kernel). At equal bandwidth that is 2.5x, so the 3x target has little margin
-              here; what would give it margin is holding bfloat16 tensors as 16 bits (a change of the backend's
-              contract: `wrap(array, BFLOAT16)` and `ndArray` hand out FLOAT32 arrays). Between JVMs on this host
-              the steady bfloat16 step at 16384 tokens measured 1.8 to 3.0 ms while float32 stayed at 0.66 to 0.80
-              ms (a plain loop over 500-step rounds, 2026-12-03), and a JVM with PyTorch loaded has slow iterations
-              3 to 5 s after its start (hence six warm-up seconds). Per kernel at 4096
-              tokens (2 threads) the conversions and the bfloat16 product and sum cost 75 to 80 us each: PyTorch's
-              CPU bfloat16 kernels are compute-bound (about 0.28 ns per element per core), so the step's ratio to
-              float32 depends on how fast the float32 step streams on the machine (2.9x here, 4.5x to 5x on the
-              AMD EPYC of the previous run, where the triad streams almost 3x faster). PyTorch's CPU allocator has no buffer cache either: in a JVM that had
+            - **`djl` bfloat16.** DJL 0.36 aborts the JVM on any BFLOAT16 NDArray. A bfloat16 tensor is held as its
+              16-bit patterns in a FLOAT16-typed NDArray (2 bytes an element; until 2026-12-03 09:00 UTC a FLOAT32
+              array of bfloat16 values), and every bfloat16 operation runs as TorchScript
+              (`backend-djl/.../bf16_kernels.py`), where `torch.view_copy(bits, torch.bfloat16)` makes the bits a
+              bfloat16 tensor (TorchScript resolves `view(dtype)` only as `view(size)`). A DIFFUSERS step is one
+              call: two reinterpreting copies (read 2, write 2 each), the bfloat16 product in place (2 + 2), the
+              bfloat16 sum in place (2 + 2 + 2), a read-only sum that looks for a NaN (2; the canonical-NaN pass runs
+              only when it finds one, always on CUDA), one copy back to bits (2 + 2): 24 bytes per element against
+              the float32 step's 20 (product, then sum), and no conversion from float32 to bfloat16. Before, with
+              float32 storage, the step converted both inputs to bfloat16 and the result back (30 bytes), and earlier
+              still a float32 emulation ran about 18 kernels per rounding (4.4 ms at 4096 tokens). What the step
+              costs, measured with JMH on the AMD EPYC host (2 threads, 4096 tokens, one fork of 4 x 1 s each,
+              variants of the script swapped in, 2026-12-03 08:20 UTC): a call that only copies the bits 65 us (the
+              call's fixed cost: one TorchScript call, two argument views, a parameter tensor; a 16-token step
+              costs 53 us against float32's 7.6); with the bfloat16 product and a second copy 150 us; with the third
+              copy and the bfloat16 sum 274 us; the whole step 315 us (the NaN check adds nothing measurable);
+              float32 81 us. So PyTorch 2.7.1's CPU bfloat16 product and sum cost about 70 and 110 us at this size,
+              where a float16 product costs 13 us: they are compute-bound, not memory-bound, and without the call's
+              fixed cost the step would still be 3.3x the float32 step there. The 3x target at 4096 tokens is met
+              where the float32 step streams slower (2.9x on the Intel Xeon, `results/2026-12-03-intel-xeon-0114.md`,
+              with the float32 storage); on a CPU whose cache serves the float32 step at 80 us it needs bfloat16
+              arithmetic faster than PyTorch's. At 16384 tokens: 2.18x in a JMH run of the two rows alone (2 forks,
+              08:30 UTC), 3.37x in this run (errors of 47% and 69%), 3.90x with the float32 storage (run of 07:34). A JVM with PyTorch loaded has slow iterations 3 to 5 s
+              after its start (hence six warm-up seconds). PyTorch's CPU allocator has no buffer cache either: in a JVM that had
               run 4096-token steps first, glibc page-faulted the step's 4 MB bfloat16 intermediates at 16384 tokens
               in again on every step (1,000 to 1,400 minor faults per step, counted in `/proc/self/stat`), 150 to
               260 with `NativeHeap` (below); how much glibc trims depends on the process's allocation history
               (`MemoryTest` keeps the count low).
             - **`mlx` here is MLX's CPU backend** (Linux, no Metal); the target device, Metal on Apple silicon, is not
               measured here. The bfloat16 step at 16384 tokens cost 28x per element what it cost at 4096 in the
-              previous RESULTS.md (86.6 ms against 0.77 ms). Cause: MLX's CPU allocator is plain malloc/free without
+              RESULTS.md of 2026-12-02 (86.6 ms against 0.77 ms). Cause: MLX's CPU allocator is plain malloc/free without
               a buffer cache, the step frees about 28 MB of intermediates, glibc returned them to the kernel after
               every step (`madvise(MADV_DONTNEED)`, seen with `strace -f`) and the next step faulted them in again:
               7,138 minor page faults per step, against 1 at 4096 tokens. Not flowmatch's graph but MLX with glibc:
@@ -582,8 +585,29 @@ public final class BenchReport {
               run under `strace -f`). Both native backends now set glibc's `M_MMAP_THRESHOLD` / `M_TRIM_THRESHOLD`
               when they compute on the CPU (`dev.flowmatch.tensor.NativeHeap`, process-wide, logged once,
               `-Dflowmatch.native.keepFreedMemory=false` to opt out): 1 or 2 faults per step (`MlxCpuHeapTest`).
-            - **This run: 2026-12-03, 01:14 to 01:41 UTC**, the Intel Xeon of the runs before (AVX-512; load average
-              1.0 to 1.9, nothing else of ours running). Every issue-15 target is met but one: the bfloat16 scalar
+            - **This run: 2026-12-03, 08:44 to 09:11 UTC, on an AMD EPYC host** (2 vCPUs of a shared VM, AVX-512, a 32
+              MiB L3 shared with other tenants; load average 1.5 to 2.1), the first full run with the `djl` backend's
+              16-bit bfloat16 storage. Met: every `java` step, vector-kernel and scalar-fallback target (the bfloat16
+              fallback 0.92x / 0.96x the loop before the kernels), `djl` float32 against raw DJL, and four of seven
+              family rows. **Missed: `djl` bfloat16**, 4.24x / 3.37x the float32 step at 4096 / 16384 tokens (365 against
+              86 us; 2,124 +- 1,462 against 631 +- 294 us). At 4096 tokens that is PyTorch's CPU bfloat16 arithmetic
+              against a float32 step served from this host's cache (the measured breakdown is in `djl` bfloat16 above:
+              about 3.3x without the call's fixed cost); the same rows with float32 storage were 5.35x / 3.90x in the run
+              of 07:34. The 16384-token rows have errors of 47% and 69% here; a JMH run of the two rows alone (2 forks, 5
+              x 1 s, 08:30 UTC) measured 2.18x (1,523 +- 303 against 699 +- 177 us). **Missed: three family rows**
+              against the latent's 6 MiB triad: sde-dpm++ 2M 1.82x (+- 124%), unipc 1.58x (+- 159%), euler-ancestral-rf
+              1.44x (+- 53%). Against the triad that moves each step's own bytes (the new last columns, measured next
+              to the rows) the first two are 0.94x and 0.67x: their 20 and 24 MiB stream from memory where the 6 MiB
+              triad stays in the cache, and their errors are this run's load. Euler-ancestral-rf stays at 1.42x there
+              (lcm 1.27x); measured again alone at load 0.0 to 1.2 (2 forks, 5 x 1 s, 09:15 UTC) against the 12 MiB
+              triad (174 +- 10 us): euler-ancestral-rf 1.17x (204 +- 16 us), lcm 1.45x (252 +- 60 us). Both are the
+              stochastic steps, one `convert` of the pre-drawn noise and one `elementwise` of three inputs; at [1, 16384,
+              128], every tensor beyond the cache, they measured 1.07x and 0.96x of the triad of their size (the run of
+              06:30, below). Why they cost more than a stream of their bytes at 4096 tokens on this host is not found.
+              Not an issue-15 target: float32 noise 1.42x torch's CPU randn here (2,524 against 1,774 us).
+            - **The Intel Xeon run, 2026-12-03, 01:14 to 01:41 UTC** (AVX-512; load average 1.0 to 1.9, nothing else
+              of ours running; the whole report kept as `bench/results/2026-12-03-intel-xeon-0114.md`, with the `djl`
+              backend's float32 storage for bfloat16 of that time). Every issue-15 target was met but one: the bfloat16 scalar
               fallback, 1.19x / 1.13x the loop before the kernels at 4096 / 16384 tokens (limit 1.10x). It is the
               same arithmetic: `ScalarBlockKernels.bf16RoundedProductY` is the old loop line for line, C2-compiled
               half a second into its fork (`-XX:+PrintCompilation`), allocating nothing per step (`-prof gc`: 106
@@ -591,21 +615,21 @@ public final class BenchReport {
               (`ScalarFallbackBenchmark`), and the difference is not the moment: the step's 1 s iterations ranged
               1,404 to 1,829 us (4096) and 5,467 to 6,764 us (16384), the loop's right after it 1,267 to 1,371 and
               5,133 to 5,535 us; the step's best iterations are 1.07x / 1.04x the loop's mean. Full runs before
-              this one: 1.31x / 1.30x (00:31 today, two JVMs per row, minutes apart), 1.09x / 1.10x (00:04),
+              that one: 1.31x / 1.30x (00:31 today, two JVMs per row, minutes apart), 1.09x / 1.10x (00:04),
               1.66x / 1.69x (2026-12-02 20:51); JMH runs of the two rows alone: 1.00x to 1.11x. So the step's fork
-              has intermittent slow seconds that the loop's does not; where they come from (the pooled output
-              array, the tensors' placement, this host) is not found. The fallback runs only where the JVM lacks
+              has intermittent slow seconds that the loop's does not; the cause was found later, on the AMD host: the
+              loop's bound (below; fixed, and met in this run). The fallback runs only where the JVM lacks
               `--add-modules jdk.incubator.vector`, which the launcher passes. Not an issue-15 target but missed
-              here: float32 noise 1.17x torch's CPU randn (2,147 us against 1,841 us); torch 1.13 takes 1,887 to
-              1,921 us on this host in three runs outside the bench and our generator 2,219 +- 283 us (JMH), while
+              there: float32 noise 1.17x torch's CPU randn (2,147 us against 1,841 us); torch 1.13 takes 1,887 to
+              1,921 us on that host in three runs outside the bench and our generator 2,219 +- 283 us (JMH), while
               the run of 2026-12-02 20:51 on the same VM measured torch at 3,416 us; on the AMD EPYC of an earlier
               run ours was 0.62x torch.
-            - **The same bench on an AMD EPYC host** (2 vCPUs, AVX-512, 2026-12-03 06:30 to 06:57 UTC, load average 1.0
-              to 1.7; the whole report kept as `bench/results/2026-12-03-amd-epyc.md`) misses more than the run above, and
-              the misses depend on the machine, not on a change of ours. **djl bfloat16**: 3.55x / 3.95x the float32 step
+            - **Two earlier runs on the AMD EPYC host of this run** (2026-12-03 06:30 to 06:57 and 07:34 to 08:01 UTC,
+              load average 1.0 to 1.7, float32 storage for `djl` bfloat16; kept as `bench/results/2026-12-03-amd-epyc.md`
+              and `-0734.md`) missed more than the Xeon run, and the misses depend on the machine. **djl bfloat16**: 3.55x / 3.95x the float32 step
               at 4096 / 16384 tokens (407 against 115 us, 2,183 against 553 us): the float32 step streams fast here and
               PyTorch's bfloat16 kernels do not (30 against 12 bytes per element, compute-bound conversions, see `djl`
-              bfloat16 above); only 16-bit storage would give the 3x target room on such a CPU. **Sampler family float32**:
+              bfloat16 above; the 16-bit storage of this run came out of it). **Sampler family float32**:
               1.33x to 2.28x of the memory bound in that run, every row with an error of 40% to 140% of its mean; measured
               again alone at load 0.00 (4 x 1 s warm-up, 5 x 1 s, triad 86.3 +- 22.7 us): euler 0.97x, heun 1.16x, unipc
               1.17x, dpm++ 2M 1.48x, lcm 1.48x, euler-ancestral-rf 1.68x, sde-dpm++ 2M 1.84x, each +- 17% to 40%. At 4096

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assumptions.abort;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flowmatch.golden.Goldens;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -27,9 +26,7 @@ class GoldenConformanceTest {
         List<DynamicNode> files = new ArrayList<>();
         for (Goldens.GoldenFile file : Goldens.all()) {
             List<DynamicNode> sections = new ArrayList<>();
-            Iterator<Map.Entry<String, JsonNode>> fields = file.root().fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> field = fields.next();
+            for (Map.Entry<String, JsonNode> field : file.root().properties()) {
                 if (!GoldenSections.NOT_SECTIONS.contains(field.getKey())) {
                     sections.add(section(file, field.getKey(), field.getValue()));
                 }
