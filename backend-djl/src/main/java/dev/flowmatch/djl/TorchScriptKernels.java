@@ -100,13 +100,15 @@ final class TorchScriptKernels {
      * Runs {@code forward(x, y, parameters)}. Through {@link IValueUtils#forward(PtSymbolBlock, NDList, boolean)}
      * with {@code isTrain} set: DJL runs other calls in PyTorch's inference mode, whose results are inference
      * tensors that no later in-place operation (ours, or a caller's on a result) may touch. No input requires a
-     * gradient, so nothing is recorded. The arguments go in as views of the inputs (the same memory, attached to
-     * this scope): DJL reads an argument's name as a calling convention, and a caller's array may have one.
+     * gradient, so nothing is recorded. DJL reads an argument's name as a calling convention (a caller's array may
+     * have one) and attaches the result to the first argument's manager, so an argument that is not an unnamed array
+     * of the results' manager (this backend's own storage is) goes in as a view of it: the same memory, unnamed,
+     * attached to that manager.
      */
     private NDArray run(Scope scope, NDArray x, NDArray y, float[] parameters) {
         NDManager results = managers.apply(x.getDevice());
-        NDArray vx = view(scope, x, results);
-        NDArray vy = y == x ? vx : view(scope, y, results);
+        NDArray vx = argument(scope, x, results);
+        NDArray vy = y == x ? vx : argument(scope, y, results);
         NDArray p = scope.add(managers.apply(Device.cpu()).create(parameters));
         NDList out = IValueUtils.forward(module, new NDList(vx, vy, p), true);
         NDArray result = out.singletonOrThrow();
@@ -114,7 +116,10 @@ final class TorchScriptKernels {
         return result;
     }
 
-    private static NDArray view(Scope scope, NDArray array, NDManager manager) {
+    private static NDArray argument(Scope scope, NDArray array, NDManager manager) {
+        if (array.getName() == null && array.getManager() == manager) {
+            return array;
+        }
         NDArray view = scope.add(array.reshape(array.getShape()));
         view.attach(manager);
         return view;
