@@ -599,11 +599,13 @@ public final class BenchReport {
               1.44x (+- 53%). Against the triad that moves each step's own bytes (the new last columns, measured next
               to the rows) the first two are 0.94x and 0.67x: their 20 and 24 MiB stream from memory where the 6 MiB
               triad stays in the cache, and their errors are this run's load. Euler-ancestral-rf stays at 1.42x there
-              (lcm 1.27x); measured again alone at load 0.0 to 1.2 (2 forks, 5 x 1 s, 09:15 UTC) against the 12 MiB
-              triad (174 +- 10 us): euler-ancestral-rf 1.17x (204 +- 16 us), lcm 1.45x (252 +- 60 us). Both are the
-              stochastic steps, one `convert` of the pre-drawn noise and one `elementwise` of three inputs; at [1, 16384,
-              128], every tensor beyond the cache, they measured 1.07x and 0.96x of the triad of their size (the run of
-              06:30, below). Why they cost more than a stream of their bytes at 4096 tokens on this host is not found.
+              (lcm 1.27x). Both are the stochastic steps (one `convert` of the pre-drawn noise, one `elementwise` of
+              three inputs, 12 MiB) and both move with the host's load: with the 12 MiB triad in the same JMH command
+              (2 forks, 5 x 1 s), euler-ancestral-rf measured 1.17x and lcm 1.45x at 09:15 UTC (triad 174 +- 10 us),
+              then 1.01x (171 +- 19 us) and 0.95x (161 +- 8 us) at 09:28 UTC (triad 169 +- 5 us), that is 0.86x and
+              0.80x of the 6 MiB triad's bound; neither step allocates more than 7 KB (`-prof gc`). At [1, 16384, 128],
+              every tensor beyond the cache, they measured 1.07x and 0.96x of the triad of their size (the run of
+              06:30, below).
               Not an issue-15 target: float32 noise 1.42x torch's CPU randn here (2,524 against 1,774 us).
             - **The Intel Xeon run, 2026-12-03, 01:14 to 01:41 UTC** (AVX-512; load average 1.0 to 1.9, nothing else
               of ours running; the whole report kept as `bench/results/2026-12-03-intel-xeon-0114.md`, with the `djl`
