@@ -33,13 +33,13 @@ import java.util.function.Supplier;
  *
  * <p><b>bfloat16.</b> DJL 0.36's JNI has no mapping for PyTorch's bfloat16 (DJL's dtype code for it ends in a
  * bare {@code throw;}, i.e. {@code std::terminate}): creating a BFLOAT16 NDArray, or converting to one, kills the
- * JVM. This backend therefore never makes one: a bfloat16 tensor is held as its 16-bit patterns in a FLOAT16-typed
- * NDArray (two bytes an element, as in PyTorch), and every operation on it runs as TorchScript, where the bits
- * become bfloat16 tensors that live only inside the call ({@link TorchScriptKernels}). Because DJL would read
- * those bits as float16 numbers, {@link #ndArray(Tensor)} refuses a bfloat16 tensor: take
- * {@code ndArray(convert(tensor, FLOAT32))} (exact). A PyTorch bfloat16 tensor that reaches Java anyway (e.g. a
+ * JVM. This backend therefore never asks DJL for one: a bfloat16 tensor is a PyTorch bfloat16 tensor made by
+ * TorchScript ({@link TorchScriptKernels}; two bytes an element), which DJL holds as an NDArray of dtype UNKNOWN.
+ * Every computation on it runs in TorchScript; the rest of the backend only clones, expands and closes it, DJL
+ * calls that map no dtype. Because most DJL calls on such an array would abort the JVM, {@link #ndArray(Tensor)}
+ * refuses a bfloat16 tensor: take {@code ndArray(convert(tensor, FLOAT32))} (exact). A PyTorch bfloat16 tensor that reaches Java anyway (e.g. a
  * TorchScript model's output) shows as DJL dtype UNKNOWN: {@link #wrap(NDArray)} refuses it with an explanation
- * instead of touching it, and {@link #fromTorchBfloat16(NDArray)} copies its bits exactly on its device.
+ * instead of touching it, and {@link #fromTorchBfloat16(NDArray)} clones it on its device.
  *
  * <p><b>Interop.</b> {@link #wrap(NDArray)} makes a tensor of an existing array without copying; results are
  * new arrays on the inputs' device, readable with {@link #ndArray(Tensor)}. Neither {@link #affine} nor
@@ -135,8 +135,8 @@ public final class DjlBackend implements TensorBackend {
      * A tensor of {@code dtype} over {@code array}: a FLOAT32 array as float32, a FLOAT16 array as float16, both
      * without copying, as {@link #wrap(NDArray)}. {@code BFLOAT16} takes a FLOAT32 array and is the one copy:
      * its values rounded to the nearest bfloat16 (ties to even, NaN to {@code 0x7FC0}; a bfloat16 value stays
-     * exactly itself) into a new 16-bit array on its device that the tensor owns, as
-     * {@code convert(wrap(array), BFLOAT16)} does (DJL 0.36 has no bfloat16 NDArray to share).
+     * exactly itself) into a new bfloat16 array on its device that the tensor owns, as
+     * {@code convert(wrap(array), BFLOAT16)} does (DJL 0.36 cannot share a bfloat16 NDArray).
      *
      * @param array a FLOAT32 NDArray (FLOAT16 for float16) of the PyTorch engine (stays the caller's)
      * @param dtype the tensor's dtype
@@ -170,8 +170,8 @@ public final class DjlBackend implements TensorBackend {
     /**
      * A bfloat16 tensor from a PyTorch bfloat16 tensor that reached Java, e.g. the output of a TorchScript model
      * running in bfloat16. DJL 0.36 shows such an array as dtype UNKNOWN (and would abort the JVM if asked to make
-     * one); this copies its 16-bit patterns exactly (NaN payloads included) into this backend's bfloat16 storage
-     * on its device: one device-side copy, no host round trip, no synchronisation. The array itself is left as it
+     * one); this clones it exactly (NaN payloads included) as this backend's bfloat16 storage on its device: one
+     * device-side copy, no host round trip, no synchronisation. The array itself is left as it
      * is (the caller still owns it).
      *
      * <p>The caller asserts that the array is bfloat16: DJL cannot tell it from other dtypes it does not map
@@ -193,20 +193,17 @@ public final class DjlBackend implements TensorBackend {
         }
         Shape shape = Shape.of(array.getShape().getShape());
         DjlRuntime runtime = DjlRuntime.get();
-        NDArray bits = engine("fromTorchBfloat16", () -> {
-            try (Scope scope = new Scope()) {
-                return attach(scope.keep(runtime.bf16().bitsOf(scope, array)), runtime);
-            }
-        });
-        return new DjlTensor(this, bits, shape, DType.BFLOAT16, true);
+        // A clone (torch's clone: no dtype mapped, so DJL does not abort): the tensor owns its copy.
+        NDArray copy = engine("fromTorchBfloat16", () -> attach(array.duplicate(), runtime));
+        return new DjlTensor(this, copy, shape, DType.BFLOAT16, true);
     }
 
     /**
      * The NDArray behind a float32 or float16 {@code djl} tensor, no copy: FLOAT32 for float32, FLOAT16 for
      * float16. It stays owned by the tensor: valid until the tensor is closed, so keep the tensor (a tensor
      * dropped without {@code close()} has its array freed by the garbage collector). A bfloat16 tensor is
-     * refused: its array holds bfloat16 bits that DJL would read as float16 numbers; take
-     * {@code ndArray(convert(tensor, DType.FLOAT32))}, its values exactly.
+     * refused: its array is a PyTorch bfloat16 tensor, which DJL 0.36 shows as dtype UNKNOWN and aborts the JVM on
+     * in most calls; take {@code ndArray(convert(tensor, DType.FLOAT32))}, its values exactly.
      *
      * @param tensor a float32 or float16 tensor of this backend
      * @return its NDArray, owned by the tensor
@@ -221,9 +218,9 @@ public final class DjlBackend implements TensorBackend {
         }
         t.requireOpen("tensor");
         if (t.dtype() == DType.BFLOAT16) {
-            throw new IllegalArgumentException("tensor: bfloat16; backend 'djl' holds bfloat16 as 16-bit patterns in a"
-                    + " FLOAT16-typed array (DJL 0.36 has no usable bfloat16 dtype), which DJL would read as float16"
-                    + " numbers. For its values use ndArray(backend.convert(tensor, DType.FLOAT32)) (exact)");
+            throw new IllegalArgumentException("tensor: bfloat16; backend 'djl' holds it as a PyTorch bfloat16 tensor,"
+                    + " which DJL 0.36 shows as dtype UNKNOWN and aborts the JVM on in most calls. For its values use"
+                    + " ndArray(backend.convert(tensor, DType.FLOAT32)) (exact)");
         }
         return t.array();
     }
@@ -283,9 +280,28 @@ public final class DjlBackend implements TensorBackend {
     private Tensor upload(int[] stored, DType dtype, Shape shape) {
         DjlRuntime runtime = DjlRuntime.get();
         NDManager root = runtime.root(runtime.device());
-        NDArray array = engine("fromBits", () -> Host.upload(root, stored, Kernels.storage(dtype),
-                new ai.djl.ndarray.types.Shape(shape.dims())));
+        NDArray array = engine("fromBits", () -> {
+            NDArray bits = Host.upload(root, stored, Kernels.hostBits(dtype),
+                    new ai.djl.ndarray.types.Shape(shape.dims()));
+            if (dtype != DType.BFLOAT16) {
+                return bits;
+            }
+            try (Scope scope = new Scope()) {
+                scope.add(bits);
+                return attach(scope.keep(runtime.bf16().fromBits(scope, bits)), runtime);
+            }
+        });
         return new DjlTensor(this, array, shape, dtype, true);
+    }
+
+    /** A tensor's raw bits on the host: int32 patterns for float32, unsigned 16-bit patterns otherwise. */
+    private static int[] download(DjlTensor t) {
+        if (t.dtype() != DType.BFLOAT16) {
+            return Host.download(t.array());
+        }
+        try (Scope scope = new Scope()) {
+            return Host.download(DjlRuntime.get().bf16().bits(scope, t.array()));
+        }
     }
 
     @Override
@@ -293,7 +309,7 @@ public final class DjlBackend implements TensorBackend {
         DjlTensor t = own(tensor, "tensor");
         int[] stored;
         try {
-            stored = engine("toFloats", () -> Host.download(t.array()));
+            stored = engine("toFloats", () -> download(t));
         } finally {
             Reference.reachabilityFence(t); // its cleaner must not free the array during the copy
         }
@@ -313,7 +329,7 @@ public final class DjlBackend implements TensorBackend {
         DjlTensor t = own(tensor, "tensor");
         int[] stored;
         try {
-            stored = engine("toBits", () -> Host.download(t.array()));
+            stored = engine("toBits", () -> download(t));
         } finally {
             Reference.reachabilityFence(t);
         }

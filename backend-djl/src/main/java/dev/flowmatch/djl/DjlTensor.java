@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A tensor of the {@code djl} backend: one NDArray (FLOAT32 for float32, FLOAT16 for float16, and bfloat16 bits
- * in a FLOAT16-typed array, see {@link Kernels#storage}). A tensor the backend made owns its array and closes it; a tensor from {@link DjlBackend#wrap}
+ * A tensor of the {@code djl} backend: one NDArray (FLOAT32 for float32, FLOAT16 for float16, a PyTorch bfloat16
+ * tensor that DJL shows as UNKNOWN for bfloat16, see {@link TorchScriptKernels}). A tensor the backend made owns its array and closes it; a tensor from {@link DjlBackend#wrap}
  * borrows the caller's array and leaves it open. A borrowed array that its owner closes makes the tensor closed.
  *
  * <p><b>Safety net.</b> An owned array is attached to the backend's long-lived manager, so the garbage collector

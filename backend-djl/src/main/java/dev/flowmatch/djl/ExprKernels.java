@@ -12,13 +12,13 @@ import dev.flowmatch.tensor.Shape;
  * pure-Java backend) bit for bit:
  * <ul>
  *   <li>every node's value is held as a FLOAT32 array (float32 values as they are stored, float16 inputs
- *       widened exactly with {@code toType(FLOAT32)}, bfloat16 bits with {@link TorchScriptKernels#widen});</li>
+ *       widened exactly with {@code toType(FLOAT32)}, bfloat16 arrays with {@link TorchScriptKernels#widen});</li>
  *   <li>a {@link Expr.Binary} is PyTorch's float32 {@code add} / {@code sub} / {@code mul} / {@code div} of two
  *       FLOAT32 operands: one IEEE rounding each ({@code add} and {@code sub} are {@code fma(other, ±1, self)} on
  *       the CPU, the same single rounding; {@code div} is a true division, {@code a / b} in the CPU kernel);</li>
  *   <li>rounding to float16 is {@code toType(FLOAT16)} (round to nearest even), to bfloat16 the TorchScript
  *       {@link TorchScriptKernels#roundToFloat32} (DJL cannot hold a BFLOAT16 array), as in {@link Kernels}, and a
- *       bfloat16 root straight to bits with {@link TorchScriptKernels#round};</li>
+ *       bfloat16 root straight to a bfloat16 array with {@link TorchScriptKernels#round};</li>
  *   <li>a subtree that reads no tensor is folded on the host with {@link Expr#apply} (the reference itself) and
  *       enters as a 0-dim FLOAT32 tensor.</li>
  * </ul>
@@ -51,7 +51,7 @@ final class ExprKernels {
 
     /**
      * Evaluates {@code expression} over the stored arrays {@code inputs} (of the tensors' {@code dtypes}): a new
-     * array of the root dtype's storage type ({@link Kernels#storage}) and of {@code shape}, registered in
+     * array stored as the root's dtype (see {@link Kernels}) and of {@code shape}, registered in
      * {@code scope} never one of the inputs.
      */
     static NDArray evaluate(Scope scope, NDManager host, NDManager device, TorchScriptKernels bf16, Expr expression,
@@ -81,7 +81,7 @@ final class ExprKernels {
         return switch (out) {
             case FLOAT32 -> value(expression).array();
             case FLOAT16 -> scope.add(value(expression).array().toType(DataType.FLOAT16, false));
-            // Straight to bits: one rounding of the root's value before its own rounding to bfloat16.
+            // Straight to bfloat16: one rounding of the root's value before its own rounding to bfloat16.
             case BFLOAT16 -> bf16.round(scope, unrounded(expression).array());
         };
     }

@@ -11,9 +11,9 @@ import dev.flowmatch.tensor.DType;
  * {@code a*x + b*y} as {@link AffineSpec} rounds it, composed from PyTorch ops that are each exact IEEE
  * operations, so the result is bit-identical to {@link AffineSpec#apply} (and the pure-Java backend).
  *
- * <p>Tensors are stored as FLOAT32 arrays (float32), FLOAT16 arrays (float16) and bfloat16 bits: the 16-bit
- * patterns in FLOAT16-typed arrays ({@link #storage}). Inside a call, values travel as FLOAT32 arrays (float32
- * and bfloat16 values) or FLOAT16 arrays (float16 values). Facts this relies on, each checked by the tests
+ * <p>Tensors are stored as FLOAT32 arrays (float32), FLOAT16 arrays (float16) and PyTorch bfloat16 arrays that
+ * DJL shows as UNKNOWN (bfloat16, made and computed on only by {@link TorchScriptKernels}). Outside TorchScript,
+ * values travel as FLOAT32 arrays (float32 and bfloat16 values) or FLOAT16 arrays (float16 values). Facts this relies on, each checked by the tests
  * against the reference:
  * <ul>
  *   <li>A float32 {@code mul}/{@code add} rounds once, ties to even; PyTorch's eager kernels never fuse two ops.
@@ -23,7 +23,7 @@ import dev.flowmatch.tensor.DType;
  *   <li>{@code toType(FLOAT16)} rounds to nearest even like {@link Float#floatToFloat16}; widening is exact.</li>
  *   <li>bfloat16 has no DJL dtype here (any BFLOAT16 NDArray aborts the JVM in DJL 0.36), so bfloat16 rounding
  *       and the bfloat16 step run as TorchScript ({@link TorchScriptKernels}), where PyTorch's own bfloat16
- *       conversion and arithmetic round exactly as the spec says, and the bits become bfloat16 tensors there.</li>
+ *       conversion and arithmetic round exactly as the spec says.</li>
  * </ul>
  * Coefficients are host floats, rounded here and passed as 0-dim CPU tensors or TorchScript floats: CUDA kernels
  * read those as kernel arguments, so no call copies to the device or waits for it.
@@ -32,22 +32,21 @@ final class Kernels {
     private Kernels() {}
 
     /**
-     * The storage type of a dtype: FLOAT32 for float32, FLOAT16 for float16, and for bfloat16 its 16-bit patterns
-     * ("bits") in a FLOAT16-typed array (DJL 0.36 has no usable bfloat16 dtype; nothing computes on the bits as
-     * float16: {@link #values} widens them first).
+     * The type of a dtype's raw bits on the way to or from the host: FLOAT32 for float32, FLOAT16 for float16 and
+     * for bfloat16's 16-bit patterns (a bfloat16 array itself shows as UNKNOWN in DJL; see {@link TorchScriptKernels}).
      */
-    static DataType storage(DType dtype) {
+    static DataType hostBits(DType dtype) {
         return dtype == DType.FLOAT32 ? DataType.FLOAT32 : DataType.FLOAT16;
     }
 
-    /** Whether an array of values (never bits) holds float16 values. */
+    /** Whether an array of values (never a bfloat16 array) holds float16 values. */
     static boolean isHalf(NDArray array) {
         return array.getDataType() == DataType.FLOAT16;
     }
 
     /**
-     * The values of an array stored as {@code d}, as the arrays PyTorch computes with: float32 and float16 arrays
-     * as they are, bfloat16 bits widened exactly to FLOAT32 (a new array in {@code scope}).
+     * The values of an array stored as {@code d}, as the arrays computed with outside TorchScript: float32 and
+     * float16 arrays as they are, bfloat16 arrays widened exactly to FLOAT32 (a new array in {@code scope}).
      */
     static NDArray values(Scope scope, TorchScriptKernels bf16, NDArray stored, DType d) {
         return d == DType.BFLOAT16 ? bf16.widen(scope, stored) : stored;
@@ -62,8 +61,8 @@ final class Kernels {
                           float a, NDArray x, DType dx, float b, NDArray y, DType dy, AffineSpec spec) {
         if (dx == DType.BFLOAT16 && dy == DType.BFLOAT16 && spec.out() == DType.BFLOAT16
                 && bf16OrFloat32(spec.productX()) && bf16OrFloat32(spec.productY()) && bf16OrFloat32(spec.sum())) {
-            // Every bfloat16 step and scale_noise: one TorchScript call over the bits, a few kernels (a sum
-            // rounded to bfloat16 and then rounded to it again is rounded once).
+            // Every bfloat16 step and scale_noise: one TorchScript call, a few kernels (a sum rounded to bfloat16
+            // and then rounded to it again is rounded once).
             return bf16.affine(scope, x, spec.productX().round(a), spec.productX() == DType.BFLOAT16,
                     y, spec.productY().round(b), spec.productY() == DType.BFLOAT16);
         }

@@ -23,10 +23,10 @@ import java.util.zip.ZipOutputStream;
  * The bfloat16 kernels, written in TorchScript ({@code bf16_kernels.py} next to this class) so that PyTorch's own
  * bfloat16 conversion and arithmetic do the rounding, a few elementwise kernels per call.
  *
- * <p>DJL 0.36 cannot hold a BFLOAT16 NDArray (its JNI aborts the JVM on that dtype), but it runs TorchScript
- * methods: their arguments and results here are FLOAT32 arrays or bfloat16 bits (the 16-bit patterns in a
- * FLOAT16-typed array, the backend's bfloat16 storage), and the bfloat16 tensors they use live only inside the
- * method. The module is built in memory as the archive {@code torch.jit.save}
+ * <p>DJL 0.36 cannot make a BFLOAT16 NDArray (its JNI aborts the JVM when asked to map that dtype), but it runs
+ * TorchScript methods, and a bfloat16 tensor such a method returns is an NDArray whose dtype DJL reports as
+ * UNKNOWN: the backend's bfloat16 storage. These kernels are the only code that computes on such arrays; the rest
+ * of the backend only clones, expands and closes them (DJL calls that map no dtype). The module is built in memory as the archive {@code torch.jit.save}
  * writes (version, a pickled module object, an empty constants table and the code) and loaded once per JVM with
  * DJL's TorchScript loader. It has no parameters, so one instance serves every device: each method runs where its
  * arguments are.
@@ -58,8 +58,8 @@ final class TorchScriptKernels {
     }
 
     /**
-     * Each element of a FLOAT32 array rounded to the nearest bfloat16 (NaN to {@code 0x7FC0}), as bits: the
-     * 16-bit patterns in a FLOAT16-typed array, this backend's bfloat16 storage.
+     * Each element of a FLOAT32 array rounded to the nearest bfloat16 (NaN to {@code 0x7FC0}), as a bfloat16
+     * array (DJL dtype UNKNOWN): this backend's bfloat16 storage.
      */
     NDArray round(Scope scope, NDArray v) {
         return run(scope, v, v, new float[] {ROUND, 0, 0, 0, 0});
@@ -70,20 +70,25 @@ final class TorchScriptKernels {
         return run(scope, v, v, new float[] {ROUND_TO_FLOAT32, 0, 0, 0, 0});
     }
 
-    /** bfloat16 bits (a FLOAT16-typed array of 16-bit patterns) widened to FLOAT32, exactly. */
-    NDArray widen(Scope scope, NDArray bits) {
-        return run(scope, bits, bits, new float[] {WIDEN, 0, 0, 0, 0});
+    /** A bfloat16 array widened to FLOAT32, exactly. */
+    NDArray widen(Scope scope, NDArray bfloat16) {
+        return run(scope, bfloat16, bfloat16, new float[] {WIDEN, 0, 0, 0, 0});
     }
 
-    /** The 16-bit patterns of a PyTorch bfloat16 tensor (DJL dtype UNKNOWN), exactly, as bits. */
-    NDArray bitsOf(Scope scope, NDArray torchBfloat16) {
-        return run(scope, torchBfloat16, torchBfloat16, new float[] {BITS_OF, 0, 0, 0, 0});
+    /** The 16-bit patterns of a bfloat16 array, exactly, in a new FLOAT16-typed array (for host transfers). */
+    NDArray bits(Scope scope, NDArray bfloat16) {
+        return run(scope, bfloat16, bfloat16, new float[] {BITS, 0, 0, 0, 0});
+    }
+
+    /** A FLOAT16-typed array of 16-bit patterns as a new bfloat16 array holding exactly those patterns. */
+    NDArray fromBits(Scope scope, NDArray bits) {
+        return run(scope, bits, bits, new float[] {FROM_BITS, 0, 0, 0, 0});
     }
 
     /**
-     * {@code bf16(px + py)} for bfloat16 bits {@code x} and {@code y}, with {@code px = a*x} and
+     * {@code bf16(px + py)} for bfloat16 arrays {@code x} and {@code y}, with {@code px = a*x} and
      * {@code py = b*y} in float32, each rounded to bfloat16 first when its flag says so (the caller has rounded
-     * that coefficient). The result is bits.
+     * that coefficient). The result is a bfloat16 array.
      */
     NDArray affine(Scope scope, NDArray x, float a, boolean roundX, NDArray y, float b, boolean roundY) {
         return run(scope, x, y, new float[] {AFFINE, a, b, roundX ? 1 : 0, roundY ? 1 : 0});
@@ -93,8 +98,9 @@ final class TorchScriptKernels {
     private static final float ROUND = 0;
     private static final float AFFINE = 1;
     private static final float WIDEN = 2;
-    private static final float BITS_OF = 3;
+    private static final float BITS = 3;
     private static final float ROUND_TO_FLOAT32 = 4;
+    private static final float FROM_BITS = 5;
 
     /**
      * Runs {@code forward(x, y, parameters)}. Through {@link IValueUtils#forward(PtSymbolBlock, NDList, boolean)}

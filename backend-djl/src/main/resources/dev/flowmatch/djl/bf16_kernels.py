@@ -3,16 +3,17 @@
 # TorchScriptKernels packs this file into a TorchScript archive in memory and loads it with DJL's TorchScript
 # loader.
 #
-# Why TorchScript: DJL 0.36 aborts the JVM on any BFLOAT16 NDArray, but the bfloat16 tensors made here live only
-# inside one method call. The backend holds a bfloat16 tensor as its 16-bit patterns in a FLOAT16-typed array
-# ("bits": DJL's one 16-bit floating dtype; no float16 arithmetic ever runs on them) and reinterprets them here.
-# TorchScript has no Tensor.view(dtype) (only view(size) resolves), so the reinterpretation is view_copy(dtype):
-# the same bytes under the other dtype, one copy at memory speed.
+# Why TorchScript: DJL 0.36 aborts the JVM when asked to make a BFLOAT16 NDArray (its dtype code for bfloat16 ends
+# in a bare throw;), but a PyTorch bfloat16 tensor that a TorchScript call returns is an ordinary DJL NDArray whose
+# dtype DJL reports as UNKNOWN. The backend holds bfloat16 tensors that way and lets only these kernels, and DJL calls
+# that never map a dtype (clone, expand, close), touch them. Host transfers go through their bits: view_copy to and
+# from float16 (TorchScript resolves Tensor.view(dtype) only as view(size); view_copy(dtype) is the same bytes under
+# the other dtype, one copy).
 #
 # PyTorch's own x.to(torch.bfloat16) rounds to nearest even (c10::BFloat16's round_to_nearest_even, and the
 # vectorised CPU / CUDA conversions), and its bfloat16 mul and add compute in float32 and round once: exactly
-# dev.flowmatch.tensor.AffineSpec. Its vectorised conversions turn a NaN into 0xFFFF; every result here has the
-# canonical 0x7FC0 (c10::BFloat16 of NaN) there instead, infinities kept.
+# dev.flowmatch.tensor.AffineSpec. Its vectorised conversions turn a NaN into 0xFFFF; every bfloat16 result here has
+# the canonical 0x7FC0 (c10::BFloat16 of NaN) there instead, infinities kept.
 class Bf16Kernels(Module):
   __parameters__ = []
   __buffers__ = []
@@ -22,19 +23,21 @@ class Bf16Kernels(Module):
     y: Tensor,
     parameters: Tensor) -> Tensor:
     # parameters: a float32 CPU tensor [kernel, a, b, round_x, round_y] (DJL passes only tensors to forward).
-    # kernel 0: float32 x rounded to bfloat16, as bits. 1: the affine step over bits, as bits. 2: bits widened
-    # to float32 (exact). 3: a real PyTorch bfloat16 tensor x, as bits (exact). 4: float32 x rounded to
-    # bfloat16, as float32 (exact widening of the rounded value).
+    # kernel 0: float32 x rounded to bfloat16. 1: the affine step over bfloat16 x and y. 2: bfloat16 x widened to
+    # float32 (exact). 3: bfloat16 x as its bits (a float16-typed copy). 4: float32 x rounded to bfloat16, as
+    # float32. 5: bits x (float16-typed) as a bfloat16 tensor.
     p = annotate(List[float], parameters.tolist())
     k = p[0]
     if k == 0.:
-      return (self).bits(torch.to(x, 15), )
+      return (self).canonical(torch.to(x, 15), )
     if k == 1.:
-      return (self).bits((self).affine(x, y, p[1], p[2], bool(p[3]), bool(p[4]), ), )
+      return (self).canonical((self).affine(x, y, p[1], p[2], bool(p[3]), bool(p[4]), ), )
     if k == 2.:
-      return torch.to(torch.view_copy(x, 15), 6)
+      return torch.to(x, 6)
     if k == 3.:
       return torch.view_copy(x, 5)
+    if k == 5.:
+      return torch.view_copy(x, 15)
     return torch.to((self).canonical(torch.to(x, 15), ), 6)
   def canonical(self: __torch__.Bf16Kernels,
     v: Tensor) -> Tensor:
@@ -46,10 +49,6 @@ class Bf16Kernels(Module):
     if v.is_cuda or bool(torch.isnan(torch.sum(v))):
       v = torch.nan_to_num(v, nan, inf, -inf)
     return v
-  def bits(self: __torch__.Bf16Kernels,
-    v: Tensor) -> Tensor:
-    # A bfloat16 tensor as the backend holds it: its 16-bit patterns, NaN canonical, in a float16-typed tensor.
-    return torch.view_copy((self).canonical(v, ), 5)
   def affine(self: __torch__.Bf16Kernels,
     x: Tensor,
     y: Tensor,
@@ -57,31 +56,27 @@ class Bf16Kernels(Module):
     b: float,
     round_x: bool,
     round_y: bool) -> Tensor:
-    # bf16(px + py), a bfloat16 tensor, for bits x and y, px = a*x and py = b*y each rounded to bfloat16 when its
-    # flag says so (the caller rounded that coefficient). A bfloat16 add of two bfloat16 tensors is the float32
-    # sum rounded once to bfloat16, so the common cases stay in bfloat16, each kernel writing in place into this
-    # call's own bfloat16 copies.
+    # bf16(px + py), a bfloat16 tensor, for bfloat16 x and y, px = a*x and py = b*y each rounded to bfloat16 when
+    # its flag says so (the caller rounded that coefficient). A bfloat16 add of two bfloat16 tensors is the float32
+    # sum rounded once to bfloat16, so the common cases stay in bfloat16, the sum written in place into this call's
+    # own product.
     if round_x and round_y:
-      s = torch.view_copy(x, 15)
-      s = torch.mul_(s, a)
-      py = torch.view_copy(y, 15)
-      py = torch.mul_(py, b)
-      s = torch.add_(s, py)
+      s = torch.mul(x, a)
+      s = torch.add_(s, torch.mul(y, b))
     elif round_y and a == 1.:
       # The DIFFUSERS step x + dt*v: 1*x is x.
-      s = torch.view_copy(y, 15)
-      s = torch.mul_(s, b)
-      s = torch.add_(s, torch.view_copy(x, 15))
+      s = torch.mul(y, b)
+      s = torch.add_(s, x)
     else:
       if round_x:
-        px = torch.to(torch.mul_(torch.view_copy(x, 15), a), 6)
+        px = torch.to(torch.mul(x, a), 6)
       elif a == 1.:
-        px = torch.to(torch.view_copy(x, 15), 6)
+        px = torch.to(x, 6)
       else:
-        px = torch.mul_(torch.to(torch.view_copy(x, 15), 6), a)
+        px = torch.mul_(torch.to(x, 6), a)
       if round_y:
-        py = torch.to(torch.mul_(torch.view_copy(y, 15), b), 6)
+        py = torch.to(torch.mul(y, b), 6)
       else:
-        py = torch.mul_(torch.to(torch.view_copy(y, 15), 6), b)
+        py = torch.mul_(torch.to(y, 6), b)
       s = torch.add_(px, py)
     return torch.to(s, 15)
