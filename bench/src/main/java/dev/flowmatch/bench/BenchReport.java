@@ -547,29 +547,26 @@ public final class BenchReport {
               scalar ones, the same loop as before the kernels (the scalar and "before" columns measure the same
               arithmetic; their ratio is the run's noise); the backend logs once which kernels it uses, and
               `flowmatch backends` shows it.
-            - **`djl` bfloat16.** DJL 0.36 aborts the JVM on any BFLOAT16 NDArray. A bfloat16 tensor is held as its
-              16-bit patterns in a FLOAT16-typed NDArray (2 bytes an element; until 2026-12-03 09:00 UTC a FLOAT32
-              array of bfloat16 values), and every bfloat16 operation runs as TorchScript
-              (`backend-djl/.../bf16_kernels.py`), where `torch.view_copy(bits, torch.bfloat16)` makes the bits a
-              bfloat16 tensor (TorchScript resolves `view(dtype)` only as `view(size)`). A DIFFUSERS step is one
-              call: two reinterpreting copies (read 2, write 2 each), the bfloat16 product in place (2 + 2), the
-              bfloat16 sum in place (2 + 2 + 2), a read-only sum that looks for a NaN (2; the canonical-NaN pass runs
-              only when it finds one, always on CUDA), one copy back to bits (2 + 2): 24 bytes per element against
-              the float32 step's 20 (product, then sum), and no conversion from float32 to bfloat16. Before, with
-              float32 storage, the step converted both inputs to bfloat16 and the result back (30 bytes), and earlier
-              still a float32 emulation ran about 18 kernels per rounding (4.4 ms at 4096 tokens). What the step
-              costs, measured with JMH on the AMD EPYC host (2 threads, 4096 tokens, one fork of 4 x 1 s each,
-              variants of the script swapped in, 2026-12-03 08:20 UTC): a call that only copies the bits 65 us (the
-              call's fixed cost: one TorchScript call, two argument views, a parameter tensor; a 16-token step
-              costs 53 us against float32's 7.6); with the bfloat16 product and a second copy 150 us; with the third
-              copy and the bfloat16 sum 274 us; the whole step 315 us (the NaN check adds nothing measurable);
-              float32 81 us. So PyTorch 2.7.1's CPU bfloat16 product and sum cost about 70 and 110 us at this size,
-              where a float16 product costs 13 us: they are compute-bound, not memory-bound, and without the call's
-              fixed cost the step would still be 3.3x the float32 step there. The 3x target at 4096 tokens is met
-              where the float32 step streams slower (2.9x on the Intel Xeon, `results/2026-12-03-intel-xeon-0114.md`,
-              with the float32 storage); on a CPU whose cache serves the float32 step at 80 us it needs bfloat16
-              arithmetic faster than PyTorch's. At 16384 tokens: 2.18x in a JMH run of the two rows alone (2 forks,
-              08:30 UTC), 3.37x in this run (errors of 47% and 69%), 3.90x with the float32 storage (run of 07:34). A JVM with PyTorch loaded has slow iterations 3 to 5 s
+            - **`djl` bfloat16.** DJL 0.36 aborts the JVM when it has to map the bfloat16 dtype itself (make, convert
+              to, zeros of a BFLOAT16 NDArray). A bfloat16 tensor is the PyTorch bfloat16 tensor that TorchScript
+              makes (`backend-djl/.../bf16_kernels.py`), which DJL holds as an NDArray of dtype UNKNOWN; only
+              TorchScript and dtype-free DJL calls (clone, expand, close) touch it. A DIFFUSERS step is one TorchScript
+              call of three kernels: the bfloat16 product (read 2, write 2 bytes per element), the bfloat16 sum in
+              place (2 + 2 + 2) and a read-only sum that looks for a NaN (2; the canonical-NaN pass runs only when it
+              finds one, always on CUDA): 12 bytes per element against the float32 step's 20 (product, then sum).
+              The way there, all on the AMD EPYC host: with float32 storage (until 2026-12-03 08:40 UTC) the step
+              converted both inputs to bfloat16 and its result back (30 bytes; 5.35x the float32 step at 4096 tokens
+              in the full run of 07:34); with the 16-bit patterns in a FLOAT16-typed array (08:40 to 09:40) it needed
+              three reinterpreting copies (`view_copy`: TorchScript resolves `view(dtype)` only as `view(size)`; 4.24x
+              in the full run of 08:44); holding PyTorch's own bfloat16 tensors removed them: 2.76x and 2.43x against
+              3.4x and 4.5x for the copies, in alternated JMH runs (one fork each, 5 x 1 s, 09:33 UTC, load 2.2).
+              Earlier still, a float32 emulation ran about 18 kernels per rounding (4.4 ms at 4096 tokens). Where the
+              time goes (JMH, 2 threads, 4096 tokens, variants of the script swapped in, 08:20 UTC): a 16-token step
+              costs about 30 us against float32's 7.6 (the TorchScript call, a parameter tensor: the fixed cost), and
+              PyTorch 2.7.1's CPU bfloat16 product and sum cost about 70 and 110 us at 4096 tokens, where a float16
+              product costs 13 us: they are compute-bound, so the ratio to float32 depends on how fast the CPU streams
+              float32 (on the Intel Xeon, with the float32 storage, 2.9x; `results/2026-12-03-intel-xeon-0114.md`).
+              A JVM with PyTorch loaded has slow iterations 3 to 5 s
               after its start (hence six warm-up seconds). PyTorch's CPU allocator has no buffer cache either: in a JVM that had
               run 4096-token steps first, glibc page-faulted the step's 4 MB bfloat16 intermediates at 16384 tokens
               in again on every step (1,000 to 1,400 minor faults per step, counted in `/proc/self/stat`), 150 to
@@ -585,9 +582,20 @@ public final class BenchReport {
               run under `strace -f`). Both native backends now set glibc's `M_MMAP_THRESHOLD` / `M_TRIM_THRESHOLD`
               when they compute on the CPU (`dev.flowmatch.tensor.NativeHeap`, process-wide, logged once,
               `-Dflowmatch.native.keepFreedMemory=false` to opt out): 1 or 2 faults per step (`MlxCpuHeapTest`).
-            - **This run: 2026-12-03, 08:44 to 09:11 UTC, on an AMD EPYC host** (2 vCPUs of a shared VM, AVX-512, a 32
-              MiB L3 shared with other tenants; load average 1.5 to 2.1), the first full run with the `djl` backend's
-              16-bit bfloat16 storage. Met: every `java` step, vector-kernel and scalar-fallback target (the bfloat16
+            - **This run: 2026-12-03, 09:38 to 10:09 UTC, on an AMD EPYC host** (2 vCPUs of a shared VM, AVX-512, a 32
+              MiB L3 shared with other tenants; load average 2.8 at the start from our build, 1.5 to 1.9 after), with
+              the `djl` backend holding bfloat16 as PyTorch bfloat16 tensors. Met: every `java` step, vector-kernel and
+              scalar-fallback target (the bfloat16 fallback 1.02x / 1.02x the loop before the kernels), `djl` float32
+              against raw DJL, **`djl` bfloat16 2.70x / 1.08x** the float32 step at 4096 / 16384 tokens (173 against 64
+              us; 616 against 572 us), and four of seven family rows. **Missed: three family rows** against the
+              latent's 6 MiB triad: sde-dpm++ 2M 1.35x (+- 44%), euler-ancestral-rf 1.39x (+- 92%), unipc 1.47x (+-
+              46%). Against the triad that moves each step's own bytes, run next to them, every family row is at most
+              1.02x (those three: 0.50x, 1.02x, 0.51x): a 20 to 24 MiB step streams from memory where the 6 MiB triad
+              stays in this host's cache, and the rows' errors are the host's load. At [1, 16384, 128], every tensor
+              beyond the cache, the steps measured 0.92x to 1.32x of the same-size triad (the run of 06:30, below).
+            - **The run of 2026-12-03, 08:44 to 09:11 UTC, on this host** (load average 1.5 to 2.1; kept as
+              `bench/results/2026-12-03-amd-epyc-0844.md`), with the `djl` backend's bfloat16 as 16-bit patterns in
+              FLOAT16-typed arrays (the step between float32 storage and this run's). Met: every `java` step, vector-kernel and scalar-fallback target (the bfloat16
               fallback 0.92x / 0.96x the loop before the kernels), `djl` float32 against raw DJL, and four of seven
               family rows. **Missed: `djl` bfloat16**, 4.24x / 3.37x the float32 step at 4096 / 16384 tokens (365 against
               86 us; 2,124 +- 1,462 against 631 +- 294 us). At 4096 tokens that is PyTorch's CPU bfloat16 arithmetic
