@@ -582,9 +582,21 @@ public final class BenchReport {
               run under `strace -f`). Both native backends now set glibc's `M_MMAP_THRESHOLD` / `M_TRIM_THRESHOLD`
               when they compute on the CPU (`dev.flowmatch.tensor.NativeHeap`, process-wide, logged once,
               `-Dflowmatch.native.keepFreedMemory=false` to opt out): 1 or 2 faults per step (`MlxCpuHeapTest`).
-            - **This run: 2026-12-03, 09:38 to 10:09 UTC, on an AMD EPYC host** (2 vCPUs of a shared VM, AVX-512, a 32
-              MiB L3 shared with other tenants; load average 2.8 at the start from our build, 1.5 to 1.9 after), with
-              the `djl` backend holding bfloat16 as PyTorch bfloat16 tensors. Met: every `java` step, vector-kernel and
+            - **This run: 2026-12-03, 10:15 to 10:42 UTC, on an AMD EPYC host** (2 vCPUs of a shared VM, AVX-512, a 32
+              MiB L3 shared with other tenants; load average 0.9 to 2.0), with the `djl` backend holding bfloat16 as
+              PyTorch bfloat16 tensors. Met: every `java` step, vector-kernel and scalar-fallback target (the bfloat16
+              fallback 0.85x / 0.97x the loop before the kernels), `djl` float32 against raw DJL, **`djl` bfloat16
+              2.43x / 1.95x** the float32 step at 4096 / 16384 tokens (199 against 82 us; 629 against 323 us), and
+              three of seven family rows. **Missed: four family rows** against the latent's 6 MiB triad: dpm++ 2M
+              1.53x (+- 71%), heun 1.67x (+- 30%), unipc 1.69x (+- 76%), sde-dpm++ 2M 1.79x (+- 22%). Against the
+              triad that moves each step's own bytes, run next to them, every family row is within 1.13x (those four:
+              1.13x, 0.54x, 0.76x, 0.91x): a 14 to 26 MiB step streams from memory where the 6 MiB triad stays in this
+              host's cache. Which rows miss changes from run to run with the host's load (the previous run, same code,
+              below: three other rows). At [1, 16384, 128], every tensor beyond the cache, the steps measured 0.92x to
+              1.32x of the same-size triad (the run of 06:30, below). Not an issue-15 target: float32 noise 1.40x
+              torch's CPU randn here (2,486 against 1,779 us; 0.98x in the previous run).
+            - **The run of 2026-12-03, 09:38 to 10:09 UTC, on this host, with the same code** (load average 2.8 at the
+              start from our build, 1.5 to 1.9 after; kept as `bench/results/2026-12-03-amd-epyc-0938.md`). Met: every `java` step, vector-kernel and
               scalar-fallback target (the bfloat16 fallback 1.02x / 1.02x the loop before the kernels), `djl` float32
               against raw DJL, **`djl` bfloat16 2.70x / 1.08x** the float32 step at 4096 / 16384 tokens (173 against 64
               us; 616 against 572 us), and four of seven family rows. **Missed: three family rows** against the
