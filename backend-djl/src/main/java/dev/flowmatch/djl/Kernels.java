@@ -68,15 +68,18 @@ final class Kernels {
         }
         NDArray xv = values(scope, bf16, x, dx);
         NDArray yv = values(scope, bf16, y, dy);
+        // A float32 sum rounded to bfloat16 and stored as bfloat16 is rounded once, by the store (one TorchScript
+        // call, not a rounding to bfloat16 values and then a second call to store them).
+        DType sumHeld = spec.sum() == DType.BFLOAT16 && spec.out() == DType.BFLOAT16 ? DType.FLOAT32 : spec.sum();
         NDArray py = product(scope, host, bf16, yv, b, spec.productY());
         if (a == 1f && spec.productX() == DType.FLOAT32) {
             // 1 * x is x exactly in float32 (the step's sample): skip a pass and let the product take the sum
             // in place (x + py and py + x are the same IEEE sum).
-            return store(scope, bf16, sum(scope, bf16, py, xv, spec.sum()), spec.sum(), spec.out());
+            return store(scope, bf16, sum(scope, bf16, py, xv, sumHeld), sumHeld, spec.out());
         }
         NDArray px = product(scope, host, bf16, xv, a, spec.productX());
-        NDArray sum = sum(scope, bf16, px, py, spec.sum());
-        return store(scope, bf16, sum, spec.sum(), spec.out());
+        NDArray sum = sum(scope, bf16, px, py, sumHeld);
+        return store(scope, bf16, sum, sumHeld, spec.out());
     }
 
     private static boolean bf16OrFloat32(DType d) {
