@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.RunResult;
@@ -99,9 +100,11 @@ public final class BenchReport {
         // The sampler family at [1, 4096, 128] (issue 12): shorter iterations, each row a step of 100s of us. Next to
         // it, the triad moving each step's bytes (its memory bound at its own size, FamilyTriadBenchmark).
         List<Score> familyBytes = familyBytes();
-        String[] familyTriads = familyBytes.stream()
-                .map(b -> FamilyTriadBenchmark.elementsMoving(b.score())).distinct().sorted()
-                .map(String::valueOf).toArray(String[]::new);
+        // The latent's own triad (3 x 2 MiB) is among them: the family's memory bound, measured in this group so that
+        // the bound and the steps it bounds see the same load.
+        String[] familyTriads = Stream.concat(Stream.of(FAMILY_ELEMENTS), familyBytes.stream()
+                        .map(b -> FamilyTriadBenchmark.elementsMoving(b.score())))
+                .distinct().sorted().map(String::valueOf).toArray(String[]::new);
         results.addAll(new Runner(new OptionsBuilder().parent(options.build())
                 .include(SamplerFamilyBenchmark.class.getSimpleName())
                 .include(FamilyTriadBenchmark.class.getSimpleName())
@@ -416,6 +419,8 @@ public final class BenchReport {
 
     /** The size of the sampler family's rows. */
     static final int FAMILY_TOKENS = 4096;
+    /** Elements of one family latent, {@code [1, FAMILY_TOKENS, 128]}. */
+    static final int FAMILY_ELEMENTS = FAMILY_TOKENS * 128;
 
     /** The bytes each family step moves, as scores {@code FamilyStep.bytes scheduler=... dtype=...}. */
     static List<Score> familyBytes() {
@@ -439,11 +444,11 @@ public final class BenchReport {
 
     /**
      * The memory bound of a family step, issue 15's yardstick: its bytes at the bandwidth of this run's triad at
-     * the latent's size (3 x 2 MiB).
+     * the latent's size (3 x 2 MiB), measured next to the family's rows ({@link FamilyTriadBenchmark}).
      */
     private static double familyBound(Scores s, String scheduler, String dtype) {
-        double triadBytes = 3.0 * FAMILY_TOKENS * 128 * Float.BYTES;
-        double bandwidth = triadBytes / s.get("BaselineBenchmark.triad tokens=" + FAMILY_TOKENS); // bytes per us
+        double triadBytes = 3.0 * FAMILY_ELEMENTS * Float.BYTES;
+        double bandwidth = triadBytes / s.get("FamilyTriadBenchmark.triad elements=" + FAMILY_ELEMENTS); // bytes/us
         return s.get("FamilyStep.bytes scheduler=" + scheduler + " dtype=" + dtype) / bandwidth;
     }
 
@@ -479,7 +484,9 @@ public final class BenchReport {
                 .append(" same step through a counting decorator of the java backend (`CountingBackend`); a stochastic")
                 .append(" step's noise is a copy of a pre-drawn tensor (one `convert`, counted). **Memory bound**:")
                 .append(" those bytes at the bandwidth of this run's one-thread triad at the same size")
-                .append(" (3 x 2 MiB per triad). **Ratio**: time / bound; issue 15's target is 1.3x for float32. The last")
+                .append(" (3 x 2 MiB per triad, `FamilyTriadBenchmark` measured in the same group of forks as these rows,")
+                .append(" so that bound and steps see the same load; the baselines' triad row below is the same loop).")
+                .append(" **Ratio**: time / bound; issue 15's target is 1.3x for float32. The last")
                 .append(" two columns measure what that bound leaves out: the same bytes at the bandwidth of a triad that")
                 .append(" itself moves that many bytes (`FamilyTriadBenchmark`, three arrays of bytes / 12 floats, run")
                 .append(" next to these rows). Where a large last-level cache holds the 6 MiB triad but not a step's")

@@ -35,12 +35,12 @@ final class AffineKernels {
 
     /** A kernel over the elements {@code [from, to)}. */
     @FunctionalInterface
-    private interface Range {
+    interface Range {
         void run(int from, int to);
     }
 
     /** Runs {@code kernel} over {@code [0, n)}, split over threads when each gets at least {@code minPerThread}. */
-    private static void forRanges(int n, int minPerThread, Range kernel) {
+    static void forRanges(int n, int minPerThread, Range kernel) {
         int threads = threads(n, minPerThread);
         if (threads == 1) {
             kernel.run(0, n);

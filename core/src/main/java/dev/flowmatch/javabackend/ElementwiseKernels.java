@@ -9,7 +9,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 
 /**
  * The loops behind {@link JavaBackend#elementwise}: the expression is flattened once into a short program over
@@ -30,8 +29,6 @@ import java.util.stream.IntStream;
 final class ElementwiseKernels {
     /** Elements per register: a dozen registers stay in the L1 cache. */
     static final int BLOCK = 1024;
-    /** Elements per thread below which splitting costs more than it saves (see {@link AffineKernels}). */
-    static final int MIN_PER_THREAD = 1 << 17;
 
     /** The kernels of this JVM (vector or scalar, see {@link Vectorization}): a constant the JIT binds to. */
     private static final BlockKernels KERNELS = Vectorization.kernels();
@@ -165,7 +162,11 @@ final class ElementwiseKernels {
         }
         float[] floatsOut = out == DType.FLOAT32 ? backend.pool().floats(n) : null;
         short[] halvesOut = out == DType.FLOAT32 ? null : backend.pool().shorts(n);
-        forRanges(n, (from, to) -> {
+        // A fused float32 loop streams like the triad (AffineKernels' streaming threshold: at [1, 4096, 128] two
+        // threads made the float32 family steps of bench/RESULTS.md slower, not faster); everything else computes.
+        boolean streaming = fused != null && out == DType.FLOAT32 && allFloat32(sources);
+        AffineKernels.forRanges(n, streaming ? AffineKernels.MIN_STREAMING_PER_THREAD
+                : AffineKernels.MIN_COMPUTING_PER_THREAD, (from, to) -> {
             // The fused loop (when this shape has one) does the whole vectors, the interpreter the rest.
             int done = fused == null ? from : fused.run(floats, halves, from, to, floatsOut, halvesOut);
             if (done < to) {
@@ -174,6 +175,15 @@ final class ElementwiseKernels {
         });
         return out == DType.FLOAT32 ? JavaTensor.ofFloats(backend, shape, floatsOut)
                 : JavaTensor.ofHalves(backend, shape, out, halvesOut);
+    }
+
+    private static boolean allFloat32(Source[] sources) {
+        for (Source source : sources) {
+            if (source.dtype() != DType.FLOAT32) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Each input's storage dtype (a broadcast input is a float32 copy). */
@@ -214,23 +224,6 @@ final class ElementwiseKernels {
                 case BFLOAT16, FLOAT16 -> KERNELS.widen(dtype, halves, from, target, 0, length);
             }
         }
-    }
-
-    @FunctionalInterface
-    private interface Range {
-        void run(int from, int to);
-    }
-
-    /** Runs {@code kernel} over {@code [0, n)}, split over the cores when each gets {@link #MIN_PER_THREAD}. */
-    private static void forRanges(int n, Range kernel) {
-        int threads = n < 2 * MIN_PER_THREAD ? 1 : Math.min(n / MIN_PER_THREAD,
-                Integer.getInteger(AffineKernels.THREADS_PROPERTY, Runtime.getRuntime().availableProcessors()));
-        if (threads <= 1) {
-            kernel.run(0, n);
-            return;
-        }
-        IntStream.range(0, threads).parallel().forEach(t ->
-                kernel.run((int) ((long) n * t / threads), (int) ((long) n * (t + 1) / threads)));
     }
 
     /** Runs the program over elements {@code [from, to)} with registers of its own. */
