@@ -589,29 +589,36 @@ public final class BenchReport {
               run under `strace -f`). Both native backends now set glibc's `M_MMAP_THRESHOLD` / `M_TRIM_THRESHOLD`
               when they compute on the CPU (`dev.flowmatch.tensor.NativeHeap`, process-wide, logged once,
               `-Dflowmatch.native.keepFreedMemory=false` to opt out): 1 or 2 faults per step (`MlxCpuHeapTest`).
-            - **This run: 2026-12-03, 10:15 to 10:42 UTC, on an AMD EPYC host** (2 vCPUs of a shared VM, AVX-512, a 32
-              MiB L3 shared with other tenants; load average 0.9 to 2.0), with the `djl` backend holding bfloat16 as
-              PyTorch bfloat16 tensors. Met: every `java` step, vector-kernel and scalar-fallback target (the bfloat16
-              fallback 0.85x / 0.97x the loop before the kernels), `djl` float32 against raw DJL, **`djl` bfloat16
-              2.43x / 1.95x** the float32 step at 4096 / 16384 tokens (199 against 82 us; 629 against 323 us), and
-              three of seven family rows. **Missed: four family rows** against the latent's 6 MiB triad: dpm++ 2M
-              1.53x (+- 71%), heun 1.67x (+- 30%), unipc 1.69x (+- 76%), sde-dpm++ 2M 1.79x (+- 22%). Against the
-              triad that moves each step's own bytes, run next to them, every family row is within 1.13x (those four:
-              1.13x, 0.54x, 0.76x, 0.91x): a 14 to 26 MiB step streams from memory where the 6 MiB triad stays in this
-              host's cache. Which rows miss changes from run to run with the host's load (the previous run, same code,
-              below: three other rows). At [1, 16384, 128], every tensor beyond the cache, the steps measured 0.92x to
-              1.32x of the same-size triad (the run of 06:30, below). Not an issue-15 target: float32 noise 1.40x
-              torch's CPU randn here (2,486 against 1,779 us; 0.98x in the previous run).
-            - **The run of 2026-12-03, 09:38 to 10:09 UTC, on this host, with the same code** (load average 2.8 at the
-              start from our build, 1.5 to 1.9 after; kept as `bench/results/2026-12-03-amd-epyc-0938.md`). Met: every `java` step, vector-kernel and
-              scalar-fallback target (the bfloat16 fallback 1.02x / 1.02x the loop before the kernels), `djl` float32
-              against raw DJL, **`djl` bfloat16 2.70x / 1.08x** the float32 step at 4096 / 16384 tokens (173 against 64
-              us; 616 against 572 us), and four of seven family rows. **Missed: three family rows** against the
-              latent's 6 MiB triad: sde-dpm++ 2M 1.35x (+- 44%), euler-ancestral-rf 1.39x (+- 92%), unipc 1.47x (+-
-              46%). Against the triad that moves each step's own bytes, run next to them, every family row is at most
-              1.02x (those three: 0.50x, 1.02x, 0.51x): a 20 to 24 MiB step streams from memory where the 6 MiB triad
-              stays in this host's cache, and the rows' errors are the host's load. At [1, 16384, 128], every tensor
-              beyond the cache, the steps measured 0.92x to 1.32x of the same-size triad (the run of 06:30, below).
+            - **This run: 2026-12-03, 12:29 to 12:57 UTC, on an AMD EPYC host** (2 vCPUs of a shared VM, AVX-512, a 32
+              MiB L3 shared with other tenants; load average 2.7 at the start, right after our CI build, 1.1 to 2.2
+              after). Met: every `java` step, vector-kernel and scalar-fallback target (the bfloat16 fallback 1.10x /
+              0.99x the loop before the kernels), `djl` float32 against raw DJL, **`djl` bfloat16 2.84x / 0.98x** the
+              float32 step at 4096 / 16384 tokens, and five of seven family rows. New in this run's code: a fused
+              float32 `elementwise` loop splits over threads only above 2^20 elements, as the affine triad does (two
+              threads at 4096 tokens made the family steps slower here; three alternated pairs of JMH runs, 11:40 UTC,
+              one thread against two: dpm++ 2M 223-240 against 262-298 us, sde-dpm++ 2M 367-396 against 447-566, lcm
+              173-184 against 210-243, euler-ancestral-rf 191-203 against 193-282, heun 441-460 against 414-771, unipc
+              419-497 against 458-839), and the family's bound is the 6 MiB triad
+              measured in the family's own group of forks. **Missed: sde-dpm++ 2M 1.77x (+- 81%) and unipc-bh2 1.43x
+              (+- 50%)** of that bound; 0.62x / 0.52x of the triad that moves their own bytes. Measured alone (JMH, one
+              fork, 4 x 1 s warm-up, 10 x 1 s, 12:15 UTC, the 6 MiB triad in the same command at 87.8 +- 3.8 us):
+              sde-dpm++ 2M ran 315 to 356 us per step for seven seconds (1.08x to 1.22x), then 458, 788 and 457: the
+              host, not the loop. UniPC ran 425 to 554 us every second (490 +- 62 us, 1.40x): its step keeps more
+              tensors live than any other scheduler's (the caller's sample and model output, three data predictions,
+              since the bh2 corrector reads the two before this step's, the last sample, the corrected sample and the
+              result: 16 MiB touched per step, against 10 for DPM-Solver++ 2M and 6 for the triad), so its three calls
+              stream their 24 MiB at about 20 us per MiB where the triad streams at 14.6 from this host's share of
+              the cache. The same step is 1.20x the triad at 1024 tokens (4 MiB touched, all in cache; 11:33 UTC) and
+              1.16x the triad of its size at 16384 tokens (all beyond the cache; the run of 06:30, below); on the
+              Intel Xeon run (below) it met the target. What would lower it here: evaluating UniPC's three calls
+              block by block (a block's data prediction, corrected sample and result while it is in L2), 16 MiB of
+              memory traffic instead of 24; not done, since the SPI evaluates each call when it is made and that
+              would change every backend. Not an issue-15 target: float32 noise 1.54x torch's CPU randn here.
+            - **Earlier runs today on this host** (kept in `bench/results/`): 11:56 (`2026-12-03-amd-epyc-1156-no-mlx.md`,
+              this code, the `mlx` library not passed: sde-dpm++ 2M 1.64x and unipc-bh2 2.79x +- 218% missed, the other
+              five family rows 0.86x to 1.15x); 11:01 (`-1101.md`, before the threading change, load 0.6 to 1.9: six
+              family rows missed, 1.33x to 1.75x); 10:15 (`-1015.md`, four missed, 1.53x to 1.79x, each within 1.13x of
+              the triad of its own bytes); 09:38 (`-0938.md`, `djl` bfloat16 2.70x / 1.08x, three family rows missed).
             - **The run of 2026-12-03, 08:44 to 09:11 UTC, on this host** (load average 1.5 to 2.1; kept as
               `bench/results/2026-12-03-amd-epyc-0844.md`), with the `djl` backend's bfloat16 as 16-bit patterns in
               FLOAT16-typed arrays (the step between float32 storage and this run's). Met: every `java` step, vector-kernel and scalar-fallback target (the bfloat16
