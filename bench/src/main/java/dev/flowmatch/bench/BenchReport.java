@@ -447,9 +447,7 @@ public final class BenchReport {
      * the latent's size (3 x 2 MiB), measured next to the family's rows ({@link FamilyTriadBenchmark}).
      */
     private static double familyBound(Scores s, String scheduler, String dtype) {
-        double triadBytes = 3.0 * FAMILY_ELEMENTS * Float.BYTES;
-        double bandwidth = triadBytes / s.get("FamilyTriadBenchmark.triad elements=" + FAMILY_ELEMENTS); // bytes/us
-        return s.get("FamilyStep.bytes scheduler=" + scheduler + " dtype=" + dtype) / bandwidth;
+        return atTriadBandwidth(s, familyStepBytes(s, scheduler, dtype), FAMILY_ELEMENTS);
     }
 
     /**
@@ -458,10 +456,19 @@ public final class BenchReport {
      * hold the latent's triad but not a step's 10 to 26 MiB; this says how much of a ratio is that.
      */
     private static double familyBoundSameBytes(Scores s, String scheduler, String dtype) {
-        double bytes = s.get("FamilyStep.bytes scheduler=" + scheduler + " dtype=" + dtype);
-        int elements = FamilyTriadBenchmark.elementsMoving(bytes);
+        double bytes = familyStepBytes(s, scheduler, dtype);
+        return atTriadBandwidth(s, bytes, FamilyTriadBenchmark.elementsMoving(bytes));
+    }
+
+    private static double familyStepBytes(Scores s, String scheduler, String dtype) {
+        return s.get("FamilyStep.bytes scheduler=" + scheduler + " dtype=" + dtype);
+    }
+
+    /** Microseconds to move {@code bytes} at the bandwidth of this run's triad over arrays of {@code elements}. */
+    private static double atTriadBandwidth(Scores s, double bytes, int elements) {
         double triadBytes = 3.0 * elements * Float.BYTES;
-        return bytes / (triadBytes / s.get("FamilyTriadBenchmark.triad elements=" + elements));
+        double bytesPerMicro = triadBytes / s.get("FamilyTriadBenchmark.triad elements=" + elements);
+        return bytes / bytesPerMicro;
     }
 
     private static double familyRatio(Scores s, String backend, String scheduler, String dtype) {
@@ -498,7 +505,7 @@ public final class BenchReport {
             for (String scheduler : FamilyStep.SCHEDULERS) {
                 for (String dtype : DTYPES) {
                     String key = family(backend, scheduler, dtype);
-                    double bytes = s.get("FamilyStep.bytes scheduler=" + scheduler + " dtype=" + dtype);
+                    double bytes = familyStepBytes(s, scheduler, dtype);
                     md.append(String.format(Locale.ROOT,
                             "| %s | %s | %s | %.1f | %.1f | %.1f | %.1f | %.2f | %.1f | %.2f |\n",
                             backend, scheduler, dtype, s.get(key), s.error(key), bytes / (1 << 20),

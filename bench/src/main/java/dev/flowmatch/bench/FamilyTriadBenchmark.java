@@ -16,7 +16,8 @@ import org.openjdk.jmh.annotations.State;
  * floats each, chosen so that one pass moves as many bytes as one sampler-family step ({@code 3 x elements x 4}
  * bytes): the memory bound of that step measured at its own size. The triad at the latent's size (3 x 2 MiB at
  * 4096 tokens) can sit in a large last-level cache that a step moving 10 to 26 MiB does not fit in; the report
- * shows the family's ratio against both. {@link BenchReport} sets {@code elements} from the bytes it counts.
+ * shows the family's ratio against both. {@link BenchReport} sets {@code elements} from the bytes it counts, and adds
+ * the latent's own size ({@code 524288}: the family's memory bound, measured in the same group of forks).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
