@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
@@ -36,6 +37,8 @@ public final class BenchReport {
 
     private BenchReport() {}
 
+    /** Rounds of the sampler family's targets (see {@link #familyRoundsTable}). */
+    static final int FAMILY_ROUNDS = 5;
     /** Fresh JVMs for the run-to-run table of the small rows. */
     static final int FORKS = 4;
     /** The JVM flag that gives the java backend its vector kernels (the {@code ./flowmatch} launcher passes it). */
@@ -116,10 +119,29 @@ public final class BenchReport {
                 .warmupIterations(2).warmupTime(TimeValue.milliseconds(quick ? 200 : 500))
                 .measurementIterations(quick ? 3 : 4).measurementTime(TimeValue.milliseconds(quick ? 200 : 500))
                 .build()).run());
+        List<Score> familyRounds = new ArrayList<>();
+        if (backends.contains("java")) {
+            // Issue 15's family targets, in rounds: each round measures the latent's triad, then the java float32
+            // steps, a fresh JVM each, within a minute. A row's target value is the median over the rounds of its
+            // ratio to its own round's triad: a burst of another tenant's load (these machines are shared) moves one
+            // round, not the verdict. The report shows every round's ratio.
+            for (int round = 1; round <= (quick ? 1 : FAMILY_ROUNDS); round++) {
+                familyRounds.addAll(Scores.tagged(new Runner(new OptionsBuilder().parent(options.build())
+                        .include(FamilyTriadBenchmark.class.getSimpleName())
+                        .include(SamplerFamilyBenchmark.class.getSimpleName())
+                        .exclude("StepBenchmark|Baseline|Schedule|Noise|DjlRaw")
+                        .param("elements", String.valueOf(FAMILY_ELEMENTS))
+                        .param("backend", "java").param("dtype", "float32")
+                        .warmupIterations(2).warmupTime(TimeValue.milliseconds(quick ? 200 : 500))
+                        .measurementIterations(quick ? 3 : 5).measurementTime(TimeValue.milliseconds(quick ? 200 : 500))
+                        .build()).run(), "round", round));
+            }
+        }
         String load = loadBefore + " at the start, " + loadAverage() + " at the end";
         Scores scores = Scores.of(results, backends, torchRandnMicros(), quick, load);
         scores.scores().addAll(perFork);
         scores.scores().addAll(familyBytes);
+        scores.scores().addAll(familyRounds);
         scores.write(SCORES);
         write(render(scores, backends, scores.torch(), quick, load));
     }
@@ -168,6 +190,9 @@ public final class BenchReport {
                     System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         }
 
+        /** The parameters that tell repeated measurements of one row apart: a fork's number, a round's. */
+        private static final List<String> REPEATS = List.of("fork", "round");
+
         /** One score per fork, with the fork's number as the parameter {@code fork} (1, 2, ...). */
         static List<Score> perFork(Collection<RunResult> results) {
             List<Score> scores = new ArrayList<>();
@@ -184,6 +209,17 @@ public final class BenchReport {
             return scores;
         }
 
+        /** The scores of {@code results}, each with the parameter {@code key} set to {@code value}. */
+        static List<Score> tagged(Collection<RunResult> results, String key, int value) {
+            List<Score> scores = new ArrayList<>();
+            for (Score score : of(results, List.of(), null, false, "").scores()) {
+                Map<String, String> params = new TreeMap<>(score.params());
+                params.put(key, Integer.toString(value));
+                scores.add(new Score(score.benchmark(), params, score.score(), score.error()));
+            }
+            return scores;
+        }
+
         void write(Path file) throws IOException {
             Files.createDirectories(file.toAbsolutePath().getParent());
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(file.toFile(), this);
@@ -193,10 +229,14 @@ public final class BenchReport {
             return new ObjectMapper().readValue(file.toFile(), Scores.class);
         }
 
-        /** The score of {@code method} (e.g. {@code StepBenchmark.step}) whose parameters include {@code params}. */
+        /**
+         * The score of {@code method} (e.g. {@code StepBenchmark.step}) whose parameters include {@code params}; a
+         * score of one fork or one round ({@link #REPEATS}) only when {@code params} names which.
+         */
         private Score find(String method, Map<String, String> params) {
             for (Score r : scores) {
-                if (r.benchmark().equals(method) && r.params().entrySet().containsAll(params.entrySet())) {
+                if (r.benchmark().equals(method) && r.params().entrySet().containsAll(params.entrySet())
+                        && REPEATS.stream().allMatch(k -> !r.params().containsKey(k) || params.containsKey(k))) {
                     return r;
                 }
             }
@@ -332,6 +372,7 @@ public final class BenchReport {
             }
         }
         md.append(family(s, backends));
+        md.append(familyRoundsTable(s));
         md.append("\n## Baselines (microseconds)\n\n| tokens | triad (float32) | copy (arraycopy) |");
         boolean djl = backends.contains("djl");
         md.append(djl ? " raw DJL `x.add(v.mul(dt))` |\n|---|---|---|---|\n" : "\n|---|---|---|\n");
@@ -399,12 +440,24 @@ public final class BenchReport {
             }
         }
         if (backends.contains("java")) {
+            int rounds = familyRounds(s);
             for (String scheduler : FamilyStep.SCHEDULERS) {
-                double ratio = familyRatio(s, "java", scheduler, "float32");
+                double table = familyRatio(s, "java", scheduler, "float32");
+                double sameBytes = familyRatioSameBytes(s, "java", scheduler, "float32");
+                // The median over the rounds; the scores of runs before the rounds have the family table's ratio only.
+                double ratio = table;
+                String how = String.format(Locale.ROOT, "x bound (the family table; %.2fx the triad of the same"
+                        + " bytes)", sameBytes);
+                if (rounds > 0) {
+                    double[] ratios = familyRoundRatios(s, scheduler, rounds);
+                    ratio = median(ratios);
+                    how = String.format(Locale.ROOT, "x bound (median of %d rounds, %.2f to %.2f; the family"
+                                    + " table: %.2fx, and %.2fx the triad of the same bytes)", rounds,
+                            Arrays.stream(ratios).min().orElseThrow(), Arrays.stream(ratios).max().orElseThrow(),
+                            table, sameBytes);
+                }
                 md.append(target("java " + scheduler + " float32 step within 1.3x of its memory bound at [1, "
-                        + FAMILY_TOKENS + ", 128]", ratio, String.format(Locale.ROOT,
-                        "x bound (%.2fx the triad of the same bytes)",
-                        familyRatioSameBytes(s, "java", scheduler, "float32")), ratio <= 1.3));
+                        + FAMILY_TOKENS + ", 128]", ratio, how, ratio <= 1.3));
             }
         }
         double fifty = s.get("ScheduleBenchmark.setTimesteps steps=50");
@@ -479,6 +532,76 @@ public final class BenchReport {
         return s.get(family(backend, scheduler, dtype)) / familyBoundSameBytes(s, scheduler, dtype);
     }
 
+    /** How many rounds of the family's targets the scores hold (0 for runs before the rounds). */
+    private static int familyRounds(Scores s) {
+        int rounds = 0;
+        while (!Double.isNaN(s.get(familyRoundTriad(rounds + 1)))) {
+            rounds++;
+        }
+        return rounds;
+    }
+
+    private static String familyRoundTriad(int round) {
+        return "FamilyTriadBenchmark.triad elements=" + FAMILY_ELEMENTS + " round=" + round;
+    }
+
+    /** Each round's ratio of the java float32 step to its bytes at the bandwidth of that round's triad. */
+    private static double[] familyRoundRatios(Scores s, String scheduler, int rounds) {
+        double[] ratios = new double[rounds];
+        for (int round = 1; round <= rounds; round++) {
+            double step = s.get(family("java", scheduler, "float32") + " round=" + round);
+            double triadBytes = 3.0 * FAMILY_ELEMENTS * Float.BYTES;
+            double bound = familyStepBytes(s, scheduler, "float32") / (triadBytes / s.get(familyRoundTriad(round)));
+            ratios[round - 1] = step / bound;
+        }
+        return ratios;
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** The rounds behind the family's targets, when the run has them. */
+    private static String familyRoundsTable(Scores s) {
+        int rounds = familyRounds(s);
+        if (rounds == 0) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder();
+        md.append("\n### The family's targets, in rounds\n\n")
+                .append("Issue 15's family targets are judged here, not on the table above: ").append(rounds)
+                .append(" rounds, each the latent's triad (3 x 2 MiB) and then the java float32 steps, a fresh JVM")
+                .append(" each (2 x 500 ms warm-up, 5 x 500 ms measured), one round right after the other. A row's")
+                .append(" ratio in a round is its time over its bytes at the bandwidth of that round's triad; its")
+                .append(" target value is the median over the rounds, so that a burst of another tenant's load moves")
+                .append(" one round rather than the verdict.\n\n| | bytes (MiB) |");
+        for (int round = 1; round <= rounds; round++) {
+            md.append(" round ").append(round).append(" |");
+        }
+        md.append(" median |\n|---|---|").append("---|".repeat(rounds + 1)).append('\n');
+        md.append("| triad, us |  |");
+        double[] triads = new double[rounds];
+        for (int round = 1; round <= rounds; round++) {
+            triads[round - 1] = s.get(familyRoundTriad(round));
+            md.append(' ').append(fmt(triads[round - 1])).append(" |");
+        }
+        md.append(' ').append(fmt(median(triads))).append(" |\n");
+        for (String scheduler : FamilyStep.SCHEDULERS) {
+            double[] ratios = familyRoundRatios(s, scheduler, rounds);
+            md.append("| ").append(scheduler).append(", ratio | ")
+                    .append(String.format(Locale.ROOT, "%.1f", familyStepBytes(s, scheduler, "float32") / (1 << 20)))
+                    .append(" |");
+            for (double ratio : ratios) {
+                md.append(' ').append(fmt(ratio)).append(" |");
+            }
+            md.append(" **").append(fmt(median(ratios))).append("** |\n");
+        }
+        return md.toString();
+    }
+
     private static String family(Scores s, List<String> backends) {
         StringBuilder md = new StringBuilder();
         md.append("\n## Sampler family: one step at [1, ").append(FAMILY_TOKENS).append(", 128]\n\n")
@@ -493,7 +616,8 @@ public final class BenchReport {
                 .append(" those bytes at the bandwidth of this run's one-thread triad at the same size")
                 .append(" (3 x 2 MiB per triad, `FamilyTriadBenchmark` measured in the same group of forks as these rows,")
                 .append(" so that bound and steps see the same load; the baselines' triad row below is the same loop).")
-                .append(" **Ratio**: time / bound; issue 15's target is 1.3x for float32. The last")
+                .append(" **Ratio**: time / bound; issue 15's target is 1.3x for float32, judged on the rounds")
+                .append(" after this table (one row's 2 s here can fall in a burst of another tenant's load). The last")
                 .append(" two columns measure what that bound leaves out: the same bytes at the bandwidth of a triad that")
                 .append(" itself moves that many bytes (`FamilyTriadBenchmark`, three arrays of bytes / 12 floats, run")
                 .append(" next to these rows). Where a large last-level cache holds the 6 MiB triad but not a step's")
