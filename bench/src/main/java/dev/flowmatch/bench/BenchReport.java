@@ -720,7 +720,7 @@ public final class BenchReport {
               run under `strace -f`). Both native backends now set glibc's `M_MMAP_THRESHOLD` / `M_TRIM_THRESHOLD`
               when they compute on the CPU (`dev.flowmatch.tensor.NativeHeap`, process-wide, logged once,
               `-Dflowmatch.native.keepFreedMemory=false` to opt out): 1 or 2 faults per step (`MlxCpuHeapTest`).
-            - **This run: 2026-12-03, 13:52 to 14:33 UTC, on an AMD EPYC host** (2 vCPUs of a shared VM, AVX-512, a 32
+            - **This run: 2026-12-03, 13:52 to 14:23 UTC, on an AMD EPYC host** (2 vCPUs of a shared VM, AVX-512, a 32
               MiB L3 shared with other tenants; load average 1.1 to 2.0). Met: every `java` step, vector-kernel and
               scalar-fallback target (the bfloat16 fallback 0.82x / 0.98x the loop before the kernels), `djl` float32
               against raw DJL, **`djl` bfloat16 2.03x / 0.79x** the float32 step at 4096 / 16384 tokens, and six of
