@@ -39,6 +39,14 @@ public final class BenchReport {
 
     /** Rounds of the sampler family's targets (see {@link #familyRoundsTable}). */
     static final int FAMILY_ROUNDS = 5;
+    /** Each round's forks: warm-up and measured iterations, and their length (ms), for a full and a quick run. */
+    static final int FAMILY_ROUND_WARMUPS = 2;
+    static int familyRoundMeasured(boolean quick) {
+        return quick ? 3 : 5;
+    }
+    static int familyRoundMillis(boolean quick) {
+        return quick ? 200 : 500;
+    }
     /** Fresh JVMs for the run-to-run table of the small rows. */
     static final int FORKS = 4;
     /** The JVM flag that gives the java backend its vector kernels (the {@code ./flowmatch} launcher passes it). */
@@ -132,8 +140,10 @@ public final class BenchReport {
                         .exclude("StepBenchmark|Baseline|Schedule|Noise|DjlRaw")
                         .param("elements", String.valueOf(FAMILY_ELEMENTS))
                         .param("backend", "java").param("dtype", "float32")
-                        .warmupIterations(2).warmupTime(TimeValue.milliseconds(quick ? 200 : 500))
-                        .measurementIterations(quick ? 3 : 5).measurementTime(TimeValue.milliseconds(quick ? 200 : 500))
+                        .warmupIterations(FAMILY_ROUND_WARMUPS)
+                        .warmupTime(TimeValue.milliseconds(familyRoundMillis(quick)))
+                        .measurementIterations(familyRoundMeasured(quick))
+                        .measurementTime(TimeValue.milliseconds(familyRoundMillis(quick)))
                         .build()).run(), "round", round));
             }
         }
@@ -163,7 +173,14 @@ public final class BenchReport {
     }
 
     /** One JMH score: the benchmark method ({@code Class.method}), its parameters, the score and its error. */
-    record Score(String benchmark, Map<String, String> params, double score, double error) {}
+    record Score(String benchmark, Map<String, String> params, double score, double error) {
+        /** This score with the parameter {@code key} set to {@code value} (a fork's or a round's number). */
+        Score with(String key, int value, double score, double error) {
+            Map<String, String> tagged = new TreeMap<>(params);
+            tagged.put(key, Integer.toString(value));
+            return new Score(benchmark, tagged, score, error);
+        }
+    }
 
     /**
      * The scores of one run (microseconds, or the benchmark's unit), with what the report needs besides them; kept
@@ -200,9 +217,7 @@ public final class BenchReport {
                 Score all = of(List.of(r), List.of(), null, false, "").scores().get(0);
                 int fork = 0;
                 for (BenchmarkResult one : r.getBenchmarkResults()) {
-                    Map<String, String> params = new TreeMap<>(all.params());
-                    params.put("fork", Integer.toString(++fork));
-                    scores.add(new Score(all.benchmark(), params, one.getPrimaryResult().getScore(),
+                    scores.add(all.with("fork", ++fork, one.getPrimaryResult().getScore(),
                             one.getPrimaryResult().getScoreError()));
                 }
             }
@@ -213,9 +228,7 @@ public final class BenchReport {
         static List<Score> tagged(Collection<RunResult> results, String key, int value) {
             List<Score> scores = new ArrayList<>();
             for (Score score : of(results, List.of(), null, false, "").scores()) {
-                Map<String, String> params = new TreeMap<>(score.params());
-                params.put(key, Integer.toString(value));
-                scores.add(new Score(score.benchmark(), params, score.score(), score.error()));
+                scores.add(score.with(key, value, score.score(), score.error()));
             }
             return scores;
         }
@@ -577,7 +590,10 @@ public final class BenchReport {
         md.append("\n### The family's targets, in rounds\n\n")
                 .append("Issue 15's family targets are judged here, not on the table above: ").append(rounds)
                 .append(" rounds, each the latent's triad (3 x 2 MiB) and then the java float32 steps, a fresh JVM")
-                .append(" each (2 x 500 ms warm-up, 5 x 500 ms measured), one round right after the other. A row's")
+                .append(String.format(Locale.ROOT, " each (%d x %d ms warm-up, %d x %d ms measured)",
+                        FAMILY_ROUND_WARMUPS, familyRoundMillis(s.quick()), familyRoundMeasured(s.quick()),
+                        familyRoundMillis(s.quick())))
+                .append(", one round right after the other. A row's")
                 .append(" ratio in a round is its time over its bytes at the bandwidth of that round's triad; its")
                 .append(" target value is the median over the rounds, so that a burst of another tenant's load moves")
                 .append(" one round rather than the verdict.\n\n| | bytes (MiB) |");

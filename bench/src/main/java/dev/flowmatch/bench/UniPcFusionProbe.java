@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.State;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class UniPcFusionProbe {
-    private static final int ELEMENTS = 4096 * 128;
+    private static final int ELEMENTS = BenchReport.FAMILY_ELEMENTS;
 
     /** Elements per block of {@link #blocked}: 8 arrays x 4 bytes x block in L2 (1 MiB per core here) or not. */
     @Param({"4096", "16384", "65536"})
@@ -88,8 +88,8 @@ public class UniPcFusionProbe {
     /** The three passes, every other one over the blocks from the last to the first (direction kept across calls). */
     @Benchmark
     public float[] alternating() {
+        int blocks = (ELEMENTS + block - 1) / block;
         for (int pass = 0; pass < 3; pass++) {
-            int blocks = (ELEMENTS + block - 1) / block;
             for (int k = 0; k < blocks; k++) {
                 int from = (backwards ? blocks - 1 - k : k) * block;
                 int to = Math.min(ELEMENTS, from + block);
